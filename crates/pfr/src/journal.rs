@@ -1,0 +1,334 @@
+//! The L-PFR's durable journal: every signed receipt, in counter order, chained by hashes.
+//!
+//! SQLite in WAL mode with `synchronous=FULL`: a transaction that returned is on disk. The
+//! journal is written in two steps per group of requests (group commit: one fsync for many
+//! receipts):
+//!
+//! 1. [`Journal::record_pending`] stores the requests about to be signed, **before** the SE signs;
+//! 2. [`Journal::commit_signed`] stores the signed receipts and removes the pending rows, **before**
+//!    any answer is sent.
+//!
+//! After a crash between the SE's signature and step 2, the pending rows plus the SE's record of
+//! its last signatures let the L-PFR rebuild the missing receipts at start-up, so counters never
+//! skip or repeat.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sha2::{Digest, Sha256};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+/// Errors of the journal.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum JournalError {
+    /// The database failed.
+    #[error("journal database error: {0}")]
+    Db(#[from] sqlx::Error),
+    /// The hash chain is broken at this counter.
+    #[error("the journal's hash chain is broken at receipt {0}")]
+    BrokenChain(u32),
+}
+
+macro_rules! cols {
+    () => {
+        "total_counter, invoice_number, request_id, request_json, result_json, se_output, hash"
+    };
+}
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS pending (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    request_id TEXT,
+    request_json TEXT NOT NULL,
+    sdc_time_ms INTEGER NOT NULL,
+    lang TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS receipts (
+    total_counter INTEGER PRIMARY KEY,
+    uid TEXT NOT NULL,
+    invoice_number TEXT NOT NULL UNIQUE,
+    request_id TEXT,
+    kind TEXT NOT NULL,
+    sdc_time_ms INTEGER NOT NULL,
+    amount TEXT NOT NULL,
+    request_json TEXT NOT NULL,
+    result_json TEXT NOT NULL,
+    se_output BLOB NOT NULL,
+    prev_hash BLOB NOT NULL,
+    hash BLOB NOT NULL,
+    audited INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX IF NOT EXISTS receipts_request_id ON receipts(uid, request_id) WHERE request_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"#;
+
+/// A request recorded before signing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRow {
+    /// Row id (assigned by [`Journal::record_pending`]).
+    pub id: i64,
+    /// `RequestId` header, if any.
+    pub request_id: Option<String>,
+    /// Canonical JSON of the checked request.
+    pub request_json: String,
+    /// PFR time assigned to it.
+    pub sdc_time_ms: i64,
+    /// Language of the answer (`sr` or `en`).
+    pub lang: String,
+}
+
+/// A signed receipt to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReceipt {
+    /// Total counter (the SE's).
+    pub total_counter: u32,
+    /// SE UID.
+    pub uid: String,
+    /// PFR invoice number.
+    pub invoice_number: String,
+    /// `RequestId`, if any.
+    pub request_id: Option<String>,
+    /// Counter extension (document kind), e.g. `ПП`.
+    pub kind: String,
+    /// PFR time in ms.
+    pub sdc_time_ms: i64,
+    /// Total amount as decimal text.
+    pub amount: String,
+    /// Canonical request JSON.
+    pub request_json: String,
+    /// The invoice result JSON (without the QR image).
+    pub result_json: String,
+    /// The SE's Sign Invoice output bytes.
+    pub se_output: Vec<u8>,
+}
+
+/// A receipt read back from the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredReceipt {
+    /// Total counter.
+    pub total_counter: u32,
+    /// PFR invoice number.
+    pub invoice_number: String,
+    /// `RequestId`.
+    pub request_id: Option<String>,
+    /// Canonical request JSON.
+    pub request_json: String,
+    /// Result JSON (without the QR image).
+    pub result_json: String,
+    /// SE output bytes.
+    pub se_output: Vec<u8>,
+    /// Hash of this entry.
+    pub hash: Vec<u8>,
+}
+
+/// The journal.
+#[derive(Clone)]
+pub struct Journal {
+    pool: SqlitePool,
+}
+
+fn entry_hash(prev: &[u8], r: &NewReceipt) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(prev);
+    h.update(r.total_counter.to_be_bytes());
+    for part in [&r.invoice_number, &r.request_json, &r.result_json] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    h.update(&r.se_output);
+    h.finalize().to_vec()
+}
+
+impl Journal {
+    /// Opens (creating if needed) the journal at `path`.
+    pub async fn open(path: &Path) -> Result<Journal, JournalError> {
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(std::time::Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
+        sqlx::raw_sql(SCHEMA).execute(&pool).await?;
+        Ok(Journal { pool })
+    }
+
+    /// Records requests about to be signed, in one transaction; returns them with their ids.
+    pub async fn record_pending(&self, rows: Vec<PendingRow>) -> Result<Vec<PendingRow>, JournalError> {
+        let mut tx = self.pool.begin().await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for mut r in rows {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO pending (request_id, request_json, sdc_time_ms, lang) VALUES (?, ?, ?, ?) RETURNING id",
+            )
+            .bind(&r.request_id)
+            .bind(&r.request_json)
+            .bind(r.sdc_time_ms)
+            .bind(&r.lang)
+            .fetch_one(&mut *tx)
+            .await?;
+            r.id = id;
+            out.push(r);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Pending rows, oldest first.
+    pub async fn pending(&self) -> Result<Vec<PendingRow>, JournalError> {
+        let rows = sqlx::query("SELECT id, request_id, request_json, sdc_time_ms, lang FROM pending ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| PendingRow {
+                id: r.get(0),
+                request_id: r.get(1),
+                request_json: r.get(2),
+                sdc_time_ms: r.get(3),
+                lang: r.get(4),
+            })
+            .collect())
+    }
+
+    /// Stores signed receipts (extending the hash chain) and removes the given pending rows, in
+    /// one transaction.
+    pub async fn commit_signed(&self, receipts: &[NewReceipt], done_pending: &[i64]) -> Result<(), JournalError> {
+        let mut tx = self.pool.begin().await?;
+        let mut prev: Vec<u8> = sqlx::query_scalar("SELECT hash FROM receipts ORDER BY total_counter DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?
+            .unwrap_or_else(|| vec![0u8; 32]);
+        for r in receipts {
+            let hash = entry_hash(&prev, r);
+            sqlx::query(
+                "INSERT INTO receipts (total_counter, uid, invoice_number, request_id, kind, sdc_time_ms, amount, \
+                 request_json, result_json, se_output, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            )
+            .bind(r.total_counter as i64)
+            .bind(&r.uid)
+            .bind(&r.invoice_number)
+            .bind(&r.request_id)
+            .bind(&r.kind)
+            .bind(r.sdc_time_ms)
+            .bind(&r.amount)
+            .bind(&r.request_json)
+            .bind(&r.result_json)
+            .bind(&r.se_output)
+            .bind(&prev)
+            .bind(&hash)
+            .execute(&mut *tx)
+            .await?;
+            prev = hash;
+        }
+        for id in done_pending {
+            sqlx::query("DELETE FROM pending WHERE id = ?").bind(id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes pending rows that will never be signed.
+    pub async fn drop_pending(&self, ids: &[i64]) -> Result<(), JournalError> {
+        self.commit_signed(&[], ids).await
+    }
+
+    fn stored(r: sqlx::sqlite::SqliteRow) -> StoredReceipt {
+        StoredReceipt {
+            total_counter: r.get::<i64, _>(0) as u32,
+            invoice_number: r.get(1),
+            request_id: r.get(2),
+            request_json: r.get(3),
+            result_json: r.get(4),
+            se_output: r.get(5),
+            hash: r.get(6),
+        }
+    }
+
+    /// The receipt created with this `RequestId` by this SE.
+    pub async fn by_request_id(&self, uid: &str, request_id: &str) -> Result<Option<StoredReceipt>, JournalError> {
+        let q = concat!("SELECT ", cols!(), " FROM receipts WHERE uid = ? AND request_id = ?");
+        let r = sqlx::query(q).bind(uid).bind(request_id).fetch_optional(&self.pool).await?;
+        Ok(r.map(Self::stored))
+    }
+
+    /// The receipt with this PFR invoice number.
+    pub async fn by_invoice_number(&self, number: &str) -> Result<Option<StoredReceipt>, JournalError> {
+        let q = concat!("SELECT ", cols!(), " FROM receipts WHERE invoice_number = ?");
+        let r = sqlx::query(q).bind(number).fetch_optional(&self.pool).await?;
+        Ok(r.map(Self::stored))
+    }
+
+    /// The newest receipt.
+    pub async fn last(&self) -> Result<Option<StoredReceipt>, JournalError> {
+        let q = concat!("SELECT ", cols!(), " FROM receipts ORDER BY total_counter DESC LIMIT 1");
+        Ok(sqlx::query(q).fetch_optional(&self.pool).await?.map(Self::stored))
+    }
+
+    /// Receipts with a total counter above `after`, oldest first, at most `limit`.
+    pub async fn after(&self, after: u32, limit: u32) -> Result<Vec<StoredReceipt>, JournalError> {
+        let q = concat!("SELECT ", cols!(), " FROM receipts WHERE total_counter > ? ORDER BY total_counter LIMIT ?");
+        let rows = sqlx::query(q).bind(after as i64).bind(limit as i64).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(Self::stored).collect())
+    }
+
+    /// Number of receipts and the highest total counter (0 when empty).
+    pub async fn count_and_max(&self) -> Result<(u64, u32), JournalError> {
+        let r = sqlx::query("SELECT COUNT(*), COALESCE(MAX(total_counter), 0) FROM receipts")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((r.get::<i64, _>(0) as u64, r.get::<i64, _>(1) as u32))
+    }
+
+    /// Checks the whole hash chain and that counters run 1, 2, 3, … without a gap; returns the
+    /// number of receipts.
+    pub async fn verify_chain(&self) -> Result<u64, JournalError> {
+        let rows = sqlx::query(
+            "SELECT total_counter, uid, invoice_number, request_id, kind, sdc_time_ms, amount, request_json, \
+             result_json, se_output, prev_hash, hash FROM receipts ORDER BY total_counter",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut prev = vec![0u8; 32];
+        let mut expected = rows.first().map(|r| r.get::<i64, _>(0) as u32).unwrap_or(1);
+        for r in &rows {
+            let n = NewReceipt {
+                total_counter: r.get::<i64, _>(0) as u32,
+                uid: r.get(1),
+                invoice_number: r.get(2),
+                request_id: r.get(3),
+                kind: r.get(4),
+                sdc_time_ms: r.get(5),
+                amount: r.get(6),
+                request_json: r.get(7),
+                result_json: r.get(8),
+                se_output: r.get(9),
+            };
+            let stored_prev: Vec<u8> = r.get(10);
+            let stored_hash: Vec<u8> = r.get(11);
+            if n.total_counter != expected || stored_prev != prev || entry_hash(&prev, &n) != stored_hash {
+                return Err(JournalError::BrokenChain(n.total_counter));
+            }
+            prev = stored_hash;
+            expected += 1;
+        }
+        Ok(rows.len() as u64)
+    }
+
+    /// Reads a setting.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>, JournalError> {
+        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?").bind(key).fetch_optional(&self.pool).await?)
+    }
+
+    /// Writes a setting.
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), JournalError> {
+        sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,789 @@
+//! fiskal's local SEF-compatible sandbox (`sef-api.md` §1, §12, §13): the same public API on a
+//! loopback address, a sandbox-only admin API under `/__sandbox`, and a small portal page under
+//! `/portal` where a company registers, sees and regenerates its API key and switches its API
+//! status ("Podešavanja > API menadžment"), as on SEF's own portal.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State as AxState};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Mutex, MutexGuard};
+
+pub mod fixtures;
+pub mod state;
+pub mod store;
+pub mod ubl_check;
+
+mod admin;
+mod api;
+mod portal;
+
+pub use state::{Company, Document, Event, KeyRecord, SandboxSettings, Side, State, Webhooks};
+pub use store::{MemoryStore, SandboxStore, SqliteStore, StoreError};
+
+use crate::model::{PurchaseInvoiceStatus, SalesInvoiceStatus};
+use state::Notification;
+use ubl_check::{Refusal, is_valid_pib};
+
+/// How to start a sandbox.
+#[derive(Debug, Clone, Default)]
+pub struct SandboxConfig {
+    /// SQLite file for the state; `None` keeps everything in memory.
+    pub db_path: Option<PathBuf>,
+    /// Behaviour switches for a fresh state (a stored state keeps its own).
+    pub settings: SandboxSettings,
+    /// Initial sandbox clock (default: real time).
+    pub now: Option<DateTime<FixedOffset>>,
+    /// Serve `/__sandbox` and `/portal` to non-loopback peers too (default false).
+    pub allow_remote_admin: bool,
+}
+
+/// Why the sandbox could not start or an admin operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The stored snapshot could not be read.
+    #[error("The stored sandbox state could not be read: {0}.")]
+    Snapshot(String),
+    /// Socket failure.
+    #[error("The sandbox could not serve: {0}.")]
+    Io(#[from] std::io::Error),
+    /// The operation referred to something unknown.
+    #[error("{0}")]
+    NotFound(String),
+    /// The operation's input was not valid.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A fault injected through `POST /__sandbox/faults`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fault {
+    /// Exact request path, e.g. `/api/publicApi/sales-invoice/ubl`, or `*` for any API path.
+    pub path: String,
+    /// What happens.
+    pub kind: FaultKind,
+    /// How many matching calls fail (default 1).
+    #[serde(default = "one")]
+    pub count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// Kinds of injected faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FaultKind {
+    /// HTTP 500, request not processed.
+    #[serde(rename = "http_500")]
+    Http500,
+    /// HTTP 503, request not processed.
+    #[serde(rename = "http_503")]
+    Http503,
+    /// HTTP 429 with `Retry-After: 1`, request not processed.
+    #[serde(rename = "http_429")]
+    Http429,
+    /// The connection is broken after the status line, request not processed.
+    #[serde(rename = "drop_connection")]
+    DropConnection,
+    /// The answer is held for `faultDelayMs`, then 504; request not processed.
+    #[serde(rename = "timeout_before_commit")]
+    TimeoutBeforeCommit,
+    /// The request is processed (document created), the answer is held for `faultDelayMs`.
+    #[serde(rename = "timeout_after_commit")]
+    TimeoutAfterCommit,
+}
+
+/// One recorded API request (`GET /__sandbox/log`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEntry {
+    /// Arrival, real time, RFC 3339 with milliseconds.
+    pub at: String,
+    /// Arrival, real time, Unix milliseconds.
+    pub at_ms: i64,
+    /// Method.
+    pub method: String,
+    /// Path.
+    pub path: String,
+    /// Query string.
+    pub query: Option<String>,
+    /// Last four characters of the `ApiKey` header.
+    pub api_key: Option<String>,
+    /// Answer status.
+    pub status: u16,
+    /// Handling time.
+    pub duration_ms: u64,
+}
+
+/// The sandbox: state, store, faults, limiter and request log.
+pub struct Sandbox {
+    state: Mutex<State>,
+    store: Arc<dyn SandboxStore>,
+    faults: StdMutex<Vec<Fault>>,
+    windows: StdMutex<HashMap<String, VecDeque<Instant>>>,
+    log: StdMutex<VecDeque<LogEntry>>,
+    http: reqwest::Client,
+    allow_remote_admin: bool,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").finish_non_exhaustive()
+    }
+}
+
+/// The state lock plus what happened while it was held.
+pub(crate) struct Locked<'a> {
+    pub st: MutexGuard<'a, State>,
+    pub notes: Vec<Notification>,
+    events_at_lock: usize,
+}
+
+impl Sandbox {
+    /// Opens a sandbox with its store (in memory when `db_path` is `None`).
+    pub async fn open(config: SandboxConfig) -> Result<Arc<Sandbox>, SandboxError> {
+        let store: Arc<dyn SandboxStore> = match &config.db_path {
+            Some(p) => Arc::new(SqliteStore::open(p).await?),
+            None => Arc::new(MemoryStore),
+        };
+        Sandbox::with_store(config, store).await
+    }
+
+    /// Opens a sandbox on any store.
+    pub async fn with_store(
+        config: SandboxConfig,
+        store: Arc<dyn SandboxStore>,
+    ) -> Result<Arc<Sandbox>, SandboxError> {
+        let mut st = match store.load().await? {
+            Some(s) => serde_json::from_str::<State>(&s).map_err(|e| SandboxError::Snapshot(e.to_string()))?,
+            None => State {
+                settings: config.settings.clone(),
+                ..State::default()
+            },
+        };
+        if let Some(now) = config.now {
+            st.clock_offset_ms = (now.with_timezone(&Utc) - Utc::now()).num_milliseconds();
+        }
+        let http = reqwest::Client::builder()
+            .build()
+            .map_err(|e| SandboxError::Invalid(e.to_string()))?;
+        Ok(Arc::new(Sandbox {
+            state: Mutex::new(st),
+            store,
+            faults: StdMutex::new(Vec::new()),
+            windows: StdMutex::new(HashMap::new()),
+            log: StdMutex::new(VecDeque::new()),
+            http,
+            allow_remote_admin: config.allow_remote_admin,
+        }))
+    }
+
+    pub(crate) async fn lock(&self) -> Locked<'_> {
+        let mut st = self.state.lock().await;
+        let events_at_lock = st.events.len();
+        let mut notes = Vec::new();
+        st.tick(&mut notes);
+        Locked {
+            st,
+            notes,
+            events_at_lock,
+        }
+    }
+
+    /// Saves the state when it changed and sends the callbacks collected meanwhile.
+    pub(crate) async fn finish(&self, l: Locked<'_>, mutated: bool) {
+        if (mutated || l.st.events.len() != l.events_at_lock) && self.store_is_persistent() {
+            match serde_json::to_string(&*l.st) {
+                Ok(s) => {
+                    if let Err(e) = self.store.save(&s).await {
+                        tracing::warn!(error = %e, "sandbox state not saved");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "sandbox state not serialised"),
+            }
+        }
+        let (timeout, attempts) = (
+            Duration::from_millis(l.st.settings.webhook_timeout_ms),
+            l.st.settings.webhook_attempts.max(1),
+        );
+        let notes = l.notes;
+        drop(l.st);
+        for n in notes {
+            let http = self.http.clone();
+            tokio::spawn(async move {
+                for attempt in 1..=attempts {
+                    let r = http.post(&n.url).timeout(timeout).json(&n.body).send().await;
+                    match r {
+                        Ok(resp) if resp.status().is_success() => return,
+                        _ if attempt < attempts => {
+                            tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+                        }
+                        _ => tracing::info!(url = %n.url, "sandbox callback not delivered"),
+                    }
+                }
+            });
+        }
+    }
+
+    fn store_is_persistent(&self) -> bool {
+        self.store.is_persistent()
+    }
+
+    /// Locks the state, checks the `ApiKey` header and returns the key's company PIB
+    /// (`sef-api.md` §2): 401 for a missing, unknown, revoked or inactive key, 400
+    /// `ISPIsSetForCompanyAnyOperationIsForbidden` for a company with an ISP.
+    pub(crate) async fn auth(&self, headers: &HeaderMap) -> Result<(Locked<'_>, String), ApiError> {
+        let l = self.lock().await;
+        let Some(key) = headers
+            .get("ApiKey")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+        else {
+            return Err(ApiError::Unauthorized);
+        };
+        let Some(rec) = l.st.keys.get(key).filter(|k| k.active && !k.revoked) else {
+            return Err(ApiError::Unauthorized);
+        };
+        let Some(company) = l.st.companies.get(&rec.pib).filter(|c| c.is_active()) else {
+            return Err(ApiError::Unauthorized);
+        };
+        if company.isp {
+            return Err(ApiError::Business(ubl_check::refuse(
+                "ISPIsSetForCompanyAnyOperationIsForbidden",
+                "The company has an information service provider; any operation with its own key is forbidden.",
+                None,
+            )));
+        }
+        let pib = company.pib.clone();
+        Ok((l, pib))
+    }
+
+    /// Sliding one-second window per key; `true` when the call may proceed.
+    async fn admit(&self, key: &str) -> bool {
+        let limit = self.state.lock().await.settings.rate_limit_per_second as usize;
+        if limit == 0 {
+            return true;
+        }
+        let mut w = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        let q = w.entry(key.to_string()).or_default();
+        let now = Instant::now();
+        while q
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(1))
+        {
+            q.pop_front();
+        }
+        if q.len() >= limit {
+            return false;
+        }
+        q.push_back(now);
+        true
+    }
+
+    fn take_fault(&self, path: &str) -> Option<FaultKind> {
+        let mut f = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let i = f.iter().position(|x| x.path == path || x.path == "*")?;
+        let kind = f[i].kind;
+        f[i].count = f[i].count.saturating_sub(1);
+        if f[i].count == 0 {
+            f.remove(i);
+        }
+        Some(kind)
+    }
+
+    fn record(&self, e: LogEntry) {
+        let mut l = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        if l.len() >= 10_000 {
+            l.pop_front();
+        }
+        l.push_back(e);
+    }
+
+    // ----- admin operations (also reachable over HTTP, §12) -----
+
+    /// Drops all state (settings back to the defaults), faults and the log.
+    pub async fn reset(&self) {
+        let mut l = self.lock().await;
+        *l.st = State::default();
+        self.faults.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.windows.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        if let Err(e) = self.store.clear().await {
+            tracing::warn!(error = %e, "sandbox store not cleared");
+        }
+        self.finish(l, true).await;
+    }
+
+    /// Registers a company. The PIB must pass the check digit, the MB must have 8 digits.
+    pub async fn register_company(&self, mut c: Company) -> Result<Company, SandboxError> {
+        c.pib = c.pib.trim().to_string();
+        c.mb = c.mb.trim().to_string();
+        c.name = c.name.trim().to_string();
+        if !is_valid_pib(&c.pib) {
+            return Err(SandboxError::Invalid(format!(
+                "PIB {} nije ispravan (9 cifara sa kontrolnom cifrom).",
+                c.pib
+            )));
+        }
+        if c.mb.len() != 8 || !c.mb.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(SandboxError::Invalid(format!(
+                "Matični broj {} mora imati 8 cifara.",
+                c.mb
+            )));
+        }
+        if c.name.is_empty() {
+            return Err(SandboxError::Invalid("Naziv firme je obavezan.".into()));
+        }
+        if let Some(j) = c.jbkjs.as_deref().map(str::trim).filter(|j| !j.is_empty()) {
+            if j.len() != 5 || !j.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(SandboxError::Invalid("JBKJS mora imati 5 cifara.".into()));
+            }
+            c.jbkjs = Some(j.to_string());
+        } else {
+            c.jbkjs = None;
+        }
+        let mut l = self.lock().await;
+        if l.st.companies.contains_key(&c.pib) {
+            return Err(SandboxError::Invalid(format!(
+                "Firma sa PIB-om {} je već registrovana.",
+                c.pib
+            )));
+        }
+        if c.registration_date.is_empty() {
+            c.registration_date = l.st.now().to_rfc3339();
+        }
+        l.st.companies.insert(c.pib.clone(), c.clone());
+        self.finish(l, true).await;
+        Ok(c)
+    }
+
+    /// Changes fields of a registered company (JSON merge of camelCase fields).
+    pub async fn update_company(&self, pib: &str, patch: serde_json::Value) -> Result<Company, SandboxError> {
+        let mut l = self.lock().await;
+        let c = l
+            .st
+            .companies
+            .get(pib)
+            .ok_or_else(|| SandboxError::NotFound(format!("No company with PIB {pib}.")))?;
+        let mut v = serde_json::to_value(c).map_err(|e| SandboxError::Invalid(e.to_string()))?;
+        merge(&mut v, patch);
+        let mut nc: Company = serde_json::from_value(v).map_err(|e| SandboxError::Invalid(e.to_string()))?;
+        nc.pib = pib.to_string();
+        l.st.companies.insert(pib.to_string(), nc.clone());
+        self.finish(l, true).await;
+        Ok(nc)
+    }
+
+    /// Creates a key for a company (random GUID when `key` is `None`); the company's previous
+    /// key stops working (one key per company).
+    pub async fn create_key(&self, pib: &str, key: Option<String>, active: bool) -> Result<String, SandboxError> {
+        if let Some(k) = &key
+            && !crate::key::is_guid(k)
+        {
+            return Err(SandboxError::Invalid("The key must be a GUID.".into()));
+        }
+        let mut l = self.lock().await;
+        if !l.st.companies.contains_key(pib) {
+            return Err(SandboxError::NotFound(format!("No company with PIB {pib}.")));
+        }
+        let k = l.st.create_key(pib, key, active);
+        self.finish(l, true).await;
+        Ok(k)
+    }
+
+    /// Switches a key's API status.
+    pub async fn set_key_active(&self, key: &str, active: bool) -> Result<(), SandboxError> {
+        let mut l = self.lock().await;
+        let k = l
+            .st
+            .keys
+            .get_mut(key)
+            .ok_or_else(|| SandboxError::NotFound("Unknown key.".into()))?;
+        k.active = active;
+        self.finish(l, true).await;
+        Ok(())
+    }
+
+    /// Invalidates a key and returns a new one for the same company (same API status).
+    pub async fn regenerate_key(&self, key: &str) -> Result<String, SandboxError> {
+        let mut l = self.lock().await;
+        let rec = l
+            .st
+            .keys
+            .get(key)
+            .cloned()
+            .ok_or_else(|| SandboxError::NotFound("Unknown key.".into()))?;
+        let k = l.st.create_key(&rec.pib, None, rec.active);
+        self.finish(l, true).await;
+        Ok(k)
+    }
+
+    /// Sets the sandbox clock to `now`.
+    pub async fn set_now(&self, now: DateTime<FixedOffset>) {
+        let mut l = self.state.lock().await;
+        l.clock_offset_ms = (now.with_timezone(&Utc) - Utc::now()).num_milliseconds();
+        drop(l);
+        let l = self.lock().await;
+        self.finish(l, true).await;
+    }
+
+    /// Moves the sandbox clock forward (timers fire).
+    pub async fn advance(&self, seconds: i64) {
+        let mut l = self.state.lock().await;
+        l.clock_offset_ms += seconds * 1000;
+        drop(l);
+        let l = self.lock().await;
+        self.finish(l, true).await;
+    }
+
+    /// The sandbox clock.
+    pub async fn now(&self) -> DateTime<Utc> {
+        self.state.lock().await.now()
+    }
+
+    /// Merges camelCase fields into the behaviour switches and returns the result.
+    pub async fn update_settings(&self, patch: serde_json::Value) -> Result<SandboxSettings, SandboxError> {
+        let mut l = self.lock().await;
+        let mut v = serde_json::to_value(&l.st.settings).map_err(|e| SandboxError::Invalid(e.to_string()))?;
+        merge(&mut v, patch);
+        let s: SandboxSettings = serde_json::from_value(v).map_err(|e| SandboxError::Invalid(e.to_string()))?;
+        l.st.settings = s.clone();
+        self.finish(l, true).await;
+        Ok(s)
+    }
+
+    /// The behaviour switches.
+    pub async fn settings(&self) -> SandboxSettings {
+        self.state.lock().await.settings.clone()
+    }
+
+    /// Sets a company's callback addresses.
+    pub async fn set_webhooks(&self, pib: &str, hooks: Webhooks) -> Result<(), SandboxError> {
+        let mut l = self.lock().await;
+        if !l.st.companies.contains_key(pib) {
+            return Err(SandboxError::NotFound(format!("No company with PIB {pib}.")));
+        }
+        l.st.webhooks.insert(pib.to_string(), hooks);
+        self.finish(l, true).await;
+        Ok(())
+    }
+
+    /// Makes the next `count` matching API calls fail.
+    pub fn inject_fault(&self, fault: Fault) {
+        self.faults.lock().unwrap_or_else(|p| p.into_inner()).push(fault);
+    }
+
+    /// Forces a sales document's status (and the matching purchase status), emitting events.
+    pub async fn force_status(&self, sales_id: i64, status: SalesInvoiceStatus) -> Result<(), SandboxError> {
+        let mut l = self.lock().await;
+        if !l.st.docs.contains_key(&sales_id) {
+            return Err(SandboxError::NotFound(format!("No sales document {sales_id}.")));
+        }
+        let purchase = match status {
+            SalesInvoiceStatus::Sent => Some(PurchaseInvoiceStatus::New),
+            SalesInvoiceStatus::Approved => Some(PurchaseInvoiceStatus::Approved),
+            SalesInvoiceStatus::Rejected => Some(PurchaseInvoiceStatus::Rejected),
+            SalesInvoiceStatus::Cancelled => Some(PurchaseInvoiceStatus::Cancelled),
+            SalesInvoiceStatus::Storno => Some(PurchaseInvoiceStatus::Storno),
+            SalesInvoiceStatus::Deleted => Some(PurchaseInvoiceStatus::Deleted),
+            _ => None,
+        };
+        let now = l.st.now();
+        let mut notes = std::mem::take(&mut l.notes);
+        l.st.set_status(sales_id, Some(status), purchase, None, None, now, &mut notes);
+        l.notes = notes;
+        self.finish(l, true).await;
+        Ok(())
+    }
+
+    /// The recorded API requests.
+    pub fn log(&self) -> Vec<LogEntry> {
+        self.log.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect()
+    }
+
+    /// All documents.
+    pub async fn documents(&self) -> Vec<Document> {
+        self.state.lock().await.docs.values().cloned().collect()
+    }
+
+    /// A copy of the whole state.
+    pub async fn snapshot(&self) -> State {
+        self.state.lock().await.clone()
+    }
+}
+
+fn merge(target: &mut serde_json::Value, patch: serde_json::Value) {
+    if let (Some(t), serde_json::Value::Object(p)) = (target.as_object_mut(), patch) {
+        for (k, v) in p {
+            t.insert(k, v);
+        }
+    }
+}
+
+/// Error answers of the public API.
+#[derive(Debug)]
+pub(crate) enum ApiError {
+    /// 401, empty body, no content type.
+    Unauthorized,
+    /// 400 with the SEF error body.
+    Business(Refusal),
+    /// 400 with a free message and no code.
+    BadRequest(String),
+    /// 404.
+    NotFound,
+    /// 415.
+    UnsupportedMediaType,
+}
+
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
+        ApiError::Business(r)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED.into_response(),
+            ApiError::Business(r) => json_response(400, state::error_json(&r).1),
+            ApiError::BadRequest(m) => json_response(
+                400,
+                serde_json::json!({ "Message": m, "FieldName": null, "ErrorCode": null }).to_string(),
+            ),
+            ApiError::NotFound => StatusCode::NOT_FOUND.into_response(),
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response(),
+        }
+    }
+}
+
+pub(crate) fn json_response(status: u16, body: String) -> Response {
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// A body that fails at once: the server aborts the connection after the status line.
+struct BrokenBody;
+
+impl futures_core::Stream for BrokenBody {
+    type Item = Result<axum::body::Bytes, std::io::Error>;
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "sandbox fault: connection dropped",
+        ))))
+    }
+}
+
+async fn api_gate(AxState(sb): AxState<Arc<Sandbox>>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let at = Utc::now();
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().map(str::to_string);
+    let key = req
+        .headers()
+        .get("ApiKey")
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    let resp = if key.as_deref().is_some_and(|_| true) && !sb.admit(key.as_deref().unwrap_or("")).await {
+        (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")]).into_response()
+    } else {
+        let delay = Duration::from_millis(sb.state.lock().await.settings.fault_delay_ms);
+        match sb.take_fault(&path) {
+            None => next.run(req).await,
+            Some(FaultKind::Http500) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            Some(FaultKind::Http503) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+            Some(FaultKind::Http429) => {
+                (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")]).into_response()
+            }
+            Some(FaultKind::DropConnection) => Response::builder()
+                .status(StatusCode::OK)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from_stream(BrokenBody))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+            Some(FaultKind::TimeoutBeforeCommit) => {
+                tokio::time::sleep(delay).await;
+                StatusCode::GATEWAY_TIMEOUT.into_response()
+            }
+            Some(FaultKind::TimeoutAfterCommit) => {
+                let r = next.run(req).await;
+                tokio::time::sleep(delay).await;
+                r
+            }
+        }
+    };
+    sb.record(LogEntry {
+        at: at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        at_ms: at.timestamp_millis(),
+        method,
+        path,
+        query,
+        api_key: key.map(|k| k.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect()),
+        status: resp.status().as_u16(),
+        duration_ms: started.elapsed().as_millis() as u64,
+    });
+    resp
+}
+
+async fn loopback_only(AxState(sb): AxState<Arc<Sandbox>>, req: Request, next: Next) -> Response {
+    if !sb.allow_remote_admin
+        && let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>()
+        && !peer.ip().is_loopback()
+    {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    next.run(req).await
+}
+
+/// The sandbox's router: public API, admin API, portal.
+pub fn router(sb: Arc<Sandbox>) -> Router {
+    let api = api::routes().layer(middleware::from_fn_with_state(sb.clone(), api_gate));
+    let local = admin::routes()
+        .merge(portal::routes())
+        .layer(middleware::from_fn_with_state(sb.clone(), loopback_only));
+    Router::new()
+        .merge(api)
+        .merge(local)
+        .fallback(|| async { StatusCode::NOT_FOUND })
+        .with_state(sb)
+}
+
+/// Serves the sandbox on `listener` until `shutdown` completes.
+pub async fn serve_with_shutdown(
+    sb: Arc<Sandbox>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), SandboxError> {
+    axum::serve(
+        listener,
+        router(sb).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
+    Ok(())
+}
+
+/// Opens a sandbox from `config` and serves it on `listener` forever.
+pub async fn serve(config: SandboxConfig, listener: tokio::net::TcpListener) -> Result<(), SandboxError> {
+    let sb = Sandbox::open(config).await?;
+    serve_with_shutdown(sb, listener, std::future::pending()).await
+}
+
+/// A running sandbox; stops when dropped.
+pub struct SandboxHandle {
+    addr: SocketAddr,
+    sandbox: Arc<Sandbox>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for SandboxHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxHandle").field("addr", &self.addr).finish()
+    }
+}
+
+impl SandboxHandle {
+    /// The listening address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`, the base URL for [`crate::SefClientConfig::sandbox`].
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The sandbox itself, for direct admin operations.
+    pub fn sandbox(&self) -> &Arc<Sandbox> {
+        &self.sandbox
+    }
+
+    /// Registers an active company with an active key and returns the key. A shortcut for tests.
+    pub async fn company_with_key(&self, pib: &str, mb: &str, name: &str) -> Result<String, SandboxError> {
+        self.sandbox
+            .register_company(Company {
+                pib: pib.into(),
+                mb: mb.into(),
+                name: name.into(),
+                company_type: "Privredni subjekt".into(),
+                jbkjs: None,
+                budget_user: false,
+                vat_active: true,
+                status: "Active".into(),
+                isp: false,
+                registration_date: String::new(),
+            })
+            .await?;
+        self.sandbox.create_key(pib, None, true).await
+    }
+
+    /// Stops serving and waits for the server task.
+    pub async fn shutdown(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for SandboxHandle {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        self.task.abort();
+    }
+}
+
+/// Starts a sandbox on `127.0.0.1:0` for tests of this and other crates.
+///
+/// # Panics
+/// When the loopback socket cannot be bound or the store cannot be opened (tests only).
+pub async fn spawn_sandbox_for_tests(config: SandboxConfig) -> (SocketAddr, SandboxHandle) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("local address");
+    let sandbox = Sandbox::open(config).await.expect("open the sandbox");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let sb = sandbox.clone();
+    let task = tokio::spawn(async move {
+        let _ = serve_with_shutdown(sb, listener, async {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    (
+        addr,
+        SandboxHandle {
+            addr,
+            sandbox,
+            stop: Some(tx),
+            task,
+        },
+    )
+}
