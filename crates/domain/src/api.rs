@@ -681,7 +681,11 @@ pub fn compute(
     if categories.len() > MAX_CATEGORIES {
         errors.push(FieldError { property: "items".into(), code: Gsc::ListTooLong });
     }
-    let total_amount = req.total();
+    // Item totals have at most 2 decimals (checked above); show the total with exactly 2.
+    let mut total_amount = req.total();
+    if total_amount.scale() < 2 {
+        total_amount.rescale(2);
+    }
     let kind = req.kind();
     if matches!(kind.invoice_type, InvoiceType::Normal | InvoiceType::Advance | InvoiceType::Copy)
         && req.payment_total() < total_amount - paid_in_advance

@@ -18,6 +18,7 @@ pub mod messages;
 pub mod model;
 pub mod service;
 pub mod tools;
+pub mod web;
 
 pub use crypto::{KeyRing, MasterKey, SecretKey};
 pub use db::Db;

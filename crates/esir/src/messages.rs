@@ -442,6 +442,41 @@ impl Text<'_> {
     }
 }
 
+/// The PFR's status as lines for the cashier: address, UID, time, every status code with its
+/// meaning, and the tax rates in force.
+pub fn status_report(url: &str, s: &fiskal_domain::api::Status, lang: Lang) -> String {
+    let mut out = Vec::new();
+    out.push(format!("PFR: {url}"));
+    if !s.uid.is_empty() {
+        out.push(lang.pick(format!("UID bezbednosnog elementa: {}", s.uid), format!("Secure element UID: {}", s.uid)));
+    }
+    let t = fiskal_domain::time::format_journal(s.sdc_date_time.to_utc());
+    out.push(lang.pick(format!("Vreme PFR-a: {t}"), format!("PFR time: {t}")));
+    if !s.last_invoice_number.is_empty() {
+        out.push(lang.pick(
+            format!("Poslednji račun: {}", s.last_invoice_number),
+            format!("Last invoice: {}", s.last_invoice_number),
+        ));
+    }
+    out.push(lang.pick("Stanje:", "State:"));
+    for c in &s.gsc {
+        let meaning = Gsc::from_code(c).map(|g| gsc_text(g, lang)).unwrap_or_else(|| lang.pick("nepoznat kod", "unknown code"));
+        out.push(format!("  {c} {meaning}"));
+    }
+    match &s.current_tax_rates {
+        Some(g) => {
+            out.push(lang.pick(format!("Važeće poreske stope (grupa {}):", g.group_id), format!("Tax rates in force (group {}):", g.group_id)));
+            for c in &g.tax_categories {
+                for r in &c.tax_rates {
+                    out.push(format!("  {} {} {}", r.label, fiskal_domain::money::format_rate(r.rate), c.name));
+                }
+            }
+        }
+        None => out.push(lang.pick("PFR nema važeće poreske stope.", "The PFR has no tax rates in force.")),
+    }
+    out.join("\n")
+}
+
 /// The name of an item prefix, for listings.
 pub fn prefix_name(p: ItemPrefix, lang: Lang) -> String {
     match p {

@@ -8,7 +8,7 @@
 //! (secure-element.md §8), kept in a password-protected state file; a smart card over PC/SC will
 //! implement the same trait behind an opt-in feature.
 //!
-//! [`env`] holds the local environment bundle written by `fiskal se init`: test authority keys,
+//! [`env`](mod@env) holds the local environment bundle written by `fiskal se init`: test authority keys,
 //! the seller identity, tax rates and the verification URL prefix.
 
 use fiskal_domain::counter::Uid;
@@ -97,23 +97,18 @@ pub struct SignedInvoice {
 }
 
 /// Length of the Sign Invoice output header (secure-element.md §5, bytes 0–64).
-pub const SIGNED_HEADER_LEN: usize = 65;
+pub const SIGNED_HEADER_LEN: usize = fiskal_domain::verification_url::SE_HEADER_LEN;
 
 /// Largest value of a 7-byte big-endian amount (2^56 − 1).
 pub const MAX_AMOUNT_7: u64 = (1 << 56) - 1;
 
-/// Writes `s` right-aligned in `out`, left-padded with `0x00` (TIN and buyer ID fields).
-fn put_padded(out: &mut [u8], s: &str) -> Result<(), SeError> {
-    let b = s.as_bytes();
-    if b.len() > out.len() || !s.is_ascii() {
+/// Checks a TIN or buyer ID for the 20-byte padded field.
+fn check_padded(s: &str) -> Result<(), SeError> {
+    if s.len() > 20 || !s.is_ascii() {
         return Err(SeError::BadData(format!(
-            "{s:?} is not ASCII of at most {} bytes",
-            out.len()
+            "{s:?} is not ASCII of at most 20 bytes"
         )));
     }
-    let start = out.len() - b.len();
-    out[..start].fill(0);
-    out[start..].copy_from_slice(b);
     Ok(())
 }
 
@@ -127,7 +122,8 @@ fn get_padded(b: &[u8]) -> Result<String, SeError> {
     Ok(String::from_utf8_lossy(t).into_owned())
 }
 
-/// The 65-byte Sign Invoice output header (secure-element.md §5): time 8 BE, TIN 20, buyer ID 20
+/// The 65-byte Sign Invoice output header (secure-element.md §5), built by
+/// [`fiskal_domain::verification_url::se_header`] after checking the field sizes: time 8 BE, TIN 20, buyer ID 20
 /// (both right-aligned, `0x00`-padded), invoice type 1, transaction type 1, amount 7 BE,
 /// transaction-type counter 4 BE, total counter 4 BE.
 #[allow(clippy::too_many_arguments)]
@@ -146,16 +142,18 @@ fn se_header(
             "the amount does not fit in 7 bytes".into(),
         ));
     }
-    let mut h = [0u8; SIGNED_HEADER_LEN];
-    h[0..8].copy_from_slice(&time_ms.to_be_bytes());
-    put_padded(&mut h[8..28], tin)?;
-    put_padded(&mut h[28..48], buyer_id.unwrap_or(""))?;
-    h[48] = invoice_type.code();
-    h[49] = transaction_type.code();
-    h[50..57].copy_from_slice(&amount.to_be_bytes()[1..]);
-    h[57..61].copy_from_slice(&transaction_type_counter.to_be_bytes());
-    h[61..65].copy_from_slice(&total_counter.to_be_bytes());
-    Ok(h)
+    check_padded(tin)?;
+    check_padded(buyer_id.unwrap_or(""))?;
+    Ok(fiskal_domain::verification_url::se_header(
+        time_ms,
+        tin,
+        buyer_id,
+        invoice_type,
+        transaction_type,
+        amount,
+        transaction_type_counter,
+        total_counter,
+    ))
 }
 
 impl SignedInvoice {

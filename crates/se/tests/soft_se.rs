@@ -17,6 +17,8 @@ use fiskal_se::{Pin, SeError, SecureElement, SignRequest, SignedInvoice};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 const PASSWORD: &str = "TEST1234";
+/// 1 000 000.0000 × 10 000.
+const BIG_LIMIT: u64 = 10_000_000_000;
 
 fn authority() -> &'static AuthorityKeys {
     static A: OnceLock<AuthorityKeys> = OnceLock::new();
@@ -82,7 +84,7 @@ fn verify_signature(se: &SoftSe, inv: &SignedInvoice) -> bool {
 #[test]
 fn create_and_open_roundtrip() {
     let dir = tempfile::tempdir().unwrap();
-    let (se, path) = create(dir.path(), 1_000_000_0000);
+    let (se, path) = create(dir.path(), BIG_LIMIT);
     let uid = se.uid().clone();
     assert_eq!(path, dir.path().join(format!("{uid}.fse")));
     assert_eq!(se.version(), "fiskal-soft-1");
@@ -108,7 +110,7 @@ fn create_and_open_roundtrip() {
     assert_eq!(opened.pin_tries_left(), 5);
     assert!(!opened.is_pin_verified());
     assert_eq!(opened.total_counter(), 0);
-    assert_eq!(opened.amount_status().limit, 1_000_000_0000);
+    assert_eq!(opened.amount_status().limit, BIG_LIMIT);
     assert_eq!(opened.seller(), &Seller::seed_example());
 
     // Every write uses a fresh nonce.
@@ -279,7 +281,7 @@ fn correct_pin_resets_tries_and_reopen_needs_pin() {
 #[test]
 fn counters_per_kind_and_total_survive_reopen() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut se, path) = ready(dir.path(), 1_000_000_0000);
+    let (mut se, path) = ready(dir.path(), BIG_LIMIT);
     let t = now_ms();
     let a = se.sign_invoice(&sale(t, 100_0000)).unwrap();
     let b = se.sign_invoice(&sale(t + 1, 50_0000)).unwrap();
@@ -342,7 +344,7 @@ fn counters_per_kind_and_total_survive_reopen() {
 #[test]
 fn signature_verifies_and_internal_data_decrypts() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut se, _) = ready(dir.path(), 1_000_000_0000);
+    let (mut se, _) = ready(dir.path(), BIG_LIMIT);
     let t = now_ms();
     se.sign_invoice(&sale(t, 240_0000)).unwrap();
     let mut r = req(
@@ -523,7 +525,7 @@ fn directives() {
 #[test]
 fn clock_behind_tin_mismatch_categories_validity() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut se, _) = ready(dir.path(), 1_000_000_0000);
+    let (mut se, _) = ready(dir.path(), BIG_LIMIT);
     let t = now_ms();
     se.sign_invoice(&sale(t, 1_0000)).unwrap();
     assert_eq!(
@@ -555,7 +557,7 @@ fn clock_behind_tin_mismatch_categories_validity() {
 #[test]
 fn batch_with_failing_entry_leaves_no_gap() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut se, path) = ready(dir.path(), 1_000_000_0000);
+    let (mut se, path) = ready(dir.path(), BIG_LIMIT);
     let t = now_ms();
     let mut bad = sale(t + 1, 2_0000);
     bad.tin = "000000001".into();
@@ -598,7 +600,7 @@ fn batch_with_failing_entry_leaves_no_gap() {
 #[test]
 fn failed_persist_rolls_back() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut se, path) = ready(dir.path(), 1_000_000_0000);
+    let (mut se, path) = ready(dir.path(), BIG_LIMIT);
     let t = now_ms();
     se.sign_invoice(&sale(t, 1_0000)).unwrap();
     // Make the file impossible to replace: a non-empty folder in its place.

@@ -184,6 +184,7 @@ impl Element {
 /// envelope) is returned unchanged.
 pub fn extract_envelope_document(xml: &str) -> Result<&str, XmlError> {
     let mut r = NsReader::from_str(xml);
+    let mut seen_root = false;
     let mut in_body = false;
     let mut depth = 0usize;
     let mut start: Option<usize> = None;
@@ -191,23 +192,22 @@ pub fn extract_envelope_document(xml: &str) -> Result<&str, XmlError> {
         let before = r.buffer_position() as usize;
         let ev = r.read_event().map_err(|e| XmlError(e.to_string()))?;
         match ev {
-            Event::Start(ref e) => {
-                let name = e.local_name();
-                if start.is_none() && !in_body && depth == 0 && name.as_ref() != b"DocumentEnvelope"
-                {
+            Event::Start(ref e) | Event::Empty(ref e) if !seen_root => {
+                seen_root = true;
+                if e.local_name().as_ref() != b"DocumentEnvelope" {
                     return Ok(xml[before..].trim_end());
                 }
-                if in_body && start.is_none() {
+            }
+            Event::Start(ref e) if !in_body => {
+                if e.local_name().as_ref() == b"DocumentBody" {
+                    in_body = true;
+                }
+            }
+            Event::Start(_) => {
+                if start.is_none() {
                     start = Some(before);
                 }
-                if !in_body && name.as_ref() == b"DocumentBody" {
-                    in_body = true;
-                    depth = 0;
-                    continue;
-                }
-                if in_body {
-                    depth += 1;
-                }
+                depth += 1;
             }
             Event::Empty(_) if in_body && start.is_none() => {
                 return Ok(&xml[before..r.buffer_position() as usize]);

@@ -87,7 +87,7 @@ async fn pin(State(s): State<Shared>, body: Bytes) -> Response {
 fn sign(f: &mut Fake, req: &InvoiceRequest) -> Result<InvoiceResult, Response> {
     let t = now();
     let groups = [TaxRateGroup::serbian_default()];
-    let computed = match compute(req, &groups, t) {
+    let computed = match compute(req, &groups, t, rust_decimal::Decimal::ZERO) {
         Ok(c) => c,
         Err(errs) => {
             let errs: Vec<_> = errs.into_iter().filter(|e| e.property != "payment").collect();
@@ -97,7 +97,7 @@ fn sign(f: &mut Fake, req: &InvoiceRequest) -> Result<InvoiceResult, Response> {
             // Closing sales pay only the remainder: recompute without the payment check.
             let mut r = req.clone();
             r.payment[0].amount = req.total();
-            compute(&r, &groups, t).map_err(|_| json(500, "{}".into()))?
+            compute(&r, &groups, t, rust_decimal::Decimal::ZERO).map_err(|_| json(500, "{}".into()))?
         }
     };
     let total_counter = f.signed.len() as u32 + 1;
@@ -153,51 +153,60 @@ fn sign(f: &mut Fake, req: &InvoiceRequest) -> Result<InvoiceResult, Response> {
     Ok(r)
 }
 
+enum Answer {
+    Now(Response),
+    Late(Response),
+}
+
+fn handle_post(s: &Shared, rid: &str, body: &[u8]) -> Answer {
+    let mut f = s.lock().unwrap();
+    f.posts.push((rid.to_string(), String::from_utf8_lossy(body).into_owned()));
+    if let Some((st, b)) = f.canned_error.take() {
+        return Answer::Now(json(st, b));
+    }
+    if f.drop_unsigned > 0 {
+        f.drop_unsigned -= 1;
+        return Answer::Late(json(500, "{}".into()));
+    }
+    if !f.pin_ok {
+        return Answer::Now(json(400, r#"{"message":"Bad Request","modelState":[{"property":"","errors":["1500"]}]}"#.into()));
+    }
+    let result = match f.results.get(rid) {
+        Some(r) => r.clone(),
+        None => {
+            let req = match InvoiceRequest::from_json(body) {
+                Ok(r) => r,
+                Err(errs) => {
+                    return Answer::Now(json(400, serde_json::to_string(&ModelErrors::from_errors("Bad Request", &errs)).unwrap()));
+                }
+            };
+            match sign(&mut f, &req) {
+                Ok(r) => {
+                    f.results.insert(rid.to_string(), r.clone());
+                    r
+                }
+                Err(resp) => return Answer::Now(resp),
+            }
+        }
+    };
+    let resp = json(200, serde_json::to_string(&result).unwrap());
+    if f.lose_answers > 0 {
+        f.lose_answers -= 1;
+        Answer::Late(resp)
+    } else {
+        Answer::Now(resp)
+    }
+}
+
 async fn invoices(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let rid = headers.get("RequestId").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let (answer, delay) = {
-        let mut f = s.lock().unwrap();
-        f.posts.push((rid.clone(), String::from_utf8_lossy(&body).into_owned()));
-        if let Some((st, b)) = f.canned_error.take() {
-            return json(st, b);
-        }
-        if f.drop_unsigned > 0 {
-            f.drop_unsigned -= 1;
-            drop(f);
+    match handle_post(&s, &rid, &body) {
+        Answer::Now(r) => r,
+        Answer::Late(r) => {
             tokio::time::sleep(Duration::from_secs(2)).await;
-            return json(500, "{}".into());
+            r
         }
-        if !f.pin_ok {
-            return json(400, r#"{"message":"Bad Request","modelState":[{"property":"","errors":["1500"]}]}"#.into());
-        }
-        let result = match f.results.get(&rid) {
-            Some(r) => r.clone(),
-            None => {
-                let req = match InvoiceRequest::from_json(&body) {
-                    Ok(r) => r,
-                    Err(errs) => return json(400, serde_json::to_string(&ModelErrors::from_errors("Bad Request", &errs)).unwrap()),
-                };
-                match sign(&mut f, &req) {
-                    Ok(r) => {
-                        f.results.insert(rid.clone(), r.clone());
-                        r
-                    }
-                    Err(resp) => return resp,
-                }
-            }
-        };
-        let delay = if f.lose_answers > 0 {
-            f.lose_answers -= 1;
-            Some(Duration::from_secs(2))
-        } else {
-            None
-        };
-        (result, delay)
-    };
-    if let Some(d) = delay {
-        tokio::time::sleep(d).await;
     }
-    json(200, serde_json::to_string(&answer).unwrap())
 }
 
 async fn lookup(State(s): State<Shared>, Path(id): Path<String>) -> Response {

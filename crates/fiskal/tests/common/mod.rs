@@ -1,0 +1,144 @@
+//! Shared helpers of the black-box tests: each test gets its own data folder and drives the
+//! real `fiskal` binary.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// Path of the built binary.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_fiskal")
+}
+
+/// Runs `fiskal` with arguments and returns (success, stdout, stderr).
+pub fn run(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(bin()).args(args).env("FISKAL_LANG", "sr").output().expect("run fiskal");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A data folder with a fresh SE and environment.
+pub struct DataDir {
+    pub dir: tempfile::TempDir,
+}
+
+impl DataDir {
+    pub fn new(extra: &[&str]) -> DataDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path().to_str().unwrap().to_string();
+        let mut args = vec!["se", "init", "--data", &d];
+        args.extend_from_slice(extra);
+        let (ok, out, err) = run(&args);
+        assert!(ok, "se init failed: {out}\n{err}");
+        DataDir { dir }
+    }
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    pub fn path_str(&self) -> String {
+        self.dir.path().to_str().unwrap().to_string()
+    }
+}
+
+/// A running L-PFR.
+pub struct Pfr {
+    pub child: Child,
+    pub base: String,
+    pub data: PathBuf,
+}
+
+impl Pfr {
+    /// Starts `fiskal pfr serve` on a free port and waits until it listens.
+    pub fn start(data: &Path, extra: &[&str]) -> Pfr {
+        let mut child = Command::new(bin())
+            .args(["pfr", "serve", "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn pfr");
+        let stdout = child.stdout.take().unwrap();
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("read listen line");
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_string();
+        // Keep draining stdout so the child never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+                sink.clear();
+            }
+        });
+        Pfr { child, base: url, data: data.to_path_buf() }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path.trim_start_matches('/'))
+    }
+
+    /// SIGKILL, no chance to clean up.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Pfr {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap()
+}
+
+/// The seed's example receipt as JSON.
+pub fn pivo_lav() -> serde_json::Value {
+    serde_json::json!({
+        "cashier": "1",
+        "buyerId": "30:PP3456789",
+        "invoiceType": 0,
+        "transactionType": 0,
+        "payment": [ { "amount": 164.00, "paymentType": 2 } ],
+        "invoiceNumber": "AS9280",
+        "options": { "omitQRCodeGen": "1" },
+        "items": [ { "name": "Pivo Lav/л", "quantity": 2, "unitPrice": 82.00, "labels": ["Ђ"], "totalAmount": 164.00 } ]
+    })
+}
+
+pub async fn post_invoice(c: &reqwest::Client, pfr: &Pfr, body: &str, request_id: Option<&str>) -> (u16, serde_json::Value) {
+    let mut r = c.post(pfr.url("api/v3/invoices")).header("Content-Type", "application/json").body(body.to_string());
+    if let Some(id) = request_id {
+        r = r.header("RequestId", id);
+    }
+    let resp = r.send().await.expect("send");
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+}
+
+pub async fn status(c: &reqwest::Client, pfr: &Pfr) -> serde_json::Value {
+    c.get(pfr.url("api/v3/status")).send().await.unwrap().json().await.unwrap()
+}
+
+pub async fn enter_pin(c: &reqwest::Client, pfr: &Pfr, pin: &str) -> (u16, String) {
+    let r = c
+        .post(pfr.url("api/v3/pin"))
+        .header("Content-Type", "application/json")
+        .body(format!("\"{pin}\""))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
