@@ -16,6 +16,7 @@ pub mod fields;
 pub mod gateway;
 pub mod messages;
 pub mod model;
+pub mod sef_gateway;
 pub mod service;
 pub mod tools;
 pub mod web;

@@ -415,7 +415,7 @@ impl Text<'_> {
             ),
             Text::VerificationUrl(u) => lang.pick(format!("URL za proveru: {u}"), format!("Verification URL: {u}")),
             Text::QrWritten { path, mm } => lang.pick(
-                format!("QR kod je upisan u {path} ({mm:.1} mm pri 300 dpi)."),
+                format!("QR kod je upisan u {path} ({} mm pri 300 dpi).", format!("{mm:.1}").replace('.', ",")),
                 format!("The QR code was written to {path} ({mm:.1} mm at 300 dpi)."),
             ),
             Text::PinAccepted => lang.pick("PFR je prihvatio PIN.", "The PFR accepted the PIN."),

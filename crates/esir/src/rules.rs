@@ -209,6 +209,9 @@ pub struct Referenced {
     pub time: DateTime<FixedOffset>,
     /// Its total.
     pub total: Decimal,
+    /// The seller's TIN from its PFR result, when known: a cancellation's buyer ID `10:{TIN}` is
+    /// the PFR's own PIB and is not held to the check digit.
+    pub seller_tin: Option<String>,
 }
 
 /// What the checks need besides the request.
@@ -245,7 +248,17 @@ pub fn check_request(req: &InvoiceRequest, ctx: &CheckContext) -> Result<Vec<Esi
                     v.push(RuleViolation::JmbgOnCashRefund { value: b.clone() });
                 }
             }
-            Err(error) => v.push(RuleViolation::BuyerId { value: b.clone(), error }),
+            Err(error) => {
+                let own_pib = ctx
+                    .referenced
+                    .as_ref()
+                    .and_then(|r| r.seller_tin.as_deref())
+                    .is_some_and(|t| codebook::seller_buyer_id(t) == *b);
+                let pib_digit_only = matches!(error, BuyerIdError::PibCheckDigit { .. });
+                if !(own_pib && pib_digit_only) {
+                    v.push(RuleViolation::BuyerId { value: b.clone(), error });
+                }
+            }
         },
         None => {
             if money_refund && has_cash(req) {
@@ -484,6 +497,7 @@ mod tests {
             kind,
             time: DateTime::parse_from_rfc3339("2024-05-01T10:00:00+02:00").unwrap(),
             total: dec("164.00"),
+            seller_tin: Some("123456789".into()),
         }
     }
 
@@ -529,6 +543,11 @@ mod tests {
         );
         r.buyer_id = Some("10:106884584".into());
         assert!(check(&r, None).is_ok());
+        // The seller's own PIB on a cancellation comes from the PFR and is accepted as it is.
+        let mut c = with_ref(req(InvoiceType::Normal, TransactionType::Refund, PaymentType::Cash));
+        c.buyer_id = Some("10:123456789".into());
+        let sale = DocumentKind::new(InvoiceType::Normal, TransactionType::Sale);
+        assert!(check(&c, Some(referenced(sale))).is_ok());
         r.buyer_id = Some("77:1".into());
         assert!(matches!(check(&r, None).unwrap_err()[0], RuleViolation::BuyerId { .. }));
     }

@@ -186,7 +186,7 @@ impl Esir {
         match sent {
             Ok(result) => {
                 let doc = self.store.complete(&request_id, &result).await?;
-                tracing::info!(number = %doc.number(), kind = %doc.kind(), "document issued");
+                tracing::debug!(number = %doc.number(), kind = %doc.kind(), "document issued");
                 Ok(Issued { doc, warnings })
             }
             Err(e @ EsirError::OutcomeUnknown { .. }) => Err(e),
@@ -335,6 +335,7 @@ impl Esir {
             kind: DocumentKind::new(InvoiceType::Advance, TransactionType::Refund),
             time: status.sdc_date_time,
             total: refund_req.total(),
+            seller_tin: None,
         };
         provisional.referent_document_number = Some(stand_in.number.clone());
         provisional.referent_document_dt = Some(stand_in.time);

@@ -78,7 +78,13 @@ impl StoredInvoice {
 
     /// What the rules need to know about this document when another one references it.
     pub fn as_referenced(&self) -> Referenced {
-        Referenced { number: self.number().to_string(), kind: self.kind(), time: self.time(), total: self.result.total_amount }
+        Referenced {
+            number: self.number().to_string(),
+            kind: self.kind(),
+            time: self.time(),
+            total: self.result.total_amount,
+            seller_tin: Some(self.result.tin.clone()),
+        }
     }
 }
 

@@ -695,6 +695,11 @@ impl Lpfr {
         })
         .await
         .unwrap_or_else(|_| vec![Err(SeError::NotAvailable("signing task failed".into()))]);
+        // Fault injection for the crash-recovery test: die after the SE persisted its counters
+        // and before the journal holds the receipts.
+        if std::env::var_os("FISKAL_FAULT_CRASH_AFTER_SIGN").is_some() {
+            std::process::abort();
+        }
         // 3. Journal the signed receipts, then answer.
         let mut receipts = Vec::new();
         let mut results: Vec<(usize, InvoiceResult)> = Vec::new();

@@ -926,14 +926,14 @@ impl<'a> V<'a> {
                     self.fatal_sef(
                         "FSK-SELLER-MB",
                         "UBLRegistrationCodeDoesNotHaveGoodLength",
-                        mb_path,
+                        mb_path.clone(),
                         "Nedostaje matični broj prodavca.".into(),
                         "The seller's company registration number (MB) is missing.".into(),
                     )
                 } else {
                     self.fatal(
                         "RSR-17",
-                        mb_path,
+                        mb_path.clone(),
                         "Nedostaje matični broj kupca.".into(),
                         "The buyer's company registration number (MB, BT-47) is missing.".into(),
                     )
@@ -942,7 +942,7 @@ impl<'a> V<'a> {
             Some(mb) if !ids::mb_format_valid(mb) => self.fatal_sef(
                 if seller { "FSK-SELLER-MB" } else { "RSR-19" },
                 "UBLRegistrationCodeDoesNotHaveGoodLength",
-                mb_path,
+                mb_path.clone(),
                 format!(
                     "Matični broj {who_sr} '{mb}' mora imati 8 cifara (sa vodećim nulama) ili 13 cifara."
                 ),

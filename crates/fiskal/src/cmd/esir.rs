@@ -530,7 +530,9 @@ impl Cli {
         for w in &d.warnings {
             eprintln!("{}", w.message(self.lang));
         }
-        print!("{}", fiskal_esir::printable_stored(&d.doc, QrInText::Url));
+        // With a QR image the text shows where it goes; without one it carries the link.
+        let mode = if qr.no_qr { QrInText::Url } else { QrInText::Placeholder };
+        print!("{}", fiskal_esir::printable_stored(&d.doc, mode));
         if let Some(note) = esir.closing_note(&d.doc).await? {
             println!("{note}");
         }
