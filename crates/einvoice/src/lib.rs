@@ -12,6 +12,7 @@
 pub mod clock;
 pub mod crypto;
 pub mod db;
+pub mod demo;
 pub mod fields;
 pub mod gateway;
 pub mod messages;
@@ -19,6 +20,7 @@ pub mod model;
 pub mod sef_gateway;
 pub mod service;
 pub mod tools;
+pub mod ubl_tools;
 pub mod web;
 
 pub use crypto::{KeyRing, MasterKey, SecretKey};
@@ -26,3 +28,4 @@ pub use db::Db;
 pub use messages::{Lang, MessageId, UserMessage};
 pub use model::{DocState, Document, KeyInfo, KeyState, Tenant};
 pub use service::{Registration, Service, ServiceConfig, ServiceError};
+pub use demo::{DemoOptions, DemoSummary, demo_flow};

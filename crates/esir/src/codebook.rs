@@ -127,24 +127,44 @@ mod tests {
     #[test]
     fn buyer_ids_through_the_domain_codebook() {
         assert!(check_buyer_id("10:106884584").is_ok());
-        assert!(matches!(check_buyer_id("10:123456789"), Err(BuyerIdError::PibCheckDigit { .. })));
+        assert!(matches!(
+            check_buyer_id("10:123456789"),
+            Err(BuyerIdError::PibCheckDigit { .. })
+        ));
         assert!(check_buyer_id("99:1").is_err());
         let (id, _) = check_buyer_id("11:0101990710006").unwrap();
-        let k = DocumentKind::new(fiskal_domain::kinds::InvoiceType::Normal, fiskal_domain::kinds::TransactionType::Refund);
+        let k = DocumentKind::new(
+            fiskal_domain::kinds::InvoiceType::Normal,
+            fiskal_domain::kinds::TransactionType::Refund,
+        );
         assert!(!allowed_for_cash_refund(&id, k));
         let (id, _) = check_buyer_id("20:0023456").unwrap();
         assert!(allowed_for_cash_refund(&id, k));
-        assert!(is_corporate_card(&check_cost_center("50:66666666").unwrap()));
+        assert!(is_corporate_card(
+            &check_cost_center("50:66666666").unwrap()
+        ));
         assert!(check_cost_center("60:31032022_01032022").is_err());
         assert_eq!(seller_buyer_id("RS111911206"), "10:111911206");
     }
 
     #[test]
     fn item_prefixes() {
-        assert_eq!(item_prefix("10: Аванс"), PrefixOf::Known(ItemPrefix::Advance('Ђ')));
-        assert_eq!(item_prefix("13:Аванс"), PrefixOf::Known(ItemPrefix::Advance('А')));
-        assert_eq!(item_prefix("00: Хаљина/ком"), PrefixOf::Known(ItemPrefix::FreeSupply));
-        assert_eq!(item_prefix("31: Стан"), PrefixOf::Known(ItemPrefix::Building('Е')));
+        assert_eq!(
+            item_prefix("10: Аванс"),
+            PrefixOf::Known(ItemPrefix::Advance('Ђ'))
+        );
+        assert_eq!(
+            item_prefix("13:Аванс"),
+            PrefixOf::Known(ItemPrefix::Advance('А'))
+        );
+        assert_eq!(
+            item_prefix("00: Хаљина/ком"),
+            PrefixOf::Known(ItemPrefix::FreeSupply)
+        );
+        assert_eq!(
+            item_prefix("31: Стан"),
+            PrefixOf::Known(ItemPrefix::Building('Е'))
+        );
         assert_eq!(item_prefix("33: Стан"), PrefixOf::Unknown("33".into()));
         assert_eq!(item_prefix("12:30 termin"), PrefixOf::None);
         assert_eq!(item_prefix("Pivo Lav/л"), PrefixOf::None);

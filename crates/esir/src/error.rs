@@ -136,6 +136,8 @@ impl std::error::Error for EsirError {}
 
 impl From<sqlx::Error> for EsirError {
     fn from(e: sqlx::Error) -> Self {
-        EsirError::Store { detail: e.to_string() }
+        EsirError::Store {
+            detail: e.to_string(),
+        }
     }
 }

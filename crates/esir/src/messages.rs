@@ -73,7 +73,9 @@ pub fn gsc_text(gsc: Gsc, lang: Lang) -> String {
 fn lower_first(s: &str) -> String {
     let mut cs = s.chars();
     match (cs.next(), cs.clone().next()) {
-        (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase() => a.to_lowercase().chain(cs).collect(),
+        (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase() => {
+            a.to_lowercase().chain(cs).collect()
+        }
         _ => s.to_string(),
     }
 }
@@ -85,11 +87,21 @@ pub fn pfr_field_error(e: &PfrFieldError, lang: Lang) -> String {
         (None, Some(t)) => t.trim().trim_end_matches('.').to_string(),
         (None, None) => lang.pick("nepoznata greška", "unknown error"),
     };
-    let code = if e.code.is_empty() { String::new() } else { format!(" ({})", e.code) };
-    if e.property.is_empty() {
-        lang.pick(format!("PFR je odbio zahtev: {meaning}{code}."), format!("The PFR refused the request: {meaning}{code}."))
+    let code = if e.code.is_empty() {
+        String::new()
     } else {
-        lang.pick(format!("Polje {}: {meaning}{code}.", e.property), format!("Field {}: {meaning}{code}.", e.property))
+        format!(" ({})", e.code)
+    };
+    if e.property.is_empty() {
+        lang.pick(
+            format!("PFR je odbio zahtev: {meaning}{code}."),
+            format!("The PFR refused the request: {meaning}{code}."),
+        )
+    } else {
+        lang.pick(
+            format!("Polje {}: {meaning}{code}.", e.property),
+            format!("Field {}: {meaning}{code}.", e.property),
+        )
     }
 }
 
@@ -112,8 +124,8 @@ pub fn error(e: &EsirError, lang: Lang) -> String {
             format!("{head}\n{}", lines.join("\n"))
         }
         EsirError::Unreachable { url, detail } => lang.pick(
-            format!("PFR na adresi {url} nije dostupan, dokument nije izdat ({detail})."),
-            format!("The PFR at {url} cannot be reached; no document was issued ({detail})."),
+            format!("PFR na adresi {url} nije dostupan ({detail}); ništa nije izdato."),
+            format!("The PFR at {url} cannot be reached ({detail}); nothing was issued."),
         ),
         EsirError::OutcomeUnknown { request_id } => lang.pick(
             format!(
@@ -448,7 +460,10 @@ pub fn status_report(url: &str, s: &fiskal_domain::api::Status, lang: Lang) -> S
     let mut out = Vec::new();
     out.push(format!("PFR: {url}"));
     if !s.uid.is_empty() {
-        out.push(lang.pick(format!("UID bezbednosnog elementa: {}", s.uid), format!("Secure element UID: {}", s.uid)));
+        out.push(lang.pick(
+            format!("UID bezbednosnog elementa: {}", s.uid),
+            format!("Secure element UID: {}", s.uid),
+        ));
     }
     let t = fiskal_domain::time::format_journal(s.sdc_date_time.to_utc());
     out.push(lang.pick(format!("Vreme PFR-a: {t}"), format!("PFR time: {t}")));
@@ -460,19 +475,32 @@ pub fn status_report(url: &str, s: &fiskal_domain::api::Status, lang: Lang) -> S
     }
     out.push(lang.pick("Stanje:", "State:"));
     for c in &s.gsc {
-        let meaning = Gsc::from_code(c).map(|g| gsc_text(g, lang)).unwrap_or_else(|| lang.pick("nepoznat kod", "unknown code"));
+        let meaning = Gsc::from_code(c)
+            .map(|g| gsc_text(g, lang))
+            .unwrap_or_else(|| lang.pick("nepoznat kod", "unknown code"));
         out.push(format!("  {c} {meaning}"));
     }
     match &s.current_tax_rates {
         Some(g) => {
-            out.push(lang.pick(format!("Važeće poreske stope (grupa {}):", g.group_id), format!("Tax rates in force (group {}):", g.group_id)));
+            out.push(lang.pick(
+                format!("Važeće poreske stope (grupa {}):", g.group_id),
+                format!("Tax rates in force (group {}):", g.group_id),
+            ));
             for c in &g.tax_categories {
                 for r in &c.tax_rates {
-                    out.push(format!("  {} {} {}", r.label, fiskal_domain::money::format_rate(r.rate), c.name));
+                    out.push(format!(
+                        "  {} {} {}",
+                        r.label,
+                        fiskal_domain::money::format_rate(r.rate),
+                        c.name
+                    ));
                 }
             }
         }
-        None => out.push(lang.pick("PFR nema važeće poreske stope.", "The PFR has no tax rates in force.")),
+        None => out.push(lang.pick(
+            "PFR nema važeće poreske stope.",
+            "The PFR has no tax rates in force.",
+        )),
     }
     out.join("\n")
 }
@@ -493,15 +521,46 @@ mod tests {
 
     #[test]
     fn pfr_errors_as_sentences() {
-        let e = PfrFieldError { property: "items[0].labels[0]".into(), code: "2310".into(), text: None };
-        assert_eq!(pfr_field_error(&e, Lang::Sr), "Polje items[0].labels[0]: neispravne poreske oznake (2310).");
-        assert_eq!(pfr_field_error(&e, Lang::En), "Field items[0].labels[0]: invalid tax labels (2310).");
-        let e = PfrFieldError { property: String::new(), code: "1500".into(), text: None };
-        assert_eq!(pfr_field_error(&e, Lang::Sr), "PFR je odbio zahtev: potrebno je uneti PIN (1500).");
-        let e = PfrFieldError { property: String::new(), code: "2400".into(), text: None };
-        assert!(pfr_field_error(&e, Lang::En).starts_with("The PFR refused the request: PFR not configured"));
-        let e = PfrFieldError { property: String::new(), code: String::new(), text: Some("Something broke.".into()) };
-        assert_eq!(pfr_field_error(&e, Lang::En), "The PFR refused the request: Something broke.");
+        let e = PfrFieldError {
+            property: "items[0].labels[0]".into(),
+            code: "2310".into(),
+            text: None,
+        };
+        assert_eq!(
+            pfr_field_error(&e, Lang::Sr),
+            "Polje items[0].labels[0]: neispravne poreske oznake (2310)."
+        );
+        assert_eq!(
+            pfr_field_error(&e, Lang::En),
+            "Field items[0].labels[0]: invalid tax labels (2310)."
+        );
+        let e = PfrFieldError {
+            property: String::new(),
+            code: "1500".into(),
+            text: None,
+        };
+        assert_eq!(
+            pfr_field_error(&e, Lang::Sr),
+            "PFR je odbio zahtev: potrebno je uneti PIN (1500)."
+        );
+        let e = PfrFieldError {
+            property: String::new(),
+            code: "2400".into(),
+            text: None,
+        };
+        assert!(
+            pfr_field_error(&e, Lang::En)
+                .starts_with("The PFR refused the request: PFR not configured")
+        );
+        let e = PfrFieldError {
+            property: String::new(),
+            code: String::new(),
+            text: Some("Something broke.".into()),
+        };
+        assert_eq!(
+            pfr_field_error(&e, Lang::En),
+            "The PFR refused the request: Something broke."
+        );
     }
 
     #[test]
@@ -518,7 +577,10 @@ mod tests {
         let vs = [
             RuleViolation::BuyerIdRequired { kind: k },
             RuleViolation::ReferenceRequired { kind: k },
-            RuleViolation::PaymentBelowTotal { due: rust_decimal::Decimal::new(16400, 2), paid: rust_decimal::Decimal::ZERO },
+            RuleViolation::PaymentBelowTotal {
+                due: rust_decimal::Decimal::new(16400, 2),
+                paid: rust_decimal::Decimal::ZERO,
+            },
         ];
         for v in vs {
             let (sr, en) = (v.message(Lang::Sr), v.message(Lang::En));
@@ -530,8 +592,11 @@ mod tests {
             "Promet refundacija sa gotovinskim povraćajem mora da ima ID kupca (npr. broj lične karte 20:…, ili PIB 10:…)."
         );
         assert_eq!(
-            RuleViolation::PaymentBelowTotal { due: rust_decimal::Decimal::new(16400, 2), paid: rust_decimal::Decimal::ZERO }
-                .message(Lang::En),
+            RuleViolation::PaymentBelowTotal {
+                due: rust_decimal::Decimal::new(16400, 2),
+                paid: rust_decimal::Decimal::ZERO
+            }
+            .message(Lang::En),
             "0,00 is paid but 164,00 is due."
         );
     }

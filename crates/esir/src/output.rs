@@ -53,7 +53,9 @@ pub fn qr_png_bytes(url: &str) -> Result<(Vec<u8>, QrImage), EsirError> {
         .ecl(fast_qr::ECL::L)
         .mode(fast_qr::Mode::Byte)
         .build()
-        .map_err(|e| EsirError::Qr { detail: e.to_string() })?;
+        .map_err(|e| EsirError::Qr {
+            detail: e.to_string(),
+        })?;
     let modules = qr.size;
     let total = modules + 2 * QUIET_ZONE;
     let min_px = (QR_MIN_MM * QR_DPI as f32 / 25.4).ceil() as usize;
@@ -62,7 +64,9 @@ pub fn qr_png_bytes(url: &str) -> Result<(Vec<u8>, QrImage), EsirError> {
     // The largest module size that fits, preferring the one closest to the target.
     let ppm = (1..=max_px / total.max(1))
         .min_by_key(|k| (k * total).abs_diff(target))
-        .ok_or_else(|| EsirError::Qr { detail: "the symbol is too large for 50 mm".into() })?;
+        .ok_or_else(|| EsirError::Qr {
+            detail: "the symbol is too large for 50 mm".into(),
+        })?;
     let side = (ppm * total).max(min_px);
     let offset = (side - ppm * total) / 2 + QUIET_ZONE * ppm;
     let mut data = vec![255u8; side * side];
@@ -80,28 +84,54 @@ pub fn qr_png_bytes(url: &str) -> Result<(Vec<u8>, QrImage), EsirError> {
     }
     let mut out = Vec::new();
     {
-        let side32 = u32::try_from(side).map_err(|_| EsirError::Qr { detail: "image too large".into() })?;
+        let side32 = u32::try_from(side).map_err(|_| EsirError::Qr {
+            detail: "image too large".into(),
+        })?;
         let mut enc = png::Encoder::new(&mut out, side32, side32);
         enc.set_color(png::ColorType::Grayscale);
         enc.set_depth(png::BitDepth::Eight);
         // 300 dpi = 11 811 pixels per metre.
         let ppm_metre = (QR_DPI as f64 / 0.0254).round() as u32;
-        enc.set_pixel_dims(Some(png::PixelDimensions { xppu: ppm_metre, yppu: ppm_metre, unit: png::Unit::Meter }));
-        let mut w = enc.write_header().map_err(|e| EsirError::Qr { detail: e.to_string() })?;
-        w.write_image_data(&data).map_err(|e| EsirError::Qr { detail: e.to_string() })?;
-        w.finish().map_err(|e| EsirError::Qr { detail: e.to_string() })?;
+        enc.set_pixel_dims(Some(png::PixelDimensions {
+            xppu: ppm_metre,
+            yppu: ppm_metre,
+            unit: png::Unit::Meter,
+        }));
+        let mut w = enc.write_header().map_err(|e| EsirError::Qr {
+            detail: e.to_string(),
+        })?;
+        w.write_image_data(&data).map_err(|e| EsirError::Qr {
+            detail: e.to_string(),
+        })?;
+        w.finish().map_err(|e| EsirError::Qr {
+            detail: e.to_string(),
+        })?;
     }
     let pixels = side as u32;
-    Ok((out, QrImage { pixels, modules: modules as u32, pixels_per_module: ppm as u32, mm: px_to_mm(pixels) }))
+    Ok((
+        out,
+        QrImage {
+            pixels,
+            modules: modules as u32,
+            pixels_per_module: ppm as u32,
+            mm: px_to_mm(pixels),
+        },
+    ))
 }
 
 /// Writes the QR code of `url` as a PNG file (see [`qr_png_bytes`]).
 pub fn qr_png(url: &str, path: &Path) -> Result<QrImage, EsirError> {
     let (bytes, info) = qr_png_bytes(url)?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| EsirError::Io { path: dir.display().to_string(), detail: e.to_string() })?;
+        std::fs::create_dir_all(dir).map_err(|e| EsirError::Io {
+            path: dir.display().to_string(),
+            detail: e.to_string(),
+        })?;
     }
-    std::fs::write(path, bytes).map_err(|e| EsirError::Io { path: path.display().to_string(), detail: e.to_string() })?;
+    std::fs::write(path, bytes).map_err(|e| EsirError::Io {
+        path: path.display().to_string(),
+        detail: e.to_string(),
+    })?;
     Ok(info)
 }
 
@@ -127,19 +157,31 @@ pub struct PrintLine {
 /// The kind of a result, from its counter extension (`ПП`, `КР`, …).
 pub fn result_kind(result: &InvoiceResult) -> Option<DocumentKind> {
     DocumentKind::from_extension(&result.invoice_counter_extension).or_else(|| {
-        let ext: String = result.invoice_counter.chars().skip_while(|c| c.is_ascii_digit() || *c == '/').collect();
+        let ext: String = result
+            .invoice_counter
+            .chars()
+            .skip_while(|c| c.is_ascii_digit() || *c == '/')
+            .collect();
         DocumentKind::from_extension(ext.trim())
     })
 }
 
 /// The receipt as lines for a printer: the journal with the QR block (and the signature block on
 /// a Copy Refund) before the end line, notice lines marked double size.
-pub fn printable_lines(journal_text: &str, kind: Option<DocumentKind>, url: &str, qr: QrInText) -> Vec<PrintLine> {
+pub fn printable_lines(
+    journal_text: &str,
+    kind: Option<DocumentKind>,
+    url: &str,
+    qr: QrInText,
+) -> Vec<PrintLine> {
     let (body, end) = journal::split_for_print(journal_text);
     let mut lines = Vec::new();
     let push_text = |lines: &mut Vec<PrintLine>, text: &str| {
         for l in text.split(EOL) {
-            lines.push(PrintLine { text: l.to_string(), double: false });
+            lines.push(PrintLine {
+                text: l.to_string(),
+                double: false,
+            });
         }
         if text.ends_with(EOL) {
             lines.pop();
@@ -149,22 +191,39 @@ pub fn printable_lines(journal_text: &str, kind: Option<DocumentKind>, url: &str
     match qr {
         QrInText::Placeholder => {
             let inner = WIDTH - 2;
-            lines.push(PrintLine { text: format!("+{}+", "-".repeat(inner)), double: false });
+            lines.push(PrintLine {
+                text: format!("+{}+", "-".repeat(inner)),
+                double: false,
+            });
             for t in ["", "[ QR код ]", ""] {
                 let pad = inner - t.chars().count();
                 let left = pad / 2;
-                lines.push(PrintLine { text: format!("|{}{}{}|", " ".repeat(left), t, " ".repeat(pad - left)), double: false });
+                lines.push(PrintLine {
+                    text: format!("|{}{}{}|", " ".repeat(left), t, " ".repeat(pad - left)),
+                    double: false,
+                });
             }
-            lines.push(PrintLine { text: format!("+{}+", "-".repeat(inner)), double: false });
+            lines.push(PrintLine {
+                text: format!("+{}+", "-".repeat(inner)),
+                double: false,
+            });
         }
         QrInText::Url => {
             let chars: Vec<char> = url.chars().collect();
             for chunk in chars.chunks(WIDTH) {
-                lines.push(PrintLine { text: chunk.iter().collect(), double: false });
+                lines.push(PrintLine {
+                    text: chunk.iter().collect(),
+                    double: false,
+                });
             }
         }
     }
-    if kind == Some(DocumentKind::new(InvoiceType::Copy, TransactionType::Refund)) {
+    if kind
+        == Some(DocumentKind::new(
+            InvoiceType::Copy,
+            TransactionType::Refund,
+        ))
+    {
         push_text(&mut lines, &journal::copy_refund_signature_block());
     }
     push_text(&mut lines, &end);
@@ -179,7 +238,11 @@ pub fn printable_lines(journal_text: &str, kind: Option<DocumentKind>, url: &str
                 let pad = half.saturating_sub(part.chars().count() + if framed { 2 } else { 0 });
                 let left = pad / 2;
                 let text = if framed {
-                    format!("{} {part} {}", fill.to_string().repeat(left), fill.to_string().repeat(pad - left))
+                    format!(
+                        "{} {part} {}",
+                        fill.to_string().repeat(left),
+                        fill.to_string().repeat(pad - left)
+                    )
                 } else {
                     format!("{}{part}{}", " ".repeat(left), " ".repeat(pad - left))
                 };
@@ -214,7 +277,12 @@ pub fn lines_to_text(lines: &[PrintLine]) -> String {
 /// use [`printable_stored`] to rebuild the journal from the request.
 pub fn printable_receipt(result: &InvoiceResult, qr: QrInText) -> String {
     let journal_text = result.journal.clone().unwrap_or_default();
-    lines_to_text(&printable_lines(&journal_text, result_kind(result), &result.verification_url, qr))
+    lines_to_text(&printable_lines(
+        &journal_text,
+        result_kind(result),
+        &result.verification_url,
+        qr,
+    ))
 }
 
 /// Like [`printable_receipt`] for a stored document; a missing journal is rendered from the
@@ -244,7 +312,12 @@ pub fn printable_stored(doc: &StoredInvoice, qr: QrInText) -> String {
         }
     };
     let kind = result_kind(&doc.result).or(Some(doc.kind()));
-    lines_to_text(&printable_lines(&journal_text, kind, &doc.result.verification_url, qr))
+    lines_to_text(&printable_lines(
+        &journal_text,
+        kind,
+        &doc.result.verification_url,
+        qr,
+    ))
 }
 
 #[cfg(test)]
@@ -285,27 +358,49 @@ mod tests {
             assert_eq!(buf[(q + 6 * info.pixels_per_module as usize) * w + q], 0);
         }
         // An ~850-character URL is version 20 (97 modules) at level L.
-        let (_, info) = qr_png_bytes(&format!("https://sandbox.suf.purs.gov.rs/v/?vl={}", "A".repeat(812))).unwrap();
-        assert_eq!((info.modules, info.pixels_per_module, info.pixels), (97, 5, 525));
+        let (_, info) = qr_png_bytes(&format!(
+            "https://sandbox.suf.purs.gov.rs/v/?vl={}",
+            "A".repeat(812)
+        ))
+        .unwrap();
+        assert_eq!(
+            (info.modules, info.pixels_per_module, info.pixels),
+            (97, 5, 525)
+        );
     }
 
     #[test]
     fn qr_block_and_signature_go_before_the_end_line() {
         let j = "======== ОВО НИЈЕ ФИСКАЛНИ РАЧУН =======\r\nтекст\r\n========================================\r\n======== ОВО НИЈЕ ФИСКАЛНИ РАЧУН =======\r\n";
-        let kind = Some(DocumentKind::new(InvoiceType::Copy, TransactionType::Refund));
+        let kind = Some(DocumentKind::new(
+            InvoiceType::Copy,
+            TransactionType::Refund,
+        ));
         let lines = printable_lines(j, kind, "https://x/v/?vl=AB", QrInText::Url);
         let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(texts[0], "===== ОВО НИЈЕ =====");
         assert!(lines[0].double && lines[1].double);
         assert_eq!(texts[1], "== ФИСКАЛНИ РАЧУН ==");
         assert_eq!(texts[2], "текст");
-        let url_at = texts.iter().position(|t| *t == "https://x/v/?vl=AB").unwrap();
-        let sig_at = texts.iter().position(|t| t.starts_with("Потпис купца: ")).unwrap();
+        let url_at = texts
+            .iter()
+            .position(|t| *t == "https://x/v/?vl=AB")
+            .unwrap();
+        let sig_at = texts
+            .iter()
+            .position(|t| t.starts_with("Потпис купца: "))
+            .unwrap();
         let end_at = texts.len() - 2;
-        assert!(url_at > 3 && url_at < sig_at && sig_at < end_at, "{texts:?}");
+        assert!(
+            url_at > 3 && url_at < sig_at && sig_at < end_at,
+            "{texts:?}"
+        );
         assert!(lines[end_at].double);
         let text = lines_to_text(&lines);
-        assert!(text.starts_with("= = = = =   О В О   Н И Ј Е   = = = = =\r\n"), "{text}");
+        assert!(
+            text.starts_with("= = = = =   О В О   Н И Ј Е   = = = = =\r\n"),
+            "{text}"
+        );
         assert!(text.ends_with("\r\n"));
         for l in text.split("\r\n") {
             assert!(l.chars().count() <= 40, "{l}");

@@ -228,16 +228,26 @@ pub struct CheckContext<'a> {
 }
 
 fn has_cash(req: &InvoiceRequest) -> bool {
-    req.payment.is_empty() || req.payment.iter().any(|p| p.payment_type == PaymentType::Cash)
+    req.payment.is_empty()
+        || req
+            .payment
+            .iter()
+            .any(|p| p.payment_type == PaymentType::Cash)
 }
 
 /// Checks a request before it is sent. `Ok` carries the warnings; `Err` every violation found.
-pub fn check_request(req: &InvoiceRequest, ctx: &CheckContext) -> Result<Vec<EsirWarning>, Vec<RuleViolation>> {
+pub fn check_request(
+    req: &InvoiceRequest,
+    ctx: &CheckContext,
+) -> Result<Vec<EsirWarning>, Vec<RuleViolation>> {
     let mut v = Vec::new();
     let mut w = Vec::new();
     let kind = req.kind();
     let money_refund = kind.transaction_type == TransactionType::Refund
-        && matches!(kind.invoice_type, InvoiceType::Normal | InvoiceType::Advance);
+        && matches!(
+            kind.invoice_type,
+            InvoiceType::Normal | InvoiceType::Advance
+        );
 
     // Buyer ID (receipt.md §8).
     match &req.buyer_id {
@@ -256,7 +266,10 @@ pub fn check_request(req: &InvoiceRequest, ctx: &CheckContext) -> Result<Vec<Esi
                     .is_some_and(|t| codebook::seller_buyer_id(t) == *b);
                 let pib_digit_only = matches!(error, BuyerIdError::PibCheckDigit { .. });
                 if !(own_pib && pib_digit_only) {
-                    v.push(RuleViolation::BuyerId { value: b.clone(), error });
+                    v.push(RuleViolation::BuyerId {
+                        value: b.clone(),
+                        error,
+                    });
                 }
             }
         },
@@ -269,11 +282,19 @@ pub fn check_request(req: &InvoiceRequest, ctx: &CheckContext) -> Result<Vec<Esi
     if let Some(c) = &req.buyer_cost_center_id {
         match codebook::check_cost_center(c) {
             Ok(cc) => {
-                if codebook::is_corporate_card(&cc) && req.payment.iter().any(|p| p.payment_type != PaymentType::Voucher) {
+                if codebook::is_corporate_card(&cc)
+                    && req
+                        .payment
+                        .iter()
+                        .any(|p| p.payment_type != PaymentType::Voucher)
+                {
                     v.push(RuleViolation::CorporateCardNeedsVoucher);
                 }
             }
-            Err(error) => v.push(RuleViolation::CostCenter { value: c.clone(), error }),
+            Err(error) => v.push(RuleViolation::CostCenter {
+                value: c.clone(),
+                error,
+            }),
         }
     }
 
@@ -293,12 +314,18 @@ pub fn check_request(req: &InvoiceRequest, ctx: &CheckContext) -> Result<Vec<Esi
     for (i, it) in req.items.iter().enumerate() {
         let prefix = codebook::item_prefix(&it.name);
         match &prefix {
-            PrefixOf::Unknown(p) => v.push(RuleViolation::UnknownItemPrefix { item: i, prefix: p.clone() }),
+            PrefixOf::Unknown(p) => v.push(RuleViolation::UnknownItemPrefix {
+                item: i,
+                prefix: p.clone(),
+            }),
             PrefixOf::Known(p) => {
-                if let Some(l) = p.required_label() {
-                    if it.labels.len() != 1 || !it.labels[0].chars().eq(std::iter::once(l)) {
-                        v.push(RuleViolation::PrefixLabel { item: i, prefix: *p });
-                    }
+                if let Some(l) = p.required_label()
+                    && (it.labels.len() != 1 || !it.labels[0].chars().eq(std::iter::once(l)))
+                {
+                    v.push(RuleViolation::PrefixLabel {
+                        item: i,
+                        prefix: *p,
+                    });
                 }
                 if let ItemPrefix::Voucher(l) = p {
                     match voucher_label {
@@ -315,8 +342,12 @@ pub fn check_request(req: &InvoiceRequest, ctx: &CheckContext) -> Result<Vec<Esi
         }
         let is_advance_item = matches!(prefix, PrefixOf::Known(ItemPrefix::Advance(_)));
         match kind.invoice_type {
-            InvoiceType::Normal if is_advance_item => v.push(RuleViolation::AdvanceItemOnNormal { item: i }),
-            InvoiceType::Advance if !is_advance_item => v.push(RuleViolation::NonAdvanceItemOnAdvance { item: i }),
+            InvoiceType::Normal if is_advance_item => {
+                v.push(RuleViolation::AdvanceItemOnNormal { item: i })
+            }
+            InvoiceType::Advance if !is_advance_item => {
+                v.push(RuleViolation::NonAdvanceItemOnAdvance { item: i })
+            }
             _ => {}
         }
         if is_advance_item && it.quantity != Decimal::ONE {
@@ -330,7 +361,11 @@ pub fn check_request(req: &InvoiceRequest, ctx: &CheckContext) -> Result<Vec<Esi
                     _ => false,
                 };
                 if !known {
-                    v.push(RuleViolation::UnknownTaxLabel { item: i, label: l.clone(), group_id: g.group_id });
+                    v.push(RuleViolation::UnknownTaxLabel {
+                        item: i,
+                        label: l.clone(),
+                        group_id: g.group_id,
+                    });
                 }
             }
         }
@@ -339,10 +374,14 @@ pub fn check_request(req: &InvoiceRequest, ctx: &CheckContext) -> Result<Vec<Esi
     // Payments.
     if req.payment.is_empty() {
         v.push(RuleViolation::NoPayments);
-    } else if matches!(kind.invoice_type, InvoiceType::Normal | InvoiceType::Advance | InvoiceType::Copy) {
+    } else if matches!(
+        kind.invoice_type,
+        InvoiceType::Normal | InvoiceType::Advance | InvoiceType::Copy
+    ) {
         let mut due = req.total();
         if let Some(r) = &ctx.referenced {
-            let closes_chain = kind == DocumentKind::new(InvoiceType::Normal, TransactionType::Sale)
+            let closes_chain = kind
+                == DocumentKind::new(InvoiceType::Normal, TransactionType::Sale)
                 && r.kind == DocumentKind::new(InvoiceType::Advance, TransactionType::Refund)
                 && req.referent_document_number.as_deref() == Some(r.number.as_str());
             if closes_chain {
@@ -356,7 +395,11 @@ pub fn check_request(req: &InvoiceRequest, ctx: &CheckContext) -> Result<Vec<Esi
     }
 
     // ESIR number (SEED-004: mandatory on every receipt).
-    if req.invoice_number.as_deref().is_none_or(|s| s.trim().is_empty()) {
+    if req
+        .invoice_number
+        .as_deref()
+        .is_none_or(|s| s.trim().is_empty())
+    {
         v.push(RuleViolation::EsirNumberMissing);
     }
 
@@ -379,10 +422,10 @@ pub fn check_request(req: &InvoiceRequest, ctx: &CheckContext) -> Result<Vec<Esi
             }
             match &ctx.referenced {
                 Some(r) if &r.number == n => {
-                    if let Some(t) = req.referent_document_dt {
-                        if t != r.time {
-                            v.push(RuleViolation::ReferenceTimeMismatch { number: n.clone() });
-                        }
+                    if let Some(t) = req.referent_document_dt
+                        && t != r.time
+                    {
+                        v.push(RuleViolation::ReferenceTimeMismatch { number: n.clone() });
                     }
                     check_referenced_kind(kind, r, &mut v);
                 }
@@ -400,7 +443,11 @@ pub fn check_request(req: &InvoiceRequest, ctx: &CheckContext) -> Result<Vec<Esi
         if kind != DocumentKind::new(InvoiceType::Advance, TransactionType::Sale) {
             v.push(RuleViolation::IssueTimeNotAllowed { kind });
         } else {
-            if !req.payment.iter().any(|p| p.payment_type == PaymentType::WireTransfer) {
+            if !req
+                .payment
+                .iter()
+                .any(|p| p.payment_type == PaymentType::WireTransfer)
+            {
                 v.push(RuleViolation::IssueTimeNeedsWire);
             }
             let today = fiskal_domain::time::to_belgrade(ctx.now.to_utc()).date_naive();
@@ -418,7 +465,9 @@ fn check_referenced_kind(kind: DocumentKind, r: &Referenced, v: &mut Vec<RuleVio
     use TransactionType as T;
     let found = r.kind;
     let ok = match (kind.invoice_type, kind.transaction_type) {
-        (I::Copy, t) => found.transaction_type == t && matches!(found.invoice_type, I::Normal | I::Advance),
+        (I::Copy, t) => {
+            found.transaction_type == t && matches!(found.invoice_type, I::Normal | I::Advance)
+        }
         (it, T::Refund) => {
             // A refund refunds, cancels or (Advance Refund) closes a sale of its own type.
             found.invoice_type == it && found.transaction_type == T::Sale
@@ -429,7 +478,9 @@ fn check_referenced_kind(kind: DocumentKind, r: &Referenced, v: &mut Vec<RuleVio
         ),
         (I::Normal, T::Sale) => {
             if found == DocumentKind::new(I::Advance, T::Sale) {
-                v.push(RuleViolation::AdvanceNotClosed { number: r.number.clone() });
+                v.push(RuleViolation::AdvanceNotClosed {
+                    number: r.number.clone(),
+                });
                 return;
             }
             !matches!(found.invoice_type, I::Copy | I::Training)
@@ -437,7 +488,11 @@ fn check_referenced_kind(kind: DocumentKind, r: &Referenced, v: &mut Vec<RuleVio
         _ => true,
     };
     if !ok {
-        v.push(RuleViolation::WrongReferencedKind { kind, number: r.number.clone(), found });
+        v.push(RuleViolation::WrongReferencedKind {
+            kind,
+            number: r.number.clone(),
+            found,
+        });
     }
 }
 
@@ -470,7 +525,10 @@ mod tests {
             buyer_cost_center_id: None,
             invoice_type: it,
             transaction_type: tt,
-            payment: vec![Payment { amount: dec("164.00"), payment_type: pay }],
+            payment: vec![Payment {
+                amount: dec("164.00"),
+                payment_type: pay,
+            }],
             invoice_number: Some("fiskal/0.1".into()),
             referent_document_number: None,
             referent_document_dt: None,
@@ -479,15 +537,24 @@ mod tests {
         }
     }
 
-    fn check(r: &InvoiceRequest, referenced: Option<Referenced>) -> Result<Vec<EsirWarning>, Vec<RuleViolation>> {
+    fn check(
+        r: &InvoiceRequest,
+        referenced: Option<Referenced>,
+    ) -> Result<Vec<EsirWarning>, Vec<RuleViolation>> {
         let groups = [TaxRateGroup::serbian_default()];
-        let ctx = CheckContext { tax_groups: &groups, current: Some(&groups[0]), now: now(), referenced };
+        let ctx = CheckContext {
+            tax_groups: &groups,
+            current: Some(&groups[0]),
+            now: now(),
+            referenced,
+        };
         check_request(r, &ctx)
     }
 
     fn with_ref(mut r: InvoiceRequest) -> InvoiceRequest {
         r.referent_document_number = Some("YTSS6KKG-HJHR9EO0-289".into());
-        r.referent_document_dt = Some(DateTime::parse_from_rfc3339("2024-05-01T10:00:00+02:00").unwrap());
+        r.referent_document_dt =
+            Some(DateTime::parse_from_rfc3339("2024-05-01T10:00:00+02:00").unwrap());
         r
     }
 
@@ -503,79 +570,166 @@ mod tests {
 
     #[test]
     fn plain_sale_passes() {
-        assert_eq!(check(&req(InvoiceType::Normal, TransactionType::Sale, PaymentType::Card), None), Ok(vec![]));
+        assert_eq!(
+            check(
+                &req(
+                    InvoiceType::Normal,
+                    TransactionType::Sale,
+                    PaymentType::Card
+                ),
+                None
+            ),
+            Ok(vec![])
+        );
     }
 
     #[test]
     fn cash_refund_needs_buyer_id_but_card_refund_does_not() {
-        let r = with_ref(req(InvoiceType::Normal, TransactionType::Refund, PaymentType::Cash));
+        let r = with_ref(req(
+            InvoiceType::Normal,
+            TransactionType::Refund,
+            PaymentType::Cash,
+        ));
         let e = check(&r, None).unwrap_err();
         assert!(e.contains(&RuleViolation::BuyerIdRequired { kind: r.kind() }));
-        let r = with_ref(req(InvoiceType::Normal, TransactionType::Refund, PaymentType::Card));
+        let r = with_ref(req(
+            InvoiceType::Normal,
+            TransactionType::Refund,
+            PaymentType::Card,
+        ));
         assert!(check(&r, None).is_ok());
     }
 
     #[test]
     fn jmbg_refused_on_cash_refund_and_check_digit_warns() {
         let base = "010199071000";
-        let good = (0..10).map(|d| format!("{base}{d}")).find(|j| fiskal_domain::buyer::jmbg_check_digit_valid(j)).unwrap();
-        let mut r = with_ref(req(InvoiceType::Normal, TransactionType::Refund, PaymentType::Cash));
+        let good = (0..10)
+            .map(|d| format!("{base}{d}"))
+            .find(|j| fiskal_domain::buyer::jmbg_check_digit_valid(j))
+            .unwrap();
+        let mut r = with_ref(req(
+            InvoiceType::Normal,
+            TransactionType::Refund,
+            PaymentType::Cash,
+        ));
         r.buyer_id = Some(format!("11:{good}"));
         let e = check(&r, None).unwrap_err();
-        assert_eq!(e, vec![RuleViolation::JmbgOnCashRefund { value: format!("11:{good}") }]);
+        assert_eq!(
+            e,
+            vec![RuleViolation::JmbgOnCashRefund {
+                value: format!("11:{good}")
+            }]
+        );
         let bad = format!("{base}{}", (good.as_bytes()[12] - b'0' + 1) % 10);
-        let mut s = req(InvoiceType::Normal, TransactionType::Sale, PaymentType::Cash);
+        let mut s = req(
+            InvoiceType::Normal,
+            TransactionType::Sale,
+            PaymentType::Cash,
+        );
         s.buyer_id = Some(format!("11:{bad}"));
         let w = check(&s, None).unwrap();
-        assert_eq!(w, vec![EsirWarning::BuyerId(BuyerIdWarning::JmbgCheckDigit { jmbg: bad.clone() })]);
+        assert_eq!(
+            w,
+            vec![EsirWarning::BuyerId(BuyerIdWarning::JmbgCheckDigit {
+                jmbg: bad.clone()
+            })]
+        );
     }
 
     #[test]
     fn pib_check_digit_and_unknown_code() {
-        let mut r = req(InvoiceType::Normal, TransactionType::Sale, PaymentType::Cash);
+        let mut r = req(
+            InvoiceType::Normal,
+            TransactionType::Sale,
+            PaymentType::Cash,
+        );
         r.buyer_id = Some("10:123456789".into());
         assert_eq!(
             check(&r, None).unwrap_err(),
             vec![RuleViolation::BuyerId {
                 value: "10:123456789".into(),
-                error: BuyerIdError::PibCheckDigit { pib: "123456789".into() }
+                error: BuyerIdError::PibCheckDigit {
+                    pib: "123456789".into()
+                }
             }]
         );
         r.buyer_id = Some("10:106884584".into());
         assert!(check(&r, None).is_ok());
         // The seller's own PIB on a cancellation comes from the PFR and is accepted as it is.
-        let mut c = with_ref(req(InvoiceType::Normal, TransactionType::Refund, PaymentType::Cash));
+        let mut c = with_ref(req(
+            InvoiceType::Normal,
+            TransactionType::Refund,
+            PaymentType::Cash,
+        ));
         c.buyer_id = Some("10:123456789".into());
         let sale = DocumentKind::new(InvoiceType::Normal, TransactionType::Sale);
         assert!(check(&c, Some(referenced(sale))).is_ok());
         r.buyer_id = Some("77:1".into());
-        assert!(matches!(check(&r, None).unwrap_err()[0], RuleViolation::BuyerId { .. }));
+        assert!(matches!(
+            check(&r, None).unwrap_err()[0],
+            RuleViolation::BuyerId { .. }
+        ));
     }
 
     #[test]
     fn unknown_labels_and_prefixes() {
-        let mut r = req(InvoiceType::Normal, TransactionType::Sale, PaymentType::Cash);
+        let mut r = req(
+            InvoiceType::Normal,
+            TransactionType::Sale,
+            PaymentType::Cash,
+        );
         r.items.push(item("55: nešto", "1", "0", "Ж"));
         let e = check(&r, None).unwrap_err();
-        assert!(e.contains(&RuleViolation::UnknownItemPrefix { item: 1, prefix: "55".into() }));
-        assert!(e.contains(&RuleViolation::UnknownTaxLabel { item: 1, label: "Ж".into(), group_id: 1 }));
-        let mut r = req(InvoiceType::Normal, TransactionType::Sale, PaymentType::Cash);
-        r.items = vec![item("20: Ваучер", "1", "100", "Ђ"), item("21: Ваучер", "1", "64", "Е")];
-        assert_eq!(check(&r, None).unwrap_err(), vec![RuleViolation::VoucherRatesMixed]);
+        assert!(e.contains(&RuleViolation::UnknownItemPrefix {
+            item: 1,
+            prefix: "55".into()
+        }));
+        assert!(e.contains(&RuleViolation::UnknownTaxLabel {
+            item: 1,
+            label: "Ж".into(),
+            group_id: 1
+        }));
+        let mut r = req(
+            InvoiceType::Normal,
+            TransactionType::Sale,
+            PaymentType::Cash,
+        );
+        r.items = vec![
+            item("20: Ваучер", "1", "100", "Ђ"),
+            item("21: Ваучер", "1", "64", "Е"),
+        ];
+        assert_eq!(
+            check(&r, None).unwrap_err(),
+            vec![RuleViolation::VoucherRatesMixed]
+        );
     }
 
     #[test]
     fn advance_items_only_on_advance_documents() {
-        let mut r = req(InvoiceType::Advance, TransactionType::Sale, PaymentType::Cash);
-        assert_eq!(check(&r, None).unwrap_err(), vec![RuleViolation::NonAdvanceItemOnAdvance { item: 0 }]);
+        let mut r = req(
+            InvoiceType::Advance,
+            TransactionType::Sale,
+            PaymentType::Cash,
+        );
+        assert_eq!(
+            check(&r, None).unwrap_err(),
+            vec![RuleViolation::NonAdvanceItemOnAdvance { item: 0 }]
+        );
         r.items = vec![item("10: Аванс", "1", "164.00", "Ђ")];
         assert!(check(&r, None).is_ok());
         r.items = vec![item("10: Аванс", "1", "164.00", "Е")];
         assert_eq!(
             check(&r, None).unwrap_err(),
-            vec![RuleViolation::PrefixLabel { item: 0, prefix: ItemPrefix::Advance('Ђ') }]
+            vec![RuleViolation::PrefixLabel {
+                item: 0,
+                prefix: ItemPrefix::Advance('Ђ')
+            }]
         );
-        let mut n = req(InvoiceType::Normal, TransactionType::Sale, PaymentType::Cash);
+        let mut n = req(
+            InvoiceType::Normal,
+            TransactionType::Sale,
+            PaymentType::Cash,
+        );
         n.items = vec![item("10: Аванс", "2", "82.00", "Ђ")];
         let e = check(&n, None).unwrap_err();
         assert!(e.contains(&RuleViolation::AdvanceItemOnNormal { item: 0 }));
@@ -585,64 +739,129 @@ mod tests {
     #[test]
     fn references_required_and_checked_against_the_store() {
         let r = req(InvoiceType::Copy, TransactionType::Sale, PaymentType::Card);
-        assert_eq!(check(&r, None).unwrap_err(), vec![RuleViolation::ReferenceRequired { kind: r.kind() }]);
-        let mut r = with_ref(req(InvoiceType::Copy, TransactionType::Sale, PaymentType::Card));
+        assert_eq!(
+            check(&r, None).unwrap_err(),
+            vec![RuleViolation::ReferenceRequired { kind: r.kind() }]
+        );
+        let mut r = with_ref(req(
+            InvoiceType::Copy,
+            TransactionType::Sale,
+            PaymentType::Card,
+        ));
         r.referent_document_dt = None;
-        assert_eq!(check(&r, None).unwrap_err(), vec![RuleViolation::ReferenceTimeRequired { kind: r.kind() }]);
+        assert_eq!(
+            check(&r, None).unwrap_err(),
+            vec![RuleViolation::ReferenceTimeRequired { kind: r.kind() }]
+        );
         // Copy Sale of a ProForma is refused.
-        let r = with_ref(req(InvoiceType::Copy, TransactionType::Sale, PaymentType::Card));
+        let r = with_ref(req(
+            InvoiceType::Copy,
+            TransactionType::Sale,
+            PaymentType::Card,
+        ));
         let pf = DocumentKind::new(InvoiceType::ProForma, TransactionType::Sale);
-        assert!(matches!(check(&r, Some(referenced(pf))).unwrap_err()[0], RuleViolation::WrongReferencedKind { .. }));
+        assert!(matches!(
+            check(&r, Some(referenced(pf))).unwrap_err()[0],
+            RuleViolation::WrongReferencedKind { .. }
+        ));
         // Normal Sale straight after an Advance Sale: close first.
-        let r = with_ref(req(InvoiceType::Normal, TransactionType::Sale, PaymentType::Card));
+        let r = with_ref(req(
+            InvoiceType::Normal,
+            TransactionType::Sale,
+            PaymentType::Card,
+        ));
         let ap = DocumentKind::new(InvoiceType::Advance, TransactionType::Sale);
         assert_eq!(
             check(&r, Some(referenced(ap))).unwrap_err(),
-            vec![RuleViolation::AdvanceNotClosed { number: "YTSS6KKG-HJHR9EO0-289".into() }]
+            vec![RuleViolation::AdvanceNotClosed {
+                number: "YTSS6KKG-HJHR9EO0-289".into()
+            }]
         );
         // Not in the store: a warning.
-        let r = with_ref(req(InvoiceType::Normal, TransactionType::Refund, PaymentType::Card));
+        let r = with_ref(req(
+            InvoiceType::Normal,
+            TransactionType::Refund,
+            PaymentType::Card,
+        ));
         assert_eq!(
             check(&r, None).unwrap(),
-            vec![EsirWarning::ReferenceNotInStore { number: "YTSS6KKG-HJHR9EO0-289".into() }]
+            vec![EsirWarning::ReferenceNotInStore {
+                number: "YTSS6KKG-HJHR9EO0-289".into()
+            }]
         );
         let mut r = r;
         r.referent_document_number = Some("АБ123456-XXXXXXXX-1".into());
-        assert!(matches!(check(&r, None).unwrap_err()[0], RuleViolation::ReferenceFormat { .. }));
+        assert!(matches!(
+            check(&r, None).unwrap_err()[0],
+            RuleViolation::ReferenceFormat { .. }
+        ));
     }
 
     #[test]
     fn closing_sale_pays_only_the_remainder() {
-        let mut r = with_ref(req(InvoiceType::Normal, TransactionType::Sale, PaymentType::Cash));
+        let mut r = with_ref(req(
+            InvoiceType::Normal,
+            TransactionType::Sale,
+            PaymentType::Cash,
+        ));
         r.referent_document_dt = None;
         r.payment[0].amount = dec("0");
         let ar = DocumentKind::new(InvoiceType::Advance, TransactionType::Refund);
         assert!(check(&r, Some(referenced(ar))).is_ok());
         assert_eq!(
             check(&r, None).unwrap_err(),
-            vec![RuleViolation::PaymentBelowTotal { due: dec("164.00"), paid: dec("0") }]
+            vec![RuleViolation::PaymentBelowTotal {
+                due: dec("164.00"),
+                paid: dec("0")
+            }]
         );
     }
 
     #[test]
     fn esir_time_only_for_wire_paid_advance_before_today() {
-        let mut r = req(InvoiceType::Advance, TransactionType::Sale, PaymentType::WireTransfer);
+        let mut r = req(
+            InvoiceType::Advance,
+            TransactionType::Sale,
+            PaymentType::WireTransfer,
+        );
         r.items = vec![item("10: Аванс", "1", "164.00", "Ђ")];
-        r.date_and_time_of_issue = Some(DateTime::parse_from_rfc3339("2024-05-09T09:00:00+02:00").unwrap());
+        r.date_and_time_of_issue =
+            Some(DateTime::parse_from_rfc3339("2024-05-09T09:00:00+02:00").unwrap());
         assert!(check(&r, None).is_ok());
         r.date_and_time_of_issue = Some(now());
-        assert_eq!(check(&r, None).unwrap_err(), vec![RuleViolation::IssueTimeNotBeforeToday]);
-        let mut s = req(InvoiceType::Normal, TransactionType::Sale, PaymentType::Cash);
-        s.date_and_time_of_issue = Some(DateTime::parse_from_rfc3339("2024-05-09T09:00:00+02:00").unwrap());
-        assert_eq!(check(&s, None).unwrap_err(), vec![RuleViolation::IssueTimeNotAllowed { kind: s.kind() }]);
+        assert_eq!(
+            check(&r, None).unwrap_err(),
+            vec![RuleViolation::IssueTimeNotBeforeToday]
+        );
+        let mut s = req(
+            InvoiceType::Normal,
+            TransactionType::Sale,
+            PaymentType::Cash,
+        );
+        s.date_and_time_of_issue =
+            Some(DateTime::parse_from_rfc3339("2024-05-09T09:00:00+02:00").unwrap());
+        assert_eq!(
+            check(&s, None).unwrap_err(),
+            vec![RuleViolation::IssueTimeNotAllowed { kind: s.kind() }]
+        );
     }
 
     #[test]
     fn corporate_card_needs_voucher_and_esir_number_required() {
-        let mut r = req(InvoiceType::Normal, TransactionType::Sale, PaymentType::Cash);
+        let mut r = req(
+            InvoiceType::Normal,
+            TransactionType::Sale,
+            PaymentType::Cash,
+        );
         r.buyer_cost_center_id = Some("50:66666666".into());
         r.invoice_number = None;
         let e = check(&r, None).unwrap_err();
-        assert_eq!(e, vec![RuleViolation::CorporateCardNeedsVoucher, RuleViolation::EsirNumberMissing]);
+        assert_eq!(
+            e,
+            vec![
+                RuleViolation::CorporateCardNeedsVoucher,
+                RuleViolation::EsirNumberMissing
+            ]
+        );
     }
 }

@@ -84,14 +84,32 @@ pub struct Esir {
 impl Esir {
     /// Opens the store in `cfg.data_dir` and prepares the client.
     pub async fn open(cfg: EsirConfig) -> Result<Esir, EsirError> {
-        let client = PfrClient::new(&cfg.pfr_url, ClientConfig { lang: cfg.lang, ..cfg.client })?;
+        let client = PfrClient::new(
+            &cfg.pfr_url,
+            ClientConfig {
+                lang: cfg.lang,
+                ..cfg.client
+            },
+        )?;
         let store = Store::open_dir(&cfg.data_dir).await?;
         Ok(Esir::new(client, store, cfg.lang, cfg.pin, cfg.esir_number))
     }
 
     /// An ESIR from its parts.
-    pub fn new(client: PfrClient, store: Store, lang: Lang, pin: Option<Pin>, esir_number: String) -> Esir {
-        Esir { client, store, lang, pin, esir_number }
+    pub fn new(
+        client: PfrClient,
+        store: Store,
+        lang: Lang,
+        pin: Option<Pin>,
+        esir_number: String,
+    ) -> Esir {
+        Esir {
+            client,
+            store,
+            lang,
+            pin,
+            esir_number,
+        }
     }
 
     /// The ESIR number used when a document has none.
@@ -111,7 +129,9 @@ impl Esir {
     pub async fn verify_pin(&self, pin: &Pin) -> Result<(), EsirError> {
         match self.client.verify_pin(pin).await? {
             Gsc::PinOk => Ok(()),
-            other => Err(EsirError::PinRefused { code: other.code().to_string() }),
+            other => Err(EsirError::PinRefused {
+                code: other.code().to_string(),
+            }),
         }
     }
 
@@ -129,7 +149,9 @@ impl Esir {
         let mut out = Vec::new();
         for p in self.store.pending().await? {
             match self.client.invoice_by_request_id(&p.request_id).await {
-                Ok(Some(r)) => out.push(PendingOutcome::Issued(Box::new(self.store.complete(&p.request_id, &r).await?))),
+                Ok(Some(r)) => out.push(PendingOutcome::Issued(Box::new(
+                    self.store.complete(&p.request_id, &r).await?,
+                ))),
                 Ok(None) => {
                     self.store.mark_failed(&p.request_id).await?;
                     out.push(PendingOutcome::NotIssued(p.request_id));
@@ -142,7 +164,12 @@ impl Esir {
 
     /// A stored document by PFR number, or [`EsirError::NotInStore`].
     pub async fn find(&self, number: &str) -> Result<StoredInvoice, EsirError> {
-        self.store.by_number(number).await?.ok_or_else(|| EsirError::NotInStore { number: number.to_string() })
+        self.store
+            .by_number(number)
+            .await?
+            .ok_or_else(|| EsirError::NotInStore {
+                number: number.to_string(),
+            })
     }
 
     /// Checks `req` against the PFR's current state and the local store, and issues it.
@@ -159,10 +186,10 @@ impl Esir {
             Some(n) => self.store.by_number(n).await?,
             None => None,
         };
-        if let Some(r) = &referenced {
-            if req.referent_document_dt.is_none() {
-                req.referent_document_dt = Some(r.time());
-            }
+        if let Some(r) = &referenced
+            && req.referent_document_dt.is_none()
+        {
+            req.referent_document_dt = Some(r.time());
         }
         let ctx = CheckContext {
             tax_groups: &status.all_tax_rates,
@@ -175,13 +202,14 @@ impl Esir {
         let request_id = new_request_id();
         self.store.insert_pending(&request_id, &req).await?;
         let mut sent = self.client.create_invoice(&req, &request_id).await;
-        if let Err(e) = &sent {
-            if e.has_code(Gsc::PinRequired) && self.pin.is_some() {
-                if let Some(pin) = &self.pin {
-                    self.verify_pin(pin).await?;
-                }
-                sent = self.client.create_invoice(&req, &request_id).await;
+        if let Err(e) = &sent
+            && e.has_code(Gsc::PinRequired)
+            && self.pin.is_some()
+        {
+            if let Some(pin) = &self.pin {
+                self.verify_pin(pin).await?;
             }
+            sent = self.client.create_invoice(&req, &request_id).await;
         }
         match sent {
             Ok(result) => {
@@ -199,30 +227,40 @@ impl Esir {
 
     /// The original a follow-up refers to: from the local store by number, or from a
     /// verification URL for a receipt issued elsewhere (then `number`, if given, must match).
-    pub async fn original(&self, number: Option<&str>, url: Option<&str>) -> Result<Original, EsirError> {
-        if let Some(n) = number {
-            if let Some(s) = self.store.by_number(n).await? {
-                return Ok(Original::stored(&s));
-            }
+    pub async fn original(
+        &self,
+        number: Option<&str>,
+        url: Option<&str>,
+    ) -> Result<Original, EsirError> {
+        if let Some(n) = number
+            && let Some(s) = self.store.by_number(n).await?
+        {
+            return Ok(Original::stored(&s));
         }
         match (url, number) {
             (Some(u), n) => {
                 let o = Original::from_verification_url(u)?;
-                if let Some(n) = n {
-                    if n != o.number {
-                        return Err(EsirError::Rules(vec![rules::RuleViolation::NumberMismatch {
+                if let Some(n) = n
+                    && n != o.number
+                {
+                    return Err(EsirError::Rules(vec![
+                        rules::RuleViolation::NumberMismatch {
                             given: n.to_string(),
                             in_url: o.number,
-                        }]));
-                    }
+                        },
+                    ]));
                 }
                 if let Some(s) = self.store.by_number(&o.number).await? {
                     return Ok(Original::stored(&s));
                 }
                 Ok(o)
             }
-            (None, Some(n)) => Err(EsirError::NotInStore { number: n.to_string() }),
-            (None, None) => Err(EsirError::NotInStore { number: String::new() }),
+            (None, Some(n)) => Err(EsirError::NotInStore {
+                number: n.to_string(),
+            }),
+            (None, None) => Err(EsirError::NotInStore {
+                number: String::new(),
+            }),
         }
     }
 
@@ -238,10 +276,17 @@ impl Esir {
     ) -> Result<RefundOutcome, EsirError> {
         let req = documents::refund_of(orig, &self.header(header.clone()), items, payments)
             .map_err(|v| EsirError::Rules(vec![v]))?;
-        let cash = req.payment.iter().any(|p| p.payment_type == PaymentType::Cash);
+        let cash = req
+            .payment
+            .iter()
+            .any(|p| p.payment_type == PaymentType::Cash);
         let refund = self.issue(req).await?;
         let copy = if cash && copy_for_signature {
-            let h = Header { cashier: header.cashier, esir_number: header.esir_number, ..Header::default() };
+            let h = Header {
+                cashier: header.cashier,
+                esir_number: header.esir_number,
+                ..Header::default()
+            };
             Some(self.copy(refund.doc.number(), h).await?)
         } else {
             None
@@ -252,15 +297,17 @@ impl Esir {
     /// Issues a copy of a stored document.
     pub async fn copy(&self, number: &str, header: Header) -> Result<Issued, EsirError> {
         let s = self.find(number).await?;
-        let req = documents::copy_of(&Original::stored(&s), &self.header(header)).map_err(|v| EsirError::Rules(vec![v]))?;
+        let req = documents::copy_of(&Original::stored(&s), &self.header(header))
+            .map_err(|v| EsirError::Rules(vec![v]))?;
         self.issue(req).await
     }
 
     /// Cancels a stored Normal or Advance document (buyer ID = the seller's PIB from its result).
     pub async fn cancel(&self, number: &str, header: Header) -> Result<Issued, EsirError> {
         let s = self.find(number).await?;
-        let req = documents::cancellation_of(&Original::stored(&s), &s.result.tin, &self.header(header))
-            .map_err(|v| EsirError::Rules(vec![v]))?;
+        let req =
+            documents::cancellation_of(&Original::stored(&s), &s.result.tin, &self.header(header))
+                .map_err(|v| EsirError::Rules(vec![v]))?;
         self.issue(req).await
     }
 
@@ -268,7 +315,9 @@ impl Esir {
     pub async fn chain_of(&self, number: &str) -> Result<AdvanceChain, EsirError> {
         let s = self.find(number).await?;
         let id = s.chain_id.clone().ok_or_else(|| {
-            EsirError::Rules(vec![rules::RuleViolation::NotAnAdvanceChain { number: number.to_string() }])
+            EsirError::Rules(vec![rules::RuleViolation::NotAnAdvanceChain {
+                number: number.to_string(),
+            }])
         })?;
         let docs = self.store.chain(&id).await?;
         Ok(AdvanceChain { id, docs })
@@ -288,7 +337,13 @@ impl Esir {
             Some(n) => Some(Original::stored(&self.find(n).await?)),
             None => None,
         };
-        let req = documents::advance_sale(&self.header(header), items, payments, prev.as_ref(), paid_on);
+        let req = documents::advance_sale(
+            &self.header(header),
+            items,
+            payments,
+            prev.as_ref(),
+            paid_on,
+        );
         self.issue(req).await
     }
 
@@ -303,12 +358,24 @@ impl Esir {
     ) -> Result<Issued, EsirError> {
         let chain = self.chain_of(number).await?;
         if chain.is_closed() {
-            return Err(EsirError::Rules(vec![rules::RuleViolation::NothingToClose { number: number.to_string() }]));
+            return Err(EsirError::Rules(vec![
+                rules::RuleViolation::NothingToClose {
+                    number: number.to_string(),
+                },
+            ]));
         }
-        let last = chain
-            .last_advance_sale()
-            .ok_or_else(|| EsirError::Rules(vec![rules::RuleViolation::NotAnAdvanceChain { number: number.to_string() }]))?;
-        let req = documents::advance_sale(&self.header(header), items, payments, Some(&Original::stored(last)), paid_on);
+        let last = chain.last_advance_sale().ok_or_else(|| {
+            EsirError::Rules(vec![rules::RuleViolation::NotAnAdvanceChain {
+                number: number.to_string(),
+            }])
+        })?;
+        let req = documents::advance_sale(
+            &self.header(header),
+            items,
+            payments,
+            Some(&Original::stored(last)),
+            paid_on,
+        );
         self.issue(req).await
     }
 
@@ -324,12 +391,18 @@ impl Esir {
     ) -> Result<(Issued, Issued), EsirError> {
         let chain = self.chain_of(number).await?;
         let header = self.header(header);
-        let refund_req = chain.closing_refund(&header).map_err(|v| EsirError::Rules(vec![v]))?;
+        let refund_req = chain
+            .closing_refund(&header)
+            .map_err(|v| EsirError::Rules(vec![v]))?;
         // Check the closing sale before the refund is sent, so a mistake in the goods or payments
         // does not leave the chain half closed.
         let status = self.client.status().await?;
-        let mut provisional =
-            documents::new_document(DocumentKind::new(InvoiceType::Normal, TransactionType::Sale), &header, items.clone(), payments.clone());
+        let mut provisional = documents::new_document(
+            DocumentKind::new(InvoiceType::Normal, TransactionType::Sale),
+            &header,
+            items.clone(),
+            payments.clone(),
+        );
         let stand_in = rules::Referenced {
             number: "XXXXXXXX-XXXXXXXX-1".into(),
             kind: DocumentKind::new(InvoiceType::Advance, TransactionType::Refund),
@@ -340,7 +413,10 @@ impl Esir {
         provisional.referent_document_number = Some(stand_in.number.clone());
         provisional.referent_document_dt = Some(stand_in.time);
         if provisional.payment.is_empty() {
-            provisional.payment = vec![Payment { amount: rust_decimal::Decimal::ZERO, payment_type: PaymentType::Other }];
+            provisional.payment = vec![Payment {
+                amount: rust_decimal::Decimal::ZERO,
+                payment_type: PaymentType::Other,
+            }];
         }
         let ctx = CheckContext {
             tax_groups: &status.all_tax_rates,
@@ -361,9 +437,14 @@ impl Esir {
         if doc.kind() != DocumentKind::new(InvoiceType::Normal, TransactionType::Sale) {
             return Ok(None);
         }
-        let Some(id) = &doc.chain_id else { return Ok(None) };
+        let Some(id) = &doc.chain_id else {
+            return Ok(None);
+        };
         let docs = self.store.chain(id).await?;
-        let chain = AdvanceChain { id: id.clone(), docs };
+        let chain = AdvanceChain {
+            id: id.clone(),
+            docs,
+        };
         Ok(chain.last_advance_sale().map(|a| {
             format!(
                 "Последњи авансни рачун: {} од {}",

@@ -106,14 +106,18 @@ pub struct Store {
 }
 
 fn json_err(e: serde_json::Error) -> EsirError {
-    EsirError::Store { detail: format!("stored JSON cannot be read: {e}") }
+    EsirError::Store {
+        detail: format!("stored JSON cannot be read: {e}"),
+    }
 }
 
 impl Store {
     /// Opens (creating if needed) the store in directory `dir` as `esir.sqlite`.
     pub async fn open_dir(dir: &Path) -> Result<Store, EsirError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| EsirError::Io { path: dir.display().to_string(), detail: e.to_string() })?;
+        std::fs::create_dir_all(dir).map_err(|e| EsirError::Io {
+            path: dir.display().to_string(),
+            detail: e.to_string(),
+        })?;
         Store::open(&dir.join("esir.sqlite")).await
     }
 
@@ -127,31 +131,45 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(std::time::Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(2).connect_with(opts).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(2)
+            .connect_with(opts)
+            .await?;
         let store = Store { pool };
         store.migrate().await?;
         Ok(store)
     }
 
     async fn migrate(&self) -> Result<(), EsirError> {
-        let version: i64 = sqlx::query_scalar("PRAGMA user_version").fetch_one(&self.pool).await?;
+        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+            .fetch_one(&self.pool)
+            .await?;
         let version = usize::try_from(version).unwrap_or(usize::MAX);
         if version > MIGRATIONS.len() {
             return Err(EsirError::Store {
-                detail: format!("the store has schema version {version}, newer than this program ({})", MIGRATIONS.len()),
+                detail: format!(
+                    "the store has schema version {version}, newer than this program ({})",
+                    MIGRATIONS.len()
+                ),
             });
         }
         for (i, step) in MIGRATIONS.iter().enumerate().skip(version) {
             let mut tx = self.pool.begin().await?;
             sqlx::raw_sql(*step).execute(&mut *tx).await?;
-            sqlx::query(AssertSqlSafe(format!("PRAGMA user_version = {}", i + 1))).execute(&mut *tx).await?;
+            sqlx::query(AssertSqlSafe(format!("PRAGMA user_version = {}", i + 1)))
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
         }
         Ok(())
     }
 
     /// Records a request as pending, before it is sent.
-    pub async fn insert_pending(&self, request_id: &str, req: &InvoiceRequest) -> Result<(), EsirError> {
+    pub async fn insert_pending(
+        &self,
+        request_id: &str,
+        req: &InvoiceRequest,
+    ) -> Result<(), EsirError> {
         let now = Utc::now().to_rfc3339();
         let kind = req.kind();
         sqlx::query(
@@ -173,13 +191,20 @@ impl Store {
     }
 
     /// Records the PFR's result of a pending request and returns the stored document.
-    pub async fn complete(&self, request_id: &str, result: &InvoiceResult) -> Result<StoredInvoice, EsirError> {
+    pub async fn complete(
+        &self,
+        request_id: &str,
+        result: &InvoiceResult,
+    ) -> Result<StoredInvoice, EsirError> {
         let row = sqlx::query("SELECT request_json FROM invoices WHERE request_id = ?")
             .bind(request_id)
             .fetch_optional(&self.pool)
             .await?
-            .ok_or_else(|| EsirError::Store { detail: format!("request {request_id} was never recorded") })?;
-        let request: InvoiceRequest = serde_json::from_str(row.get::<&str, _>(0)).map_err(json_err)?;
+            .ok_or_else(|| EsirError::Store {
+                detail: format!("request {request_id} was never recorded"),
+            })?;
+        let request: InvoiceRequest =
+            serde_json::from_str(row.get::<&str, _>(0)).map_err(json_err)?;
         let chain_id = self.chain_for(&request, &result.invoice_number).await?;
         let now = Utc::now();
         sqlx::query(
@@ -195,7 +220,13 @@ impl Store {
         .bind(request_id)
         .execute(&self.pool)
         .await?;
-        Ok(StoredInvoice { request_id: request_id.to_string(), request, result: result.clone(), chain_id, stored_at: now })
+        Ok(StoredInvoice {
+            request_id: request_id.to_string(),
+            request,
+            result: result.clone(),
+            chain_id,
+            stored_at: now,
+        })
     }
 
     /// Marks a pending request as not issued.
@@ -211,32 +242,40 @@ impl Store {
     /// The advance chain a new document joins: a Normal or Advance document referencing a member
     /// of a chain joins it (a Normal Sale only through the chain's Advance Refund); an Advance
     /// Sale that references no chain starts one.
-    async fn chain_for(&self, req: &InvoiceRequest, own_number: &str) -> Result<Option<String>, EsirError> {
+    async fn chain_for(
+        &self,
+        req: &InvoiceRequest,
+        own_number: &str,
+    ) -> Result<Option<String>, EsirError> {
         let kind = req.kind();
         let referenced = match &req.referent_document_number {
             Some(n) => self.by_number(n).await?,
             None => None,
         };
-        if let Some(r) = referenced {
-            if let Some(c) = r.chain_id {
-                let rk = r.request.kind();
-                let joins = match (kind.invoice_type, kind.transaction_type) {
-                    (InvoiceType::Advance, _) => true,
-                    (InvoiceType::Normal, TransactionType::Sale) => {
-                        rk == DocumentKind::new(InvoiceType::Advance, TransactionType::Refund)
-                    }
-                    _ => false,
-                };
-                if joins {
-                    return Ok(Some(c));
+        if let Some(r) = referenced
+            && let Some(c) = r.chain_id
+        {
+            let rk = r.request.kind();
+            let joins = match (kind.invoice_type, kind.transaction_type) {
+                (InvoiceType::Advance, _) => true,
+                (InvoiceType::Normal, TransactionType::Sale) => {
+                    rk == DocumentKind::new(InvoiceType::Advance, TransactionType::Refund)
                 }
+                _ => false,
+            };
+            if joins {
+                return Ok(Some(c));
             }
         }
-        Ok((kind == DocumentKind::new(InvoiceType::Advance, TransactionType::Sale)).then(|| own_number.to_string()))
+        Ok(
+            (kind == DocumentKind::new(InvoiceType::Advance, TransactionType::Sale))
+                .then(|| own_number.to_string()),
+        )
     }
 
     fn row_to_stored(row: &sqlx::sqlite::SqliteRow) -> Result<StoredInvoice, EsirError> {
-        let request: InvoiceRequest = serde_json::from_str(row.get::<&str, _>("request_json")).map_err(json_err)?;
+        let request: InvoiceRequest =
+            serde_json::from_str(row.get::<&str, _>("request_json")).map_err(json_err)?;
         let result_json: Option<String> = row.get("result_json");
         let result: InvoiceResult =
             serde_json::from_str(result_json.as_deref().unwrap_or("null")).map_err(json_err)?;
@@ -246,21 +285,27 @@ impl Store {
             request,
             result,
             chain_id: row.get("chain_id"),
-            stored_at: DateTime::parse_from_rfc3339(&updated).map(|t| t.to_utc()).unwrap_or_default(),
+            stored_at: DateTime::parse_from_rfc3339(&updated)
+                .map(|t| t.to_utc())
+                .unwrap_or_default(),
         })
     }
 
     /// The issued document with this PFR invoice number.
     pub async fn by_number(&self, number: &str) -> Result<Option<StoredInvoice>, EsirError> {
-        let row = sqlx::query("SELECT * FROM invoices WHERE invoice_number = ? AND state = 'issued'")
-            .bind(number)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT * FROM invoices WHERE invoice_number = ? AND state = 'issued'")
+                .bind(number)
+                .fetch_optional(&self.pool)
+                .await?;
         row.as_ref().map(Store::row_to_stored).transpose()
     }
 
     /// The issued document sent with this request ID.
-    pub async fn by_request_id(&self, request_id: &str) -> Result<Option<StoredInvoice>, EsirError> {
+    pub async fn by_request_id(
+        &self,
+        request_id: &str,
+    ) -> Result<Option<StoredInvoice>, EsirError> {
         let row = sqlx::query("SELECT * FROM invoices WHERE request_id = ? AND state = 'issued'")
             .bind(request_id)
             .fetch_optional(&self.pool)
@@ -270,28 +315,33 @@ impl Store {
 
     /// The most recent issued documents, newest first.
     pub async fn recent(&self, limit: u32) -> Result<Vec<StoredInvoice>, EsirError> {
-        let rows = sqlx::query("SELECT * FROM invoices WHERE state = 'issued' ORDER BY seq DESC LIMIT ?")
-            .bind(i64::from(limit))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT * FROM invoices WHERE state = 'issued' ORDER BY seq DESC LIMIT ?")
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter().map(Store::row_to_stored).collect()
     }
 
     /// The documents of an advance chain, in the order they were issued.
     pub async fn chain(&self, chain_id: &str) -> Result<Vec<StoredInvoice>, EsirError> {
-        let rows = sqlx::query("SELECT * FROM invoices WHERE chain_id = ? AND state = 'issued' ORDER BY seq")
-            .bind(chain_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT * FROM invoices WHERE chain_id = ? AND state = 'issued' ORDER BY seq",
+        )
+        .bind(chain_id)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(Store::row_to_stored).collect()
     }
 
     /// Issued documents that reference `number`, in the order they were issued.
     pub async fn referencing(&self, number: &str) -> Result<Vec<StoredInvoice>, EsirError> {
-        let rows = sqlx::query("SELECT * FROM invoices WHERE referent_number = ? AND state = 'issued' ORDER BY seq")
-            .bind(number)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT * FROM invoices WHERE referent_number = ? AND state = 'issued' ORDER BY seq",
+        )
+        .bind(number)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(Store::row_to_stored).collect()
     }
 
@@ -305,8 +355,11 @@ impl Store {
                 let created: String = r.get("created_at");
                 Ok(PendingRequest {
                     request_id: r.get("request_id"),
-                    request: serde_json::from_str(r.get::<&str, _>("request_json")).map_err(json_err)?,
-                    created_at: DateTime::parse_from_rfc3339(&created).map(|t| t.to_utc()).unwrap_or_default(),
+                    request: serde_json::from_str(r.get::<&str, _>("request_json"))
+                        .map_err(json_err)?,
+                    created_at: DateTime::parse_from_rfc3339(&created)
+                        .map(|t| t.to_utc())
+                        .unwrap_or_default(),
                 })
             })
             .collect()

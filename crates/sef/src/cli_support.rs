@@ -47,7 +47,9 @@ pub async fn run_sandbox(opts: SandboxCliOptions) -> Result<(), SandboxError> {
     .await?;
     let listener = tokio::net::TcpListener::bind(opts.listen).await?;
     let addr = listener.local_addr()?;
-    eprintln!("SEF sandbox: http://{addr}/api/publicApi (portal: http://{addr}/portal, admin: http://{addr}/__sandbox)");
+    eprintln!(
+        "SEF sandbox: http://{addr}/api/publicApi (portal: http://{addr}/portal, admin: http://{addr}/__sandbox)"
+    );
     serve_with_shutdown(sb, listener, async {
         let _ = tokio::signal::ctrl_c().await;
     })

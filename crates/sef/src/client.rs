@@ -153,7 +153,9 @@ impl SefClientConfig {
                     ));
                 }
                 if url.scheme() != "http" && url.scheme() != "https" {
-                    return Err(SefError::Config("the sandbox URL must be http or https".into()));
+                    return Err(SefError::Config(
+                        "the sandbox URL must be http or https".into(),
+                    ));
                 }
             }
         }
@@ -540,9 +542,15 @@ impl SefClient {
             invoice_id: sales_invoice_id,
             cancel_comments: Some(comment.to_string()),
         })
-        .map_err(|e| SefError::Protocol { detail: e.to_string() })?;
+        .map_err(|e| SefError::Protocol {
+            detail: e.to_string(),
+        })?;
         let out = self
-            .run(Self::post("/sales-invoice/cancel", vec![], Body::Json(body)))
+            .run(Self::post(
+                "/sales-invoice/cancel",
+                vec![],
+                Body::Json(body),
+            ))
             .await;
         self.action_result(out, sales_invoice_id, SalesInvoiceStatus::Cancelled)
             .await
@@ -560,9 +568,15 @@ impl SefClient {
             storno_number: storno_number.map(str::to_string),
             storno_comment: Some(comment.to_string()),
         })
-        .map_err(|e| SefError::Protocol { detail: e.to_string() })?;
+        .map_err(|e| SefError::Protocol {
+            detail: e.to_string(),
+        })?;
         let out = self
-            .run(Self::post("/sales-invoice/storno", vec![], Body::Json(body)))
+            .run(Self::post(
+                "/sales-invoice/storno",
+                vec![],
+                Body::Json(body),
+            ))
             .await;
         self.action_result(out, sales_invoice_id, SalesInvoiceStatus::Storno)
             .await
@@ -657,7 +671,9 @@ impl SefClient {
     /// §7.9: the download envelope of a sales document (use
     /// [`crate::xml::extract_envelope_document`] for the UBL inside).
     pub async fn sales_invoice_xml(&self, sales_invoice_id: i64) -> Result<String, SefError> {
-        let raw = self.download("/sales-invoice/xml", sales_invoice_id).await?;
+        let raw = self
+            .download("/sales-invoice/xml", sales_invoice_id)
+            .await?;
         String::from_utf8(raw.body).map_err(|_| SefError::Protocol {
             detail: "the XML is not UTF-8".into(),
         })
@@ -665,12 +681,17 @@ impl SefClient {
 
     /// §7.9: SEF's PDF of a sales document.
     pub async fn sales_invoice_pdf(&self, sales_invoice_id: i64) -> Result<PdfDownload, SefError> {
-        let raw = self.download("/sales-invoice/pdf", sales_invoice_id).await?;
+        let raw = self
+            .download("/sales-invoice/pdf", sales_invoice_id)
+            .await?;
         Ok(pdf_download(raw))
     }
 
     /// §7.9: SEF's signature file of a sales document.
-    pub async fn sales_invoice_signature(&self, sales_invoice_id: i64) -> Result<Vec<u8>, SefError> {
+    pub async fn sales_invoice_signature(
+        &self,
+        sales_invoice_id: i64,
+    ) -> Result<Vec<u8>, SefError> {
         Ok(self
             .download("/sales-invoice/signature", sales_invoice_id)
             .await?
@@ -753,7 +774,9 @@ impl SefClient {
             accepted,
             comment: comment.map(str::to_string),
         })
-        .map_err(|e| SefError::Protocol { detail: e.to_string() })?;
+        .map_err(|e| SefError::Protocol {
+            detail: e.to_string(),
+        })?;
         let r: AcceptRejectResponse = self
             .json(Self::post(
                 "/purchase-invoice/acceptRejectPurchaseInvoice",
@@ -819,7 +842,9 @@ impl SefClient {
             vat_number: Some(vat_number.to_string()),
             jbkjs: jbkjs.map(str::to_string),
         })
-        .map_err(|e| SefError::Protocol { detail: e.to_string() })?;
+        .map_err(|e| SefError::Protocol {
+            detail: e.to_string(),
+        })?;
         let r: CompanyRegistrationCheck = self
             .json(Self::post(
                 "/Company/CheckIfCompanyRegisteredOnEfaktura",
@@ -953,10 +978,26 @@ mod tests {
     #[test]
     fn base_url_rules() {
         assert!(SefClientConfig::production().validate().is_ok());
-        assert!(SefClientConfig::sandbox("http://127.0.0.1:8787").validate().is_ok());
-        assert!(SefClientConfig::sandbox("http://localhost:8787/").validate().is_ok());
-        assert!(SefClientConfig::sandbox("http://[::1]:8787").validate().is_ok());
-        assert!(SefClientConfig::sandbox("http://10.0.0.5:8787").validate().is_err());
+        assert!(
+            SefClientConfig::sandbox("http://127.0.0.1:8787")
+                .validate()
+                .is_ok()
+        );
+        assert!(
+            SefClientConfig::sandbox("http://localhost:8787/")
+                .validate()
+                .is_ok()
+        );
+        assert!(
+            SefClientConfig::sandbox("http://[::1]:8787")
+                .validate()
+                .is_ok()
+        );
+        assert!(
+            SefClientConfig::sandbox("http://10.0.0.5:8787")
+                .validate()
+                .is_err()
+        );
         let mut p = SefClientConfig::production();
         p.base_url = "http://efaktura.mfin.gov.rs".into();
         assert!(p.validate().is_err());

@@ -35,7 +35,9 @@ pub enum SefError {
     IspForbidden,
     /// HTTP 400 with `InvalidSenderCompany` or
     /// `UBLSenderCompanyAndSenderCompanyIdentiferDoNotMatch`: the key belongs to another company.
-    #[error("The API key belongs to a different company than the supplier of the document ({code}).")]
+    #[error(
+        "The API key belongs to a different company than the supplier of the document ({code})."
+    )]
     CompanyMismatch {
         /// The SEF error code.
         code: String,
@@ -122,7 +124,10 @@ impl SefError {
     /// True when the same call may succeed later unchanged (429, 5xx, timeouts): the outcome of
     /// an upload is unknown and it must be retried with the same `requestId` and bytes.
     pub fn is_transient(&self) -> bool {
-        matches!(self, SefError::RateLimited { .. } | SefError::Unavailable { .. })
+        matches!(
+            self,
+            SefError::RateLimited { .. } | SefError::Unavailable { .. }
+        )
     }
 
     /// True when every further call with this key is pointless (401/403, ISP, wrong company).
@@ -188,14 +193,26 @@ pub fn explanation_sr(code: &str) -> Option<&'static str> {
         "CreditNoteReductionDateMissing" => "nedostaje datum smanjenja",
         "ReceiverCompanyNotFound" => "kupac nije registrovan na SEF-u",
         "EInvoiceNumberDublicate" | "InvoiceNumberNotUnique" => "broj fakture je već iskorišćen",
-        "UBLRegistrationCodeDoesNotHaveGoodLength" => "matični broj mora imati 8 cifara (sa vodećim nulama)",
+        "UBLRegistrationCodeDoesNotHaveGoodLength" => {
+            "matični broj mora imati 8 cifara (sa vodećim nulama)"
+        }
         "UBLUnitCodeNotValid" => "jedinica mere nije sa liste SEF-a",
-        "VatExemptionReasonPointOfLawNotActive" => "osnov za oslobođenje od PDV-a nije važeći na datum izdavanja",
+        "VatExemptionReasonPointOfLawNotActive" => {
+            "osnov za oslobođenje od PDV-a nije važeći na datum izdavanja"
+        }
         "UBLJBKJSNotDefined" => "za kupca iz javnog sektora nedostaje JBKJS",
-        "UBLOrderNumberLotNumberOrContractNumberIsRequired" => "za kupca iz javnog sektora potreban je broj ugovora, narudžbenice ili partije",
-        "InvoicePeriodDescriptionCodeNotDefined" => "nedostaje oznaka datuma nastanka poreske obaveze",
-        "UBLTotalTaxAmountAndSubtotalTaxAmountDiffer" => "ukupan PDV se ne slaže sa zbirom PDV-a po stopama",
-        "UBLUploadRequestIdDuplicate" => "isti identifikator zahteva je već upotrebljen za drugi dokument",
+        "UBLOrderNumberLotNumberOrContractNumberIsRequired" => {
+            "za kupca iz javnog sektora potreban je broj ugovora, narudžbenice ili partije"
+        }
+        "InvoicePeriodDescriptionCodeNotDefined" => {
+            "nedostaje oznaka datuma nastanka poreske obaveze"
+        }
+        "UBLTotalTaxAmountAndSubtotalTaxAmountDiffer" => {
+            "ukupan PDV se ne slaže sa zbirom PDV-a po stopama"
+        }
+        "UBLUploadRequestIdDuplicate" => {
+            "isti identifikator zahteva je već upotrebljen za drugi dokument"
+        }
         "XmlInvalid" | "UBLDocumentNotValid" => "dokument nije ispravan UBL",
         "SalesInvoiceNotFound" | "PurchaseInvoiceNotFound" => "dokument nije pronađen",
         _ => return None,
@@ -209,15 +226,27 @@ pub fn explanation_en(code: &str) -> Option<&'static str> {
         "InvoiceDeliveryDateMissing" => "the delivery date is missing",
         "CreditNoteReductionDateMissing" => "the reduction date is missing",
         "ReceiverCompanyNotFound" => "the buyer is not registered on SEF",
-        "EInvoiceNumberDublicate" | "InvoiceNumberNotUnique" => "the invoice number was already used",
-        "UBLRegistrationCodeDoesNotHaveGoodLength" => "the registration number (MB) must have 8 digits, leading zeros included",
+        "EInvoiceNumberDublicate" | "InvoiceNumberNotUnique" => {
+            "the invoice number was already used"
+        }
+        "UBLRegistrationCodeDoesNotHaveGoodLength" => {
+            "the registration number (MB) must have 8 digits, leading zeros included"
+        }
         "UBLUnitCodeNotValid" => "the unit of measure is not on SEF's list",
-        "VatExemptionReasonPointOfLawNotActive" => "the VAT exemption reason is not valid on the issue date",
+        "VatExemptionReasonPointOfLawNotActive" => {
+            "the VAT exemption reason is not valid on the issue date"
+        }
         "UBLJBKJSNotDefined" => "the JBKJS of the public-sector buyer is missing",
-        "UBLOrderNumberLotNumberOrContractNumberIsRequired" => "a public-sector buyer needs a contract, order or lot number",
+        "UBLOrderNumberLotNumberOrContractNumberIsRequired" => {
+            "a public-sector buyer needs a contract, order or lot number"
+        }
         "InvoicePeriodDescriptionCodeNotDefined" => "the VAT point date code is missing",
-        "UBLTotalTaxAmountAndSubtotalTaxAmountDiffer" => "the total VAT does not equal the sum of the VAT subtotals",
-        "UBLUploadRequestIdDuplicate" => "the same request id was already used for another document",
+        "UBLTotalTaxAmountAndSubtotalTaxAmountDiffer" => {
+            "the total VAT does not equal the sum of the VAT subtotals"
+        }
+        "UBLUploadRequestIdDuplicate" => {
+            "the same request id was already used for another document"
+        }
         "XmlInvalid" | "UBLDocumentNotValid" => "the document is not valid UBL",
         "SalesInvoiceNotFound" | "PurchaseInvoiceNotFound" => "the document was not found",
         _ => return None,

@@ -19,8 +19,7 @@ pub fn to_snake(name: &str) -> String {
         if c.is_uppercase() && i > 0 {
             let prev = chars[i - 1];
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if (prev.is_lowercase() || prev.is_ascii_digit())
-                || (prev.is_uppercase() && next_lower)
+            if (prev.is_lowercase() || prev.is_ascii_digit()) || (prev.is_uppercase() && next_lower)
             {
                 out.push('_');
             }
@@ -144,7 +143,10 @@ mod tests {
         assert_eq!(to_snake("SalesInvoiceId"), "sales_invoice_id");
         assert_eq!(to_snake("salesInvoiceId"), "sales_invoice_id");
         assert_eq!(to_snake("sales_invoice_id"), "sales_invoice_id");
-        assert_eq!(to_snake("EFakturaRegisteredCompany"), "e_faktura_registered_company");
+        assert_eq!(
+            to_snake("EFakturaRegisteredCompany"),
+            "e_faktura_registered_company"
+        );
         assert_eq!(to_snake("GlobUniqId"), "glob_uniq_id");
         assert_eq!(to_snake("LastModifiedUtc"), "last_modified_utc");
         assert_eq!(to_snake("HttpStatus"), "http_status");

@@ -83,7 +83,10 @@ impl SlidingWindowLimiter {
         let mut starts = self.starts.lock().await;
         loop {
             let now = Instant::now();
-            while starts.front().is_some_and(|t| now.duration_since(*t) >= span) {
+            while starts
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= span)
+            {
                 starts.pop_front();
             }
             if starts.len() < self.limit.max_calls.max(1) {

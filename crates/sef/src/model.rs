@@ -213,10 +213,7 @@ pub struct InvoiceStatusRecord<S> {
     #[serde(default)]
     pub last_modified_utc: Option<String>,
     /// Amount settled in CRF.
-    #[serde(
-        default,
-        with = "rust_decimal::serde::arbitrary_precision_option"
-    )]
+    #[serde(default, with = "rust_decimal::serde::arbitrary_precision_option")]
     pub cir_settled_amount: Option<Decimal>,
     /// Factoring company VAT number.
     #[serde(default)]
@@ -289,10 +286,18 @@ pub struct StatusChange<S> {
     /// The new status.
     pub new_invoice_status: S,
     /// Sales id (sales events).
-    #[serde(default, deserialize_with = "de_opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sales_invoice_id: Option<i64>,
     /// Purchase id (purchase events).
-    #[serde(default, deserialize_with = "de_opt_id", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub purchase_invoice_id: Option<i64>,
     /// Comment (rejection reason, storno comment, ...).
     #[serde(default)]
@@ -588,9 +593,10 @@ mod tests {
             br#"{"InvoiceId": 771204, "PurchaseInvoiceId": 771204, "SalesInvoiceId": 902317, "Extra": 1}"#,
         )
         .unwrap();
-        let b: UploadResponse =
-            from_slice_ci(br#"{"invoiceId": 771204, "purchaseInvoiceId": 771204, "salesInvoiceId": 902317}"#)
-                .unwrap();
+        let b: UploadResponse = from_slice_ci(
+            br#"{"invoiceId": 771204, "purchaseInvoiceId": 771204, "salesInvoiceId": 902317}"#,
+        )
+        .unwrap();
         assert_eq!(a, b);
         assert_eq!(a.sales_invoice_id, 902317);
         let r: SalesInvoiceRecord = from_slice_ci(
@@ -611,7 +617,11 @@ mod tests {
         })
         .unwrap();
         assert_eq!(v["SalesInvoiceId"], 2);
-        let c = serde_json::to_value(CancelRequest { invoice_id: 5, cancel_comments: None }).unwrap();
+        let c = serde_json::to_value(CancelRequest {
+            invoice_id: 5,
+            cancel_comments: None,
+        })
+        .unwrap();
         assert!(c.get("invoiceId").is_some());
     }
 }

@@ -44,7 +44,9 @@ impl Element {
         let mut stack: Vec<Element> = Vec::new();
         let mut root: Option<Element> = None;
         loop {
-            let (res, ev) = r.read_resolved_event().map_err(|e| XmlError(e.to_string()))?;
+            let (res, ev) = r
+                .read_resolved_event()
+                .map_err(|e| XmlError(e.to_string()))?;
             let ns = match res {
                 ResolveResult::Bound(n) => String::from_utf8_lossy(n.as_ref()).into_owned(),
                 ResolveResult::Unbound => String::new(),
@@ -86,7 +88,9 @@ impl Element {
                     }
                 }
                 Event::End(_) => {
-                    let el = stack.pop().ok_or_else(|| XmlError("unbalanced end tag".into()))?;
+                    let el = stack
+                        .pop()
+                        .ok_or_else(|| XmlError("unbalanced end tag".into()))?;
                     match stack.last_mut() {
                         Some(p) => p.children.push(el),
                         None => root = Some(el),
@@ -199,9 +203,7 @@ pub fn extract_envelope_document(xml: &str) -> Result<&str, XmlError> {
                 }
             }
             Event::Start(ref e) if !in_body => {
-                if e.local_name().as_ref() == b"DocumentBody" {
-                    in_body = true;
-                }
+                in_body = e.local_name().as_ref() == b"DocumentBody";
             }
             Event::Start(_) => {
                 if start.is_none() {
@@ -246,7 +248,10 @@ mod tests {
         assert_eq!(e.name, "Invoice");
         assert_eq!(e.text_at("ID"), Some("A & B"));
         assert_eq!(e.child("ID").unwrap().ns, NS_CBC);
-        assert_eq!(e.child("EndpointID").unwrap().attr("schemeID"), Some("9948"));
+        assert_eq!(
+            e.child("EndpointID").unwrap().attr("schemeID"),
+            Some("9948")
+        );
     }
 
     #[test]

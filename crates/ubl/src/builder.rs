@@ -667,7 +667,7 @@ impl DocumentBuilder {
                 });
                 let mut t = TaxTotal {
                     tax_amount: None,
-                    currency: None,
+                    currency: Some("RSD".to_string()),
                     subtotals: Vec::new(),
                 };
                 let mut sum_tax = Decimal::ZERO;
@@ -721,7 +721,7 @@ impl DocumentBuilder {
             ext.reduced_totals = Some(ReducedTotals {
                 tax_total: TaxTotal {
                     tax_amount: Some(red_tax),
-                    currency: None,
+                    currency: Some("RSD".to_string()),
                     subtotals: red_subs,
                 },
                 monetary_total: MonetaryTotal {
@@ -816,9 +816,10 @@ impl DocumentBuilder {
             None => {}
         }
         doc.allowance_charges = doc_acs;
+        doc.lines = lines;
         doc.tax_totals.push(TaxTotal {
             tax_amount: Some(tax_total),
-            currency: None,
+            currency: Some("RSD".to_string()),
             subtotals,
         });
         doc.monetary_total = Some(MonetaryTotal {

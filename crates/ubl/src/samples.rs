@@ -151,12 +151,14 @@ pub fn sample_credit_note(
         d("20"),
     );
     l.sellers_item_id = Some("USL-001".into());
+    let mut seller = sample_seller();
+    seller.email = None;
     DocumentBuilder::new(DocumentType::CreditNote, number, issue_date)
         .note("Umanjenje: 2 sata održavanja nisu izvršena.")
         .billing_reference(original, original_date)
         .contract_reference("UG-7/2026")
         .delivery_date(issue_date)
-        .supplier(sample_seller())
+        .supplier(seller)
         .buyer(sample_buyer())
         .payment(SAMPLE_ACCOUNT, None)
         .payment_terms("Iznos umanjenja se prebija sa sledećom uplatom.")

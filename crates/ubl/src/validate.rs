@@ -396,6 +396,14 @@ impl<'a> V<'a> {
                 "The document must not contain a tax point date (BT-7); use the VAT point date code (BT-8) instead.".into(),
             );
         }
+        if d.tax_point_date.is_some() && d.vat_point_date_code().is_some() {
+            self.fatal(
+                "BR-CO-03",
+                self.p("cbc:TaxPointDate"),
+                "Datum poreske obaveze i šifra datuma poreske obaveze ne smeju se navesti zajedno.".into(),
+                "The tax point date (BT-7) and the VAT point date code (BT-8) are mutually exclusive.".into(),
+            );
+        }
         for (i, n) in d.notes.iter().enumerate() {
             if n.chars().count() > 1000 {
                 self.fatal_sef(
@@ -1960,10 +1968,9 @@ impl<'a> V<'a> {
             }
             // Tax amount.
             if let (Some(taxable), Some(tax)) = (s.taxable_amount, s.tax_amount) {
-                if *cat == VatCategory::S {
-                    if let Some(p) = tc.percent {
-                        let expected = round2(taxable * p / Decimal::ONE_HUNDRED);
-                        if expected != tax {
+                if let Some(p) = tc.percent {
+                    let expected = round2(taxable * p / Decimal::ONE_HUNDRED);
+                    if expected != tax {
                             self.fatal(
                                 "BR-CO-17",
                                 format!("{sp}/cbc:TaxAmount"),
@@ -1974,9 +1981,9 @@ impl<'a> V<'a> {
                                     "The VAT for rate {p} % is {tax}, but taxable amount {taxable} × {p} % rounded to 2 decimals gives {expected}."
                                 ),
                             );
-                        }
                     }
-                } else if !tax.is_zero() {
+                }
+                if *cat != VatCategory::S && !tax.is_zero() {
                     let (rule, sef): (&'static str, Option<&'static str>) = match cat {
                         VatCategory::AE => (
                             "BR-AE-09",

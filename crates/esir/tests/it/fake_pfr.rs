@@ -50,7 +50,12 @@ pub struct Fake {
 pub type Shared = Arc<Mutex<Fake>>;
 
 fn json(status: u16, body: String) -> Response {
-    (StatusCode::from_u16(status).unwrap(), [("content-type", "application/json; charset=utf-8")], body).into_response()
+    (
+        StatusCode::from_u16(status).unwrap(),
+        [("content-type", "application/json; charset=utf-8")],
+        body,
+    )
+        .into_response()
 }
 
 fn now() -> chrono::DateTime<chrono::Utc> {
@@ -73,7 +78,10 @@ async fn status(State(s): State<Shared>) -> Response {
 }
 
 async fn pin(State(s): State<Shared>, body: Bytes) -> Response {
-    let text = String::from_utf8_lossy(&body).trim().trim_matches('"').to_string();
+    let text = String::from_utf8_lossy(&body)
+        .trim()
+        .trim_matches('"')
+        .to_string();
     let mut f = s.lock().unwrap();
     f.pins.push(text.clone());
     if text == "1234" {
@@ -84,20 +92,28 @@ async fn pin(State(s): State<Shared>, body: Bytes) -> Response {
     }
 }
 
+#[allow(clippy::result_large_err)]
 fn sign(f: &mut Fake, req: &InvoiceRequest) -> Result<InvoiceResult, Response> {
     let t = now();
     let groups = [TaxRateGroup::serbian_default()];
     let computed = match compute(req, &groups, t, rust_decimal::Decimal::ZERO) {
         Ok(c) => c,
         Err(errs) => {
-            let errs: Vec<_> = errs.into_iter().filter(|e| e.property != "payment").collect();
+            let errs: Vec<_> = errs
+                .into_iter()
+                .filter(|e| e.property != "payment")
+                .collect();
             if !errs.is_empty() {
-                return Err(json(400, serde_json::to_string(&ModelErrors::from_errors("Bad Request", &errs)).unwrap()));
+                return Err(json(
+                    400,
+                    serde_json::to_string(&ModelErrors::from_errors("Bad Request", &errs)).unwrap(),
+                ));
             }
             // Closing sales pay only the remainder: recompute without the payment check.
             let mut r = req.clone();
             r.payment[0].amount = req.total();
-            compute(&r, &groups, t, rust_decimal::Decimal::ZERO).map_err(|_| json(500, "{}".into()))?
+            compute(&r, &groups, t, rust_decimal::Decimal::ZERO)
+                .map_err(|_| json(500, "{}".into()))?
         }
     };
     let total_counter = f.signed.len() as u32 + 1;
@@ -160,7 +176,8 @@ enum Answer {
 
 fn handle_post(s: &Shared, rid: &str, body: &[u8]) -> Answer {
     let mut f = s.lock().unwrap();
-    f.posts.push((rid.to_string(), String::from_utf8_lossy(body).into_owned()));
+    f.posts
+        .push((rid.to_string(), String::from_utf8_lossy(body).into_owned()));
     if let Some((st, b)) = f.canned_error.take() {
         return Answer::Now(json(st, b));
     }
@@ -169,7 +186,10 @@ fn handle_post(s: &Shared, rid: &str, body: &[u8]) -> Answer {
         return Answer::Late(json(500, "{}".into()));
     }
     if !f.pin_ok {
-        return Answer::Now(json(400, r#"{"message":"Bad Request","modelState":[{"property":"","errors":["1500"]}]}"#.into()));
+        return Answer::Now(json(
+            400,
+            r#"{"message":"Bad Request","modelState":[{"property":"","errors":["1500"]}]}"#.into(),
+        ));
     }
     let result = match f.results.get(rid) {
         Some(r) => r.clone(),
@@ -177,7 +197,11 @@ fn handle_post(s: &Shared, rid: &str, body: &[u8]) -> Answer {
             let req = match InvoiceRequest::from_json(body) {
                 Ok(r) => r,
                 Err(errs) => {
-                    return Answer::Now(json(400, serde_json::to_string(&ModelErrors::from_errors("Bad Request", &errs)).unwrap()));
+                    return Answer::Now(json(
+                        400,
+                        serde_json::to_string(&ModelErrors::from_errors("Bad Request", &errs))
+                            .unwrap(),
+                    ));
                 }
             };
             match sign(&mut f, &req) {
@@ -199,7 +223,11 @@ fn handle_post(s: &Shared, rid: &str, body: &[u8]) -> Answer {
 }
 
 async fn invoices(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
-    let rid = headers.get("RequestId").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let rid = headers
+        .get("RequestId")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     match handle_post(&s, &rid, &body) {
         Answer::Now(r) => r,
         Answer::Late(r) => {
@@ -213,7 +241,10 @@ async fn lookup(State(s): State<Shared>, Path(id): Path<String>) -> Response {
     let mut f = s.lock().unwrap();
     f.lookups += 1;
     if f.lookup_broken {
-        return json(500, r#"{"message":"Internal Server Error","modelState":[]}"#.into());
+        return json(
+            500,
+            r#"{"message":"Internal Server Error","modelState":[]}"#.into(),
+        );
     }
     match f.results.get(&id) {
         Some(r) => json(200, serde_json::to_string(r).unwrap()),
@@ -223,7 +254,10 @@ async fn lookup(State(s): State<Shared>, Path(id): Path<String>) -> Response {
 
 /// Starts the fake under `prefix` (e.g. `/token/`) on 127.0.0.1:0; returns its base URL.
 pub async fn start(prefix: &str) -> (String, Shared) {
-    let state: Shared = Arc::new(Mutex::new(Fake { pin_ok: true, ..Fake::default() }));
+    let state: Shared = Arc::new(Mutex::new(Fake {
+        pin_ok: true,
+        ..Fake::default()
+    }));
     let api = Router::new()
         .route("/api/v3/attention", get(|| async { StatusCode::OK }))
         .route("/api/v3/status", get(status))
@@ -231,7 +265,11 @@ pub async fn start(prefix: &str) -> (String, Shared) {
         .route("/api/v3/invoices", post(invoices))
         .route("/api/v3/invoices/{id}", get(lookup))
         .with_state(state.clone());
-    let app = if prefix == "/" { api } else { Router::new().nest(prefix.trim_end_matches('/'), api) };
+    let app = if prefix == "/" {
+        api
+    } else {
+        Router::new().nest(prefix.trim_end_matches('/'), api)
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {

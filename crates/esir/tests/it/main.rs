@@ -7,7 +7,9 @@ use std::time::Duration;
 use fiskal_domain::kinds::{DocumentKind, InvoiceType, TransactionType};
 use fiskal_domain::money::dec;
 use fiskal_esir::client::{ClientConfig, PfrClient, Pin};
-use fiskal_esir::documents::{Header, new_document, parse_advance_spec, parse_item_spec, parse_payment_spec};
+use fiskal_esir::documents::{
+    Header, new_document, parse_advance_spec, parse_item_spec, parse_payment_spec,
+};
 use fiskal_esir::service::Esir;
 use fiskal_esir::{EsirError, Lang, QrInText, RuleViolation, Store, printable_stored};
 
@@ -25,7 +27,11 @@ fn fast() -> ClientConfig {
 fn sale() -> fiskal_domain::api::InvoiceRequest {
     new_document(
         DocumentKind::new(InvoiceType::Normal, TransactionType::Sale),
-        &Header { cashier: Some("1".into()), esir_number: Some("fiskal/test".into()), ..Header::default() },
+        &Header {
+            cashier: Some("1".into()),
+            esir_number: Some("fiskal/test".into()),
+            ..Header::default()
+        },
         vec![parse_item_spec("Pivo Lav/л;2;82.00;Ђ").unwrap()],
         vec![parse_payment_spec("card:164.00").unwrap()],
     )
@@ -35,7 +41,16 @@ async fn esir(url: &str, pin: Option<&str>) -> (Esir, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let client = PfrClient::new(url, fast()).unwrap();
     let store = Store::open_dir(dir.path()).await.unwrap();
-    (Esir::new(client, store, Lang::Sr, pin.map(|p| Pin::parse(p).unwrap()), "fiskal/test".into()), dir)
+    (
+        Esir::new(
+            client,
+            store,
+            Lang::Sr,
+            pin.map(|p| Pin::parse(p).unwrap()),
+            "fiskal/test".into(),
+        ),
+        dir,
+    )
 }
 
 #[tokio::test]
@@ -79,11 +94,26 @@ async fn nothing_signed_and_lookup_empty_is_unreachable_broken_lookup_is_unknown
         f.lookup_broken = true;
     }
     let e = client.create_invoice(&sale(), "req-4").await.unwrap_err();
-    assert!(matches!(&e, EsirError::OutcomeUnknown { request_id } if request_id == "req-4"), "{e:?}");
+    assert!(
+        matches!(&e, EsirError::OutcomeUnknown { request_id } if request_id == "req-4"),
+        "{e:?}"
+    );
     // The PFR did sign it; the next lookup finds it.
     fake.lock().unwrap().lookup_broken = false;
-    assert!(client.invoice_by_request_id("req-4").await.unwrap().is_some());
-    assert!(client.invoice_by_request_id("nope").await.unwrap().is_none());
+    assert!(
+        client
+            .invoice_by_request_id("req-4")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        client
+            .invoice_by_request_id("nope")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -92,10 +122,13 @@ async fn connection_refused_is_unreachable() {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     let client = PfrClient::new(&format!("http://{addr}/"), fast()).unwrap();
-    assert!(matches!(client.status().await, Err(EsirError::Unreachable { .. })));
+    assert!(matches!(
+        client.status().await,
+        Err(EsirError::Unreachable { .. })
+    ));
     let e = client.create_invoice(&sale(), "req-5").await.unwrap_err();
-    // Nothing reached a PFR and the lookup failed too: unknown, so the ESIR keeps it pending.
-    assert!(matches!(e, EsirError::OutcomeUnknown { .. }), "{e:?}");
+    // No attempt got past connecting: certainly not issued.
+    assert!(matches!(e, EsirError::Unreachable { .. }), "{e:?}");
 }
 
 #[tokio::test]
@@ -105,17 +138,38 @@ async fn pfr_errors_parsed_from_the_server() {
     let mut bad = sale();
     bad.items[0].labels = vec!["Ж".into()];
     let e = client.create_invoice(&bad, "req-6").await.unwrap_err();
-    assert_eq!(e.message(Lang::Sr), "Polje items[0].labels[0]: neispravne poreske oznake (2310).");
-    assert_eq!(e.message(Lang::En), "Field items[0].labels[0]: invalid tax labels (2310).");
+    assert_eq!(
+        e.message(Lang::Sr),
+        "Polje items[0].labels[0]: neispravne poreske oznake (2310)."
+    );
+    assert_eq!(
+        e.message(Lang::En),
+        "Field items[0].labels[0]: invalid tax labels (2310)."
+    );
     fake.lock().unwrap().canned_error = Some((400, "2806".into()));
     let e = client.create_invoice(&sale(), "req-7").await.unwrap_err();
     assert!(matches!(&e, EsirError::Pfr { http_status: 400, errors } if errors[0].code == "2806"));
-    fake.lock().unwrap().canned_error = Some((400, r#"{"Message":"Greška","MessageDetails":"2310"}"#.into()));
+    fake.lock().unwrap().canned_error = Some((
+        400,
+        r#"{"Message":"Greška","MessageDetails":"2310"}"#.into(),
+    ));
     let e = client.create_invoice(&sale(), "req-8").await.unwrap_err();
     assert!(e.has_code(fiskal_domain::gsc::Gsc::InvalidTaxLabels));
     // PIN
-    assert_eq!(client.verify_pin(&Pin::parse("9999").unwrap()).await.unwrap(), fiskal_domain::gsc::Gsc::PinNotOk);
-    assert_eq!(client.verify_pin(&Pin::parse("1234").unwrap()).await.unwrap(), fiskal_domain::gsc::Gsc::PinOk);
+    assert_eq!(
+        client
+            .verify_pin(&Pin::parse("9999").unwrap())
+            .await
+            .unwrap(),
+        fiskal_domain::gsc::Gsc::PinNotOk
+    );
+    assert_eq!(
+        client
+            .verify_pin(&Pin::parse("1234").unwrap())
+            .await
+            .unwrap(),
+        fiskal_domain::gsc::Gsc::PinOk
+    );
     assert_eq!(fake.lock().unwrap().pins, vec!["9999", "1234"]);
     client.attention().await.unwrap();
 }
@@ -126,7 +180,10 @@ async fn issue_sends_pin_stores_and_refunds_from_the_store() {
     fake.lock().unwrap().pin_ok = false;
     // Without a PIN: refused before anything is sent.
     let (e0, _d0) = esir(&url, None).await;
-    assert!(matches!(e0.issue(sale()).await, Err(EsirError::PinRequired)));
+    assert!(matches!(
+        e0.issue(sale()).await,
+        Err(EsirError::PinRequired)
+    ));
     assert!(fake.lock().unwrap().posts.is_empty());
 
     let (e, _dir) = esir(&url, Some("1234")).await;
@@ -143,20 +200,46 @@ async fn issue_sends_pin_stores_and_refunds_from_the_store() {
     // Refund in cash without buyer ID: refused locally.
     let orig = e.original(Some(&n), None).await.unwrap();
     let cash = Some(vec![parse_payment_spec("cash:164").unwrap()]);
-    let err = e.refund(&orig, Header::default(), None, cash.clone(), true).await.unwrap_err();
-    assert!(matches!(&err, EsirError::Rules(v) if v.iter().any(|x| matches!(x, RuleViolation::BuyerIdRequired { .. }))));
+    let err = e
+        .refund(&orig, Header::default(), None, cash.clone(), true)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, EsirError::Rules(v) if v.iter().any(|x| matches!(x, RuleViolation::BuyerIdRequired { .. })))
+    );
     assert_eq!(fake.lock().unwrap().posts.len(), 1, "nothing sent");
 
     // With an ID card: Normal Refund, then a Copy Refund for the signature.
     let out = e
-        .refund(&orig, Header { buyer_id: Some("20:0023456".into()), ..Header::default() }, None, cash, true)
+        .refund(
+            &orig,
+            Header {
+                buyer_id: Some("20:0023456".into()),
+                ..Header::default()
+            },
+            None,
+            cash,
+            true,
+        )
         .await
         .unwrap();
-    assert_eq!(out.refund.doc.kind(), DocumentKind::new(InvoiceType::Normal, TransactionType::Refund));
-    assert_eq!(out.refund.doc.request.referent_document_number.as_deref(), Some(n.as_str()));
-    assert_eq!(out.refund.doc.request.referent_document_dt, Some(stored.time()));
+    assert_eq!(
+        out.refund.doc.kind(),
+        DocumentKind::new(InvoiceType::Normal, TransactionType::Refund)
+    );
+    assert_eq!(
+        out.refund.doc.request.referent_document_number.as_deref(),
+        Some(n.as_str())
+    );
+    assert_eq!(
+        out.refund.doc.request.referent_document_dt,
+        Some(stored.time())
+    );
     let copy = out.copy.unwrap();
-    assert_eq!(copy.doc.kind(), DocumentKind::new(InvoiceType::Copy, TransactionType::Refund));
+    assert_eq!(
+        copy.doc.kind(),
+        DocumentKind::new(InvoiceType::Copy, TransactionType::Refund)
+    );
     let text = printable_stored(&copy.doc, QrInText::Placeholder);
     assert!(text.contains("Потпис купца: ______"), "{text}");
     assert!(text.contains("О В О   Н И Ј Е"), "{text}");
@@ -167,12 +250,26 @@ async fn issue_sends_pin_stores_and_refunds_from_the_store() {
     let o = e2.original(None, Some(&other_url)).await.unwrap();
     assert_eq!(o.number, n);
     assert!(o.request.is_none());
-    let err = e2.refund(&o, Header { buyer_id: Some("20:0023456".into()), ..Header::default() }, None, None, false).await;
+    let err = e2
+        .refund(
+            &o,
+            Header {
+                buyer_id: Some("20:0023456".into()),
+                ..Header::default()
+            },
+            None,
+            None,
+            false,
+        )
+        .await;
     assert!(matches!(err, Err(EsirError::Rules(v)) if v == vec![RuleViolation::ItemsNeeded]));
     let r = e2
         .refund(
             &o,
-            Header { buyer_id: Some("20:0023456".into()), ..Header::default() },
+            Header {
+                buyer_id: Some("20:0023456".into()),
+                ..Header::default()
+            },
             Some(vec![parse_item_spec("Pivo Lav/л;1;82.00;Ђ").unwrap()]),
             Some(vec![parse_payment_spec("card:82").unwrap()]),
             true,
@@ -189,10 +286,16 @@ async fn cancel_copy_and_pending_recovery() {
     let (e, _dir) = esir(&url, None).await;
     let s = e.issue(sale()).await.unwrap();
     let c = e.copy(s.doc.number(), Header::default()).await.unwrap();
-    assert_eq!(c.doc.kind(), DocumentKind::new(InvoiceType::Copy, TransactionType::Sale));
+    assert_eq!(
+        c.doc.kind(),
+        DocumentKind::new(InvoiceType::Copy, TransactionType::Sale)
+    );
     let x = e.cancel(s.doc.number(), Header::default()).await.unwrap();
     assert_eq!(x.doc.request.buyer_id.as_deref(), Some("10:106884584"));
-    assert!(matches!(e.cancel(c.doc.number(), Header::default()).await, Err(EsirError::Rules(_))));
+    assert!(matches!(
+        e.cancel(c.doc.number(), Header::default()).await,
+        Err(EsirError::Rules(_))
+    ));
 
     // An answer lost for good: pending, then found before the next document.
     {
@@ -201,7 +304,9 @@ async fn cancel_copy_and_pending_recovery() {
         f.lookup_broken = true;
     }
     let err = e.issue(sale()).await.unwrap_err();
-    let EsirError::OutcomeUnknown { request_id } = err else { panic!("{err:?}") };
+    let EsirError::OutcomeUnknown { request_id } = err else {
+        panic!("{err:?}")
+    };
     assert_eq!(e.store.pending().await.unwrap().len(), 1);
     fake.lock().unwrap().lookup_broken = false;
     let next = e.issue(sale()).await.unwrap();
@@ -215,35 +320,84 @@ async fn cancel_copy_and_pending_recovery() {
 async fn advance_chain_start_add_close() {
     let (url, _fake) = fake_pfr::start("/").await;
     let (e, _dir) = esir(&url, None).await;
-    let h = Header { buyer_id: Some("10:106884584".into()), ..Header::default() };
+    let h = Header {
+        buyer_id: Some("10:106884584".into()),
+        ..Header::default()
+    };
     let a1 = e
-        .advance_start(h.clone(), vec![parse_advance_spec("Ђ:5000").unwrap()], vec![parse_payment_spec("wire:5000").unwrap()], None, None)
+        .advance_start(
+            h.clone(),
+            vec![parse_advance_spec("Ђ:5000").unwrap()],
+            vec![parse_payment_spec("wire:5000").unwrap()],
+            None,
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(a1.doc.chain_id.as_deref(), Some(a1.doc.number()));
     let a2 = e
-        .advance_add(a1.doc.number(), Header::default(), vec![parse_advance_spec("Ђ:3000").unwrap()], vec![parse_payment_spec("cash:3000").unwrap()], None)
+        .advance_add(
+            a1.doc.number(),
+            Header::default(),
+            vec![parse_advance_spec("Ђ:3000").unwrap()],
+            vec![parse_payment_spec("cash:3000").unwrap()],
+            None,
+        )
         .await
         .unwrap();
-    assert_eq!(a2.doc.request.referent_document_number.as_deref(), Some(a1.doc.number()));
+    assert_eq!(
+        a2.doc.request.referent_document_number.as_deref(),
+        Some(a1.doc.number())
+    );
     assert_eq!(a2.doc.chain_id.as_deref(), Some(a1.doc.number()));
     // A Normal Sale straight after an advance is refused.
     let mut direct = sale();
     direct.referent_document_number = Some(a2.doc.number().to_string());
-    assert!(matches!(e.issue(direct).await, Err(EsirError::Rules(v)) if matches!(v[0], RuleViolation::AdvanceNotClosed { .. })));
+    assert!(
+        matches!(e.issue(direct).await, Err(EsirError::Rules(v)) if matches!(v[0], RuleViolation::AdvanceNotClosed { .. }))
+    );
     // Goods not paid in full: refused before the Advance Refund is sent.
     let goods = vec![parse_item_spec("Kauč/kom;1;10000;Ђ").unwrap()];
-    let err = e.advance_close(a2.doc.number(), Header::default(), goods.clone(), vec![parse_payment_spec("card:1000").unwrap()]).await;
-    assert!(matches!(err, Err(EsirError::Rules(v)) if matches!(v[0], RuleViolation::PaymentBelowTotal { .. })));
+    let err = e
+        .advance_close(
+            a2.doc.number(),
+            Header::default(),
+            goods.clone(),
+            vec![parse_payment_spec("card:1000").unwrap()],
+        )
+        .await;
+    assert!(
+        matches!(err, Err(EsirError::Rules(v)) if matches!(v[0], RuleViolation::PaymentBelowTotal { .. }))
+    );
     assert_eq!(e.chain_of(a1.doc.number()).await.unwrap().docs.len(), 2);
-    let (ar, ps) = e.advance_close(a1.doc.number(), Header::default(), goods, vec![parse_payment_spec("card:2000").unwrap()]).await.unwrap();
-    assert_eq!(ar.doc.kind(), DocumentKind::new(InvoiceType::Advance, TransactionType::Refund));
+    let (ar, ps) = e
+        .advance_close(
+            a1.doc.number(),
+            Header::default(),
+            goods,
+            vec![parse_payment_spec("card:2000").unwrap()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        ar.doc.kind(),
+        DocumentKind::new(InvoiceType::Advance, TransactionType::Refund)
+    );
     assert_eq!(ar.doc.request.total(), dec("8000"));
-    assert_eq!(ar.doc.request.referent_document_number.as_deref(), Some(a2.doc.number()));
-    assert_eq!(ps.doc.request.referent_document_number.as_deref(), Some(ar.doc.number()));
+    assert_eq!(
+        ar.doc.request.referent_document_number.as_deref(),
+        Some(a2.doc.number())
+    );
+    assert_eq!(
+        ps.doc.request.referent_document_number.as_deref(),
+        Some(ar.doc.number())
+    );
     let chain = e.chain_of(a1.doc.number()).await.unwrap();
     assert_eq!(chain.docs.len(), 4);
     assert!(chain.is_closed());
     let note = e.closing_note(&ps.doc).await.unwrap().unwrap();
-    assert!(note.starts_with(&format!("Последњи авансни рачун: {}", a2.doc.number())), "{note}");
+    assert!(
+        note.starts_with(&format!("Последњи авансни рачун: {}", a2.doc.number())),
+        "{note}"
+    );
 }

@@ -15,15 +15,39 @@ use fiskal_esir::messages::{self, Text, kind_name};
 use fiskal_esir::service::{EsirConfig, Issued, PendingOutcome, default_esir_number};
 use fiskal_esir::{Esir, EsirError, Lang, PfrFieldError, QrInText, StoredInvoice};
 
+/// Writes a line to stdout; a closed pipe (`| head`) is not an error worth a panic.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
+/// Writes text to stdout as it is.
+macro_rules! out_raw {
+    ($e:expr) => {{
+        let _ = write!(std::io::stdout().lock(), "{}", $e);
+    }};
+}
+
 /// ESIR arguments.
 #[derive(Args)]
 pub struct EsirArgs {
     /// PFR base URL, fiskal's L-PFR or any TaxCore PFR (a path prefix is kept:
     /// `http://host:8888/{token}/`).
-    #[arg(long, env = "FISKAL_PFR_URL", default_value = "http://127.0.0.1:7701/", global = true)]
+    #[arg(
+        long,
+        env = "FISKAL_PFR_URL",
+        default_value = "http://127.0.0.1:7701/",
+        global = true
+    )]
     pfr: String,
     /// Directory of the ESIR's local store (`esir.sqlite`) and QR images.
-    #[arg(long, env = "FISKAL_ESIR_DATA", default_value = "./fiskal-data/esir", global = true)]
+    #[arg(
+        long,
+        env = "FISKAL_ESIR_DATA",
+        default_value = "./fiskal-data/esir",
+        global = true
+    )]
     data: PathBuf,
     /// Language of messages: `sr` (Serbian, Latin script) or `en`. Receipts stay in Cyrillic.
     #[arg(long, env = "FISKAL_LANG", default_value = "sr", global = true)]
@@ -263,9 +287,17 @@ struct AdvanceNew {
 
 /// Runs `fiskal esir ...`.
 pub async fn run(a: EsirArgs) -> anyhow::Result<()> {
-    let lang = Lang::parse(&a.lang)
-        .ok_or_else(|| anyhow!("Nepoznat jezik „{}”; izaberite sr ili en. / Unknown language \"{}\"; choose sr or en.", a.lang, a.lang))?;
-    let cli = Cli { lang, data: a.data.clone() };
+    let lang = Lang::parse(&a.lang).ok_or_else(|| {
+        anyhow!(
+            "Nepoznat jezik „{}”; izaberite sr ili en. / Unknown language \"{}\"; choose sr or en.",
+            a.lang,
+            a.lang
+        )
+    })?;
+    let cli = Cli {
+        lang,
+        data: a.data.clone(),
+    };
     cli.run(a).await.map_err(|e| anyhow!(e.message(lang)))
 }
 
@@ -275,21 +307,40 @@ struct Cli {
 }
 
 fn items(specs: &[String]) -> Result<Vec<Item>, EsirError> {
-    specs.iter().map(|s| documents::parse_item_spec(s)).collect()
+    specs
+        .iter()
+        .map(|s| documents::parse_item_spec(s))
+        .collect()
 }
 
 fn pays(specs: &[String]) -> Result<Vec<Payment>, EsirError> {
-    specs.iter().map(|s| documents::parse_payment_spec(s)).collect()
+    specs
+        .iter()
+        .map(|s| documents::parse_payment_spec(s))
+        .collect()
 }
 
-fn time_arg(s: &Option<String>, what: &str) -> Result<Option<chrono::DateTime<chrono::FixedOffset>>, EsirError> {
+fn time_arg(
+    s: &Option<String>,
+    what: &str,
+) -> Result<Option<chrono::DateTime<chrono::FixedOffset>>, EsirError> {
     match s {
         None => Ok(None),
         Some(t) => {
-            let full = if t.len() == 10 { format!("{t}T00:00:00") } else { t.clone() };
-            fiskal_domain::time::parse_request_time(&full).map(Some).ok_or_else(|| EsirError::InvalidRequest {
-                errors: vec![PfrFieldError { property: what.to_string(), code: "2806".into(), text: None }],
-            })
+            let full = if t.len() == 10 {
+                format!("{t}T00:00:00")
+            } else {
+                t.clone()
+            };
+            fiskal_domain::time::parse_request_time(&full)
+                .map(Some)
+                .ok_or_else(|| EsirError::InvalidRequest {
+                    errors: vec![PfrFieldError {
+                        property: what.to_string(),
+                        code: "2806".into(),
+                        text: None,
+                    }],
+                })
         }
     }
 }
@@ -321,12 +372,15 @@ impl Cli {
                         let mut line = String::new();
                         std::io::stdin()
                             .read_line(&mut line)
-                            .map_err(|e| EsirError::Io { path: "stdin".into(), detail: e.to_string() })?;
+                            .map_err(|e| EsirError::Io {
+                                path: "stdin".into(),
+                                detail: e.to_string(),
+                            })?;
                         line
                     }
                 };
                 esir.verify_pin(&Pin::parse(&text)?).await?;
-                println!("{}", Text::PinAccepted.render(self.lang));
+                out!("{}", Text::PinAccepted.render(self.lang));
                 Ok(())
             }
             EsirCmd::Issue(i) => self.issue(&esir, i).await,
@@ -338,52 +392,83 @@ impl Cli {
                     buyer_cost_center_id: r.cost_center.clone(),
                     esir_number: None,
                 };
-                let it = if r.items.is_empty() { None } else { Some(items(&r.items)?) };
-                let py = if r.pays.is_empty() { None } else { Some(pays(&r.pays)?) };
+                let it = if r.items.is_empty() {
+                    None
+                } else {
+                    Some(items(&r.items)?)
+                };
+                let py = if r.pays.is_empty() {
+                    None
+                } else {
+                    Some(pays(&r.pays)?)
+                };
                 let out = esir.refund(&orig, header, it, py, !r.no_copy).await?;
                 self.print_issued(&esir, &out.refund, &r.qr).await?;
                 if let Some(c) = &out.copy {
-                    println!();
-                    println!("{}", Text::CopyRefundFollows.render(self.lang));
-                    let qr = QrArgs { qr_out: None, no_qr: r.qr.no_qr };
+                    out!("");
+                    out!("{}", Text::CopyRefundFollows.render(self.lang));
+                    let qr = QrArgs {
+                        qr_out: None,
+                        no_qr: r.qr.no_qr,
+                    };
                     self.print_issued(&esir, c, &qr).await?;
                 }
                 Ok(())
             }
             EsirCmd::Copy { number, who, qr } => {
-                let h = Header { cashier: who.cashier.clone(), ..Header::default() };
+                let h = Header {
+                    cashier: who.cashier.clone(),
+                    ..Header::default()
+                };
                 let d = esir.copy(number, h).await?;
                 self.print_issued(&esir, &d, qr).await
             }
             EsirCmd::Cancel { number, who, qr } => {
-                let h = Header { cashier: who.cashier.clone(), ..Header::default() };
+                let h = Header {
+                    cashier: who.cashier.clone(),
+                    ..Header::default()
+                };
                 let d = esir.cancel(number, h).await?;
                 self.print_issued(&esir, &d, qr).await
             }
             EsirCmd::Advance(cmd) => self.advance(&esir, cmd).await,
-            EsirCmd::Show { number, placeholder } => {
+            EsirCmd::Show {
+                number,
+                placeholder,
+            } => {
                 let d = esir.find(number).await?;
-                let mode = if *placeholder { QrInText::Placeholder } else { QrInText::Url };
-                print!("{}", fiskal_esir::printable_stored(&d, mode));
+                let mode = if *placeholder {
+                    QrInText::Placeholder
+                } else {
+                    QrInText::Url
+                };
+                out_raw!(fiskal_esir::printable_stored(&d, mode));
                 if let Some(note) = esir.closing_note(&d).await? {
-                    println!("{note}");
+                    out!("{note}");
                 }
                 Ok(())
             }
             EsirCmd::Qr { number, out } => {
                 let d = esir.find(number).await?;
                 let info = fiskal_esir::qr_png(&d.result.verification_url, out)?;
-                println!("{}", Text::QrWritten { path: &out.display().to_string(), mm: info.mm }.render(self.lang));
+                out!(
+                    "{}",
+                    Text::QrWritten {
+                        path: &out.display().to_string(),
+                        mm: info.mm
+                    }
+                    .render(self.lang)
+                );
                 Ok(())
             }
             EsirCmd::List { limit } => {
                 self.settle_pending(&esir).await?;
                 let docs = esir.store.recent(*limit).await?;
                 if docs.is_empty() {
-                    println!("{}", Text::NothingIssued.render(self.lang));
+                    out!("{}", Text::NothingIssued.render(self.lang));
                 }
                 for d in docs {
-                    println!("{}", self.list_line(&d));
+                    out!("{}", self.list_line(&d));
                 }
                 Ok(())
             }
@@ -412,9 +497,17 @@ impl Cli {
     async fn settle_pending(&self, esir: &Esir) -> Result<(), EsirError> {
         for p in esir.resolve_pending().await? {
             let line = match &p {
-                PendingOutcome::Issued(d) => Text::PendingIssued { request_id: &d.request_id, number: d.number() }.render(self.lang),
-                PendingOutcome::NotIssued(id) => Text::PendingNotIssued { request_id: id }.render(self.lang),
-                PendingOutcome::Unknown(id) => Text::PendingUnknown { request_id: id }.render(self.lang),
+                PendingOutcome::Issued(d) => Text::PendingIssued {
+                    request_id: &d.request_id,
+                    number: d.number(),
+                }
+                .render(self.lang),
+                PendingOutcome::NotIssued(id) => {
+                    Text::PendingNotIssued { request_id: id }.render(self.lang)
+                }
+                PendingOutcome::Unknown(id) => {
+                    Text::PendingUnknown { request_id: id }.render(self.lang)
+                }
                 _ => continue,
             };
             eprintln!("{line}");
@@ -424,19 +517,25 @@ impl Cli {
 
     async fn status(&self, esir: &Esir, a: &EsirArgs) -> Result<(), EsirError> {
         let s = esir.client.status().await?;
-        println!("{}", messages::status_report(&a.pfr, &s, self.lang));
+        out!("{}", messages::status_report(&a.pfr, &s, self.lang));
         Ok(())
     }
 
     async fn issue(&self, esir: &Esir, i: &IssueArgs) -> Result<(), EsirError> {
         let mut req: InvoiceRequest = match &i.file {
             Some(f) => {
-                let body =
-                    std::fs::read(f).map_err(|e| EsirError::Io { path: f.display().to_string(), detail: e.to_string() })?;
+                let body = std::fs::read(f).map_err(|e| EsirError::Io {
+                    path: f.display().to_string(),
+                    detail: e.to_string(),
+                })?;
                 InvoiceRequest::from_json(&body).map_err(|errs| EsirError::InvalidRequest {
                     errors: errs
                         .into_iter()
-                        .map(|e| PfrFieldError { property: e.property, code: e.code.code().to_string(), text: None })
+                        .map(|e| PfrFieldError {
+                            property: e.property,
+                            code: e.code.code().to_string(),
+                            text: None,
+                        })
                         .collect(),
                 })?
             }
@@ -452,7 +551,12 @@ impl Cli {
                     TxArg::Sale => TransactionType::Sale,
                     TxArg::Refund => TransactionType::Refund,
                 };
-                documents::new_document(DocumentKind::new(it, tt), &Header::default(), items(&i.items)?, pays(&i.pays)?)
+                documents::new_document(
+                    DocumentKind::new(it, tt),
+                    &Header::default(),
+                    items(&i.items)?,
+                    pays(&i.pays)?,
+                )
             }
         };
         if i.file.is_some() {
@@ -484,7 +588,11 @@ impl Cli {
 
     async fn advance(&self, esir: &Esir, cmd: &AdvanceCmd) -> Result<(), EsirError> {
         let new_items = |a: &AdvanceNew| -> Result<Vec<Item>, EsirError> {
-            let mut v: Vec<Item> = a.advances.iter().map(|s| documents::parse_advance_spec(s)).collect::<Result<_, _>>()?;
+            let mut v: Vec<Item> = a
+                .advances
+                .iter()
+                .map(|s| documents::parse_advance_spec(s))
+                .collect::<Result<_, _>>()?;
             v.extend(items(&a.items)?);
             Ok(v)
         };
@@ -497,30 +605,65 @@ impl Cli {
         match cmd {
             AdvanceCmd::Start(a) => {
                 let paid_on = time_arg(&a.paid_on, "dateAndTimeOfIssue")?;
-                let d = esir.advance_start(header(a), new_items(a)?, pays(&a.pays)?, a.based_on.as_deref(), paid_on).await?;
+                let d = esir
+                    .advance_start(
+                        header(a),
+                        new_items(a)?,
+                        pays(&a.pays)?,
+                        a.based_on.as_deref(),
+                        paid_on,
+                    )
+                    .await?;
                 self.print_issued(esir, &d, &a.qr).await
             }
             AdvanceCmd::Add { number, a } => {
                 let paid_on = time_arg(&a.paid_on, "dateAndTimeOfIssue")?;
-                let d = esir.advance_add(number, header(a), new_items(a)?, pays(&a.pays)?, paid_on).await?;
+                let d = esir
+                    .advance_add(number, header(a), new_items(a)?, pays(&a.pays)?, paid_on)
+                    .await?;
                 self.print_issued(esir, &d, &a.qr).await?;
                 let chain = esir.chain_of(number).await?;
-                println!("{}", Text::AdvanceSum { open: &format_money(chain.open_total()) }.render(self.lang));
+                out!(
+                    "{}",
+                    Text::AdvanceSum {
+                        open: &format_money(chain.open_total())
+                    }
+                    .render(self.lang)
+                );
                 Ok(())
             }
-            AdvanceCmd::Close { number, items: its, pays: ps, buyer_id, who, qr } => {
-                let h = Header { cashier: who.cashier.clone(), buyer_id: buyer_id.clone(), ..Header::default() };
-                let (refund, sale) = esir.advance_close(number, h, items(its)?, pays(ps)?).await?;
+            AdvanceCmd::Close {
+                number,
+                items: its,
+                pays: ps,
+                buyer_id,
+                who,
+                qr,
+            } => {
+                let h = Header {
+                    cashier: who.cashier.clone(),
+                    buyer_id: buyer_id.clone(),
+                    ..Header::default()
+                };
+                let (refund, sale) = esir
+                    .advance_close(number, h, items(its)?, pays(ps)?)
+                    .await?;
                 self.print_issued(esir, &refund, qr).await?;
-                println!();
+                out!("");
                 self.print_issued(esir, &sale, qr).await
             }
             AdvanceCmd::Show { number } => {
                 let chain = esir.chain_of(number).await?;
                 for d in &chain.docs {
-                    println!("{}", self.list_line(d));
+                    out!("{}", self.list_line(d));
                 }
-                println!("{}", Text::AdvanceSum { open: &format_money(chain.open_total()) }.render(self.lang));
+                out!(
+                    "{}",
+                    Text::AdvanceSum {
+                        open: &format_money(chain.open_total())
+                    }
+                    .render(self.lang)
+                );
                 Ok(())
             }
         }
@@ -531,20 +674,42 @@ impl Cli {
             eprintln!("{}", w.message(self.lang));
         }
         // With a QR image the text shows where it goes; without one it carries the link.
-        let mode = if qr.no_qr { QrInText::Url } else { QrInText::Placeholder };
-        print!("{}", fiskal_esir::printable_stored(&d.doc, mode));
+        let mode = if qr.no_qr {
+            QrInText::Url
+        } else {
+            QrInText::Placeholder
+        };
+        out_raw!(fiskal_esir::printable_stored(&d.doc, mode));
         if let Some(note) = esir.closing_note(&d.doc).await? {
-            println!("{note}");
+            out!("{note}");
         }
-        println!(
+        out!(
             "{}",
-            Text::Issued { kind: d.doc.kind(), number: d.doc.number(), counter: &d.doc.result.invoice_counter }.render(self.lang)
+            Text::Issued {
+                kind: d.doc.kind(),
+                number: d.doc.number(),
+                counter: &d.doc.result.invoice_counter
+            }
+            .render(self.lang)
         );
-        println!("{}", Text::VerificationUrl(&d.doc.result.verification_url).render(self.lang));
+        out!(
+            "{}",
+            Text::VerificationUrl(&d.doc.result.verification_url).render(self.lang)
+        );
         if !qr.no_qr {
-            let path = qr.qr_out.clone().unwrap_or_else(|| default_qr_path(&self.data, d.doc.number()));
+            let path = qr
+                .qr_out
+                .clone()
+                .unwrap_or_else(|| default_qr_path(&self.data, d.doc.number()));
             let info = fiskal_esir::qr_png(&d.doc.result.verification_url, &path)?;
-            println!("{}", Text::QrWritten { path: &path.display().to_string(), mm: info.mm }.render(self.lang));
+            out!(
+                "{}",
+                Text::QrWritten {
+                    path: &path.display().to_string(),
+                    mm: info.mm
+                }
+                .render(self.lang)
+            );
         }
         let _ = std::io::stdout().flush();
         Ok(())

@@ -20,7 +20,10 @@ type Sb = AxState<Arc<Sandbox>>;
 pub(super) fn routes() -> Router<Arc<Sandbox>> {
     Router::new()
         .route("/__sandbox/reset", post(reset))
-        .route("/__sandbox/companies", post(add_company).get(list_companies))
+        .route(
+            "/__sandbox/companies",
+            post(add_company).get(list_companies),
+        )
         .route("/__sandbox/companies/{pib}", patch(patch_company))
         .route("/__sandbox/keys", post(add_key))
         .route("/__sandbox/keys/{key}/activate", post(activate))
@@ -44,11 +47,13 @@ fn err(e: SandboxError) -> Response {
     (status, axum::Json(json!({ "error": e.to_string() }))).into_response()
 }
 
+#[allow(clippy::result_large_err)] // the error is the finished answer, returned at once
 fn body_json(b: &[u8]) -> Result<Value, Response> {
     if b.iter().all(|c| c.is_ascii_whitespace()) {
         return Ok(json!({}));
     }
-    serde_json::from_slice(b).map_err(|e| err(SandboxError::Invalid(format!("The body is not JSON: {e}."))))
+    serde_json::from_slice(b)
+        .map_err(|e| err(SandboxError::Invalid(format!("The body is not JSON: {e}."))))
 }
 
 async fn reset(AxState(sb): Sb) -> Response {
@@ -94,7 +99,12 @@ async fn add_company(AxState(sb): Sb, body: Bytes) -> Response {
         mb: c.mb,
         name: c.name,
         company_type: c.company_type.unwrap_or_else(|| {
-            if c.budget_user { "Korisnik javnih sredstava" } else { "Privredni subjekt" }.into()
+            if c.budget_user {
+                "Korisnik javnih sredstava"
+            } else {
+                "Privredni subjekt"
+            }
+            .into()
         }),
         jbkjs: c.jbkjs,
         budget_user: c.budget_user,
@@ -178,7 +188,11 @@ async fn clock(AxState(sb): Sb, body: Bytes) -> Response {
     if let Some(now) = v.get("now").and_then(Value::as_str) {
         match DateTime::parse_from_rfc3339(now) {
             Ok(t) => sb.set_now(t).await,
-            Err(e) => return err(SandboxError::Invalid(format!("now is not an RFC 3339 time: {e}."))),
+            Err(e) => {
+                return err(SandboxError::Invalid(format!(
+                    "now is not an RFC 3339 time: {e}."
+                )));
+            }
         }
     }
     if let Some(s) = v.get("advanceSeconds").and_then(|n| n.as_str_number()) {
@@ -265,7 +279,9 @@ async fn force_status(AxState(sb): Sb, Path(id): Path<i64>, body: Bytes) -> Resp
         .map(SalesInvoiceStatus::parse)
         .unwrap_or(SalesInvoiceStatus::Unknown);
     if status == SalesInvoiceStatus::Unknown {
-        return err(SandboxError::Invalid("status is not a SalesInvoiceStatus.".into()));
+        return err(SandboxError::Invalid(
+            "status is not a SalesInvoiceStatus.".into(),
+        ));
     }
     match sb.force_status(id, status).await {
         Ok(()) => StatusCode::OK.into_response(),
@@ -294,5 +310,8 @@ async fn list_sales(AxState(sb): Sb) -> Response {
 }
 
 async fn log(AxState(sb): Sb) -> Response {
-    json_response(200, serde_json::to_string(&sb.log()).unwrap_or_else(|_| "[]".into()))
+    json_response(
+        200,
+        serde_json::to_string(&sb.log()).unwrap_or_else(|_| "[]".into()),
+    )
 }

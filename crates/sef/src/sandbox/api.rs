@@ -30,8 +30,14 @@ pub(super) fn routes() -> Router<Arc<Sandbox>> {
     Router::new()
         .route(&format!("{P}/getEfakturaVersion"), get(version))
         .route(&format!("{P}/sales-invoice/ubl"), post(upload_raw))
-        .route(&format!("{P}/sales-invoice/ubl/upload"), post(upload_multipart))
-        .route(&format!("{P}/sales-invoice"), get(get_sales).delete(delete_many))
+        .route(
+            &format!("{P}/sales-invoice/ubl/upload"),
+            post(upload_multipart),
+        )
+        .route(
+            &format!("{P}/sales-invoice"),
+            get(get_sales).delete(delete_many),
+        )
         .route(&format!("{P}/sales-invoice/{{id}}"), delete(delete_one))
         .route(&format!("{P}/sales-invoice/cancel"), post(cancel))
         .route(&format!("{P}/sales-invoice/storno"), post(storno))
@@ -39,15 +45,24 @@ pub(super) fn routes() -> Router<Arc<Sandbox>> {
         .route(&format!("{P}/sales-invoice/changes"), post(sales_changes))
         .route(&format!("{P}/sales-invoice/xml"), get(sales_xml))
         .route(&format!("{P}/sales-invoice/pdf"), get(sales_pdf))
-        .route(&format!("{P}/sales-invoice/signature"), get(sales_signature))
+        .route(
+            &format!("{P}/sales-invoice/signature"),
+            get(sales_signature),
+        )
         .route(
             &format!("{P}/sales-invoice/getValueAddedTaxExemptionReasonList"),
             get(exemption_reasons),
         )
         .route(&format!("{P}/purchase-invoice"), get(get_purchase))
         .route(&format!("{P}/purchase-invoice/ids"), post(purchase_ids))
-        .route(&format!("{P}/purchase-invoice/changes"), post(purchase_changes))
-        .route(&format!("{P}/purchase-invoice/overview"), get(purchase_overview))
+        .route(
+            &format!("{P}/purchase-invoice/changes"),
+            post(purchase_changes),
+        )
+        .route(
+            &format!("{P}/purchase-invoice/overview"),
+            get(purchase_overview),
+        )
         .route(
             &format!("{P}/purchase-invoice/acceptRejectPurchaseInvoice"),
             post(accept_reject),
@@ -79,13 +94,20 @@ fn ok_json(v: Value) -> Response {
 }
 
 fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    from_slice_ci(body).map_err(|e| ApiError::BadRequest(format!("The request body could not be read: {e}.")))
+    from_slice_ci(body)
+        .map_err(|e| ApiError::BadRequest(format!("The request body could not be read: {e}.")))
 }
 
 fn id_param(m: &HashMap<String, String>, code: &'static str) -> Result<i64, ApiError> {
     q(m, "invoiceId")
         .and_then(|s| s.trim().parse().ok())
-        .ok_or_else(|| ApiError::Business(refuse(code, "The invoiceId parameter is missing or not a number.", Some("invoiceId"))))
+        .ok_or_else(|| {
+            ApiError::Business(refuse(
+                code,
+                "The invoiceId parameter is missing or not a number.",
+                Some("invoiceId"),
+            ))
+        })
 }
 
 async fn version(AxState(sb): Sb, h: HeaderMap) -> Result<Response, ApiError> {
@@ -98,20 +120,37 @@ async fn version(AxState(sb): Sb, h: HeaderMap) -> Result<Response, ApiError> {
 fn is_xml_type(h: &HeaderMap) -> bool {
     h.get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .is_some_and(|t| t == "application/xml" || t == "text/xml")
 }
 
-async fn do_upload(sb: &Sandbox, h: &HeaderMap, m: &HashMap<String, String>, xml: &[u8]) -> Result<Response, ApiError> {
+async fn do_upload(
+    sb: &Sandbox,
+    h: &HeaderMap,
+    m: &HashMap<String, String>,
+    xml: &[u8],
+) -> Result<Response, ApiError> {
     let (mut l, pib) = sb.auth(h).await?;
     let mut notes = std::mem::take(&mut l.notes);
-    let (status, body) = l.st.upload(&pib, q(m, "requestId"), q(m, "sendToCir"), xml, &mut notes);
+    let (status, body) =
+        l.st.upload(&pib, q(m, "requestId"), q(m, "sendToCir"), xml, &mut notes);
     l.notes = notes;
     sb.finish(l, true).await;
     Ok(json_response(status, body))
 }
 
-async fn upload_raw(AxState(sb): Sb, h: HeaderMap, Query(m): Q, body: Bytes) -> Result<Response, ApiError> {
+async fn upload_raw(
+    AxState(sb): Sb,
+    h: HeaderMap,
+    Query(m): Q,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     if !is_xml_type(&h) {
         // Authentication still comes first, as on SEF.
         let (l, _) = sb.auth(&h).await?;
@@ -121,7 +160,12 @@ async fn upload_raw(AxState(sb): Sb, h: HeaderMap, Query(m): Q, body: Bytes) -> 
     do_upload(&sb, &h, &m, &body).await
 }
 
-async fn upload_multipart(AxState(sb): Sb, h: HeaderMap, Query(m): Q, body: Bytes) -> Result<Response, ApiError> {
+async fn upload_multipart(
+    AxState(sb): Sb,
+    h: HeaderMap,
+    Query(m): Q,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let ct = h
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -129,7 +173,10 @@ async fn upload_multipart(AxState(sb): Sb, h: HeaderMap, Query(m): Q, body: Byte
         .to_string();
     let Some(boundary) = ct
         .strip_prefix("multipart/form-data")
-        .and_then(|r| r.split(';').find_map(|p| p.trim().strip_prefix("boundary=")))
+        .and_then(|r| {
+            r.split(';')
+                .find_map(|p| p.trim().strip_prefix("boundary="))
+        })
         .map(|b| b.trim_matches('"').to_string())
     else {
         let (l, _) = sb.auth(&h).await?;
@@ -139,7 +186,11 @@ async fn upload_multipart(AxState(sb): Sb, h: HeaderMap, Query(m): Q, body: Byte
     let Some(xml) = multipart_part(&body, &boundary, "ublFile") else {
         let (l, _) = sb.auth(&h).await?;
         sb.finish(l, false).await;
-        return Err(ApiError::Business(refuse("UBLDocumentNotValid", "The form has no ublFile part.", Some("ublFile"))));
+        return Err(ApiError::Business(refuse(
+            "UBLDocumentNotValid",
+            "The form has no ublFile part.",
+            Some("ublFile"),
+        )));
     };
     do_upload(&sb, &h, &m, &xml).await
 }
@@ -219,15 +270,20 @@ fn action_result(d: &Document) -> Value {
 async fn get_sales(AxState(sb): Sb, h: HeaderMap, Query(m): Q) -> Result<Response, ApiError> {
     let (l, pib) = sb.auth(&h).await?;
     let id = id_param(&m, "SalesInvoiceNotFound")?;
-    let r = l
-        .st
-        .docs
-        .get(&id)
-        .filter(|d| d.supplier_pib == pib)
-        .map(sales_record);
+    let r =
+        l.st.docs
+            .get(&id)
+            .filter(|d| d.supplier_pib == pib)
+            .map(sales_record);
     sb.finish(l, false).await;
-    r.map(ok_json)
-        .ok_or_else(|| refuse("SalesInvoiceNotFound", format!("Sales invoice {id} was not found."), Some("invoiceId")).into())
+    r.map(ok_json).ok_or_else(|| {
+        refuse(
+            "SalesInvoiceNotFound",
+            format!("Sales invoice {id} was not found."),
+            Some("invoiceId"),
+        )
+        .into()
+    })
 }
 
 async fn cancel(AxState(sb): Sb, h: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
@@ -235,12 +291,26 @@ async fn cancel(AxState(sb): Sb, h: HeaderMap, body: Bytes) -> Result<Response, 
     let req: CancelRequest = parse_body(&body)?;
     let now = l.st.now();
     let s = l.st.settings.clone();
-    let Some(d) = l.st.docs.get(&req.invoice_id).filter(|d| d.supplier_pib == pib) else {
-        return Err(refuse("InvoiceForCancellationNotFound", "The invoice for cancellation was not found.", Some("invoiceId")).into());
+    let Some(d) =
+        l.st.docs
+            .get(&req.invoice_id)
+            .filter(|d| d.supplier_pib == pib)
+    else {
+        return Err(refuse(
+            "InvoiceForCancellationNotFound",
+            "The invoice for cancellation was not found.",
+            Some("invoiceId"),
+        )
+        .into());
     };
     let comment = req.cancel_comments.as_deref().map(str::trim).unwrap_or("");
     if comment.is_empty() {
-        return Err(refuse("CancelCommentNotDefined", "A cancellation comment is required.", Some("cancelComments")).into());
+        return Err(refuse(
+            "CancelCommentNotDefined",
+            "A cancellation comment is required.",
+            Some("cancelComments"),
+        )
+        .into());
     }
     match d.status {
         SS::Draft | SS::New | SS::Mistake => {}
@@ -270,7 +340,15 @@ async fn cancel(AxState(sb): Sb, h: HeaderMap, body: Bytes) -> Result<Response, 
         d.cancel_comment = Some(comment.to_string());
     }
     let mut notes = std::mem::take(&mut l.notes);
-    l.st.set_status(id, Some(SS::Cancelled), Some(PS::Cancelled), Some(comment.to_string()), None, now, &mut notes);
+    l.st.set_status(
+        id,
+        Some(SS::Cancelled),
+        Some(PS::Cancelled),
+        Some(comment.to_string()),
+        None,
+        now,
+        &mut notes,
+    );
     l.notes = notes;
     let r = action_result(&l.st.docs[&id]);
     sb.finish(l, true).await;
@@ -281,12 +359,26 @@ async fn storno(AxState(sb): Sb, h: HeaderMap, body: Bytes) -> Result<Response, 
     let (mut l, pib) = sb.auth(&h).await?;
     let req: StornoRequest = parse_body(&body)?;
     let now = l.st.now();
-    let Some(d) = l.st.docs.get(&req.invoice_id).filter(|d| d.supplier_pib == pib) else {
-        return Err(refuse("SalesInvoiceNotFound", "The sales invoice was not found.", Some("invoiceId")).into());
+    let Some(d) =
+        l.st.docs
+            .get(&req.invoice_id)
+            .filter(|d| d.supplier_pib == pib)
+    else {
+        return Err(refuse(
+            "SalesInvoiceNotFound",
+            "The sales invoice was not found.",
+            Some("invoiceId"),
+        )
+        .into());
     };
     let comment = req.storno_comment.as_deref().map(str::trim).unwrap_or("");
     if comment.is_empty() {
-        return Err(refuse("StornoCommentNotDefined", "A storno comment is required.", Some("stornoComment")).into());
+        return Err(refuse(
+            "StornoCommentNotDefined",
+            "A storno comment is required.",
+            Some("stornoComment"),
+        )
+        .into());
     }
     if !matches!(d.status, SS::Sent | SS::Approved | SS::Rejected) {
         return Err(refuse(
@@ -303,7 +395,15 @@ async fn storno(AxState(sb): Sb, h: HeaderMap, body: Bytes) -> Result<Response, 
         d.storno_number = number.clone();
     }
     let mut notes = std::mem::take(&mut l.notes);
-    l.st.set_status(id, Some(SS::Storno), Some(PS::Storno), Some(comment.to_string()), number, now, &mut notes);
+    l.st.set_status(
+        id,
+        Some(SS::Storno),
+        Some(PS::Storno),
+        Some(comment.to_string()),
+        number,
+        now,
+        &mut notes,
+    );
     l.notes = notes;
     let r = action_result(&l.st.docs[&id]);
     sb.finish(l, true).await;
@@ -312,16 +412,32 @@ async fn storno(AxState(sb): Sb, h: HeaderMap, body: Bytes) -> Result<Response, 
 
 fn date_range(m: &HashMap<String, String>) -> Result<(NaiveDate, NaiveDate), ApiError> {
     let parse = |name: &str| -> Result<NaiveDate, ApiError> {
-        let v = q(m, name).map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| {
-            ApiError::Business(refuse("RequestParameterDateNotDefined", format!("The parameter {name} is missing."), Some(name)))
-        })?;
+        let v = q(m, name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| {
+                ApiError::Business(refuse(
+                    "RequestParameterDateNotDefined",
+                    format!("The parameter {name} is missing."),
+                    Some(name),
+                ))
+            })?;
         parse_date(v).ok_or_else(|| {
-            ApiError::Business(refuse("SearchDateIsNotCorrectlyDefined", format!("The parameter {name} is not a date."), Some(name)))
+            ApiError::Business(refuse(
+                "SearchDateIsNotCorrectlyDefined",
+                format!("The parameter {name} is not a date."),
+                Some(name),
+            ))
         })
     };
     let (from, to) = (parse("dateFrom")?, parse("dateTo")?);
     if from > to {
-        return Err(refuse("DateFromBiggerThanDateTo", "dateFrom is after dateTo.", Some("dateFrom")).into());
+        return Err(refuse(
+            "DateFromBiggerThanDateTo",
+            "dateFrom is after dateTo.",
+            Some("dateFrom"),
+        )
+        .into());
     }
     Ok((from, to))
 }
@@ -334,26 +450,41 @@ async fn sales_ids(AxState(sb): Sb, h: HeaderMap, Query(m): Q) -> Result<Respons
     let (l, pib) = sb.auth(&h).await?;
     let (from, to) = date_range(&m)?;
     let status = q(&m, "status").map(SS::parse);
-    let ids: Vec<i64> = l
-        .st
-        .sales_of(&pib)
-        .filter(|d| status.is_none_or(|s| d.status == s))
-        .filter(|d| {
-            let day = local_date(d.created_at);
-            from <= day && day <= to
-        })
-        .map(|d| d.sales_id)
-        .collect();
+    let ids: Vec<i64> =
+        l.st.sales_of(&pib)
+            .filter(|d| status.is_none_or(|s| d.status == s))
+            .filter(|d| {
+                let day = local_date(d.created_at);
+                from <= day && day <= to
+            })
+            .map(|d| d.sales_id)
+            .collect();
     sb.finish(l, false).await;
     Ok(ok_json(json!({ "SalesInvoiceIds": ids })))
 }
 
-fn changes(sb_st: &super::State, pib: &str, side: Side, m: &HashMap<String, String>) -> Result<Value, ApiError> {
-    let v = q(m, "date").map(str::trim).filter(|v| !v.is_empty()).ok_or_else(|| {
-        ApiError::Business(refuse("RequestParameterDateNotDefined", "The parameter date is missing.", Some("date")))
-    })?;
+fn changes(
+    sb_st: &super::State,
+    pib: &str,
+    side: Side,
+    m: &HashMap<String, String>,
+) -> Result<Value, ApiError> {
+    let v = q(m, "date")
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| {
+            ApiError::Business(refuse(
+                "RequestParameterDateNotDefined",
+                "The parameter date is missing.",
+                Some("date"),
+            ))
+        })?;
     let date = parse_date(v).ok_or_else(|| {
-        ApiError::Business(refuse("SearchDateIsNotCorrectlyDefined", "The parameter date is not a date.", Some("date")))
+        ApiError::Business(refuse(
+            "SearchDateIsNotCorrectlyDefined",
+            "The parameter date is not a date.",
+            Some("date"),
+        ))
     })?;
     if date >= sb_st.today() {
         return Err(refuse(
@@ -379,11 +510,20 @@ async fn sales_changes(AxState(sb): Sb, h: HeaderMap, Query(m): Q) -> Result<Res
     Ok(ok_json(r))
 }
 
-async fn delete_one(AxState(sb): Sb, h: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn delete_one(
+    AxState(sb): Sb,
+    h: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let (mut l, pib) = sb.auth(&h).await?;
     let id: i64 = id.parse().map_err(|_| ApiError::NotFound)?;
     let Some(d) = l.st.docs.get(&id).filter(|d| d.supplier_pib == pib) else {
-        return Err(refuse("SalesInvoiceNotFound", "The sales invoice was not found.", Some("invoiceId")).into());
+        return Err(refuse(
+            "SalesInvoiceNotFound",
+            "The sales invoice was not found.",
+            Some("invoiceId"),
+        )
+        .into());
     };
     if !matches!(d.status, SS::Draft | SS::New) {
         return Err(refuse(
@@ -408,8 +548,7 @@ async fn delete_many(AxState(sb): Sb, h: HeaderMap, body: Bytes) -> Result<Respo
     let mut deleted = Vec::new();
     let mut notes = std::mem::take(&mut l.notes);
     for id in ids {
-        if l
-            .st
+        if l.st
             .docs
             .get(&id)
             .is_some_and(|d| d.supplier_pib == pib && matches!(d.status, SS::Draft | SS::New))
@@ -426,7 +565,10 @@ async fn delete_many(AxState(sb): Sb, h: HeaderMap, body: Bytes) -> Result<Respo
 fn envelope(d: &Document) -> String {
     let ubl = d.xml.trim_start_matches('\u{feff}').trim_start();
     let ubl = if ubl.starts_with("<?xml") {
-        ubl.find("?>").map(|i| &ubl[i + 2..]).unwrap_or(ubl).trim_start()
+        ubl.find("?>")
+            .map(|i| &ubl[i + 2..])
+            .unwrap_or(ubl)
+            .trim_start()
     } else {
         ubl
     };
@@ -434,12 +576,20 @@ fn envelope(d: &Document) -> String {
     let sent = d.sent_at.map(local_date).unwrap_or(created);
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<env:DocumentEnvelope xmlns:env=\"urn:eFaktura:MinFinrs:envelop:schema\">\n  <env:DocumentHeader>\n    <env:SalesInvoiceId>{}</env:SalesInvoiceId>\n    <env:PurchaseInvoiceId>{}</env:PurchaseInvoiceId>\n    <env:DocumentId>{}</env:DocumentId>\n    <env:CreationDate>{created}</env:CreationDate>\n    <env:SendingDate>{sent}</env:SendingDate>\n  </env:DocumentHeader>\n  <env:DocumentBody>\n{}\n  </env:DocumentBody>\n</env:DocumentEnvelope>\n",
-        d.sales_id, d.purchase_id, d.glob_uniq_id, ubl.trim_end()
+        d.sales_id,
+        d.purchase_id,
+        d.glob_uniq_id,
+        ubl.trim_end()
     )
 }
 
 fn xml_response(s: String) -> Response {
-    (StatusCode::OK, [(header::CONTENT_TYPE, "application/xml; charset=utf-8")], s).into_response()
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+        s,
+    )
+        .into_response()
 }
 
 /// A one-page placeholder PDF naming the document.
@@ -461,37 +611,63 @@ fn placeholder_pdf(d: &Document) -> Vec<u8> {
         out.push_str(&format!("{} 0 obj\n{o}\nendobj\n", i + 1));
     }
     let xref = out.len();
-    out.push_str(&format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1));
+    out.push_str(&format!(
+        "xref\n0 {}\n0000000000 65535 f \n",
+        objs.len() + 1
+    ));
     for o in offsets {
         out.push_str(&format!("{o:010} 00000 n \n"));
     }
-    out.push_str(&format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objs.len() + 1));
+    out.push_str(&format!(
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objs.len() + 1
+    ));
     out.into_bytes()
 }
 
 async fn sales_xml(AxState(sb): Sb, h: HeaderMap, Query(m): Q) -> Result<Response, ApiError> {
     let (l, pib) = sb.auth(&h).await?;
     let id = id_param(&m, "SalesInvoiceNotFound")?;
-    let r = l.st.docs.get(&id).filter(|d| d.supplier_pib == pib).map(envelope);
+    let r =
+        l.st.docs
+            .get(&id)
+            .filter(|d| d.supplier_pib == pib)
+            .map(envelope);
     sb.finish(l, false).await;
-    r.map(xml_response)
-        .ok_or_else(|| refuse("SalesInvoiceNotFound", "The sales invoice was not found.", Some("invoiceId")).into())
+    r.map(xml_response).ok_or_else(|| {
+        refuse(
+            "SalesInvoiceNotFound",
+            "The sales invoice was not found.",
+            Some("invoiceId"),
+        )
+        .into()
+    })
 }
 
-async fn pdf_common(sb: &Sandbox, h: &HeaderMap, m: &HashMap<String, String>, side: Side) -> Result<Response, ApiError> {
+async fn pdf_common(
+    sb: &Sandbox,
+    h: &HeaderMap,
+    m: &HashMap<String, String>,
+    side: Side,
+) -> Result<Response, ApiError> {
     let (mut l, pib) = sb.auth(h).await?;
     let (code, id) = match side {
         Side::Sales => ("SalesInvoiceNotFound", id_param(m, "SalesInvoiceNotFound")?),
-        Side::Purchase => ("PurchaseInvoiceNotFound", id_param(m, "PurchaseInvoiceNotFound")?),
+        Side::Purchase => (
+            "PurchaseInvoiceNotFound",
+            id_param(m, "PurchaseInvoiceNotFound")?,
+        ),
     };
     let initiated_first = l.st.settings.pdf_initiated_first;
     let doc = match side {
-        Side::Sales => l.st.docs.values_mut().find(|d| d.sales_id == id && d.supplier_pib == pib),
-        Side::Purchase => l
-            .st
-            .docs
-            .values_mut()
-            .find(|d| d.purchase_id == id && d.buyer_pib == pib && d.purchase_status != PS::SendingInProgress),
+        Side::Sales => {
+            l.st.docs
+                .values_mut()
+                .find(|d| d.sales_id == id && d.supplier_pib == pib)
+        }
+        Side::Purchase => l.st.docs.values_mut().find(|d| {
+            d.purchase_id == id && d.buyer_pib == pib && d.purchase_status != PS::SendingInProgress
+        }),
     };
     let Some(doc) = doc else {
         return Err(refuse(code, "The invoice was not found.", Some("invoiceId")).into());
@@ -499,11 +675,18 @@ async fn pdf_common(sb: &Sandbox, h: &HeaderMap, m: &HashMap<String, String>, si
     if initiated_first && !doc.pdf_requested {
         doc.pdf_requested = true;
         sb.finish(l, true).await;
-        return Ok(ok_json(json!({ "Message": "PDF creation has been initiated. Please try again later." })));
+        return Ok(ok_json(
+            json!({ "Message": "PDF creation has been initiated. Please try again later." }),
+        ));
     }
     let pdf = placeholder_pdf(doc);
     sb.finish(l, false).await;
-    Ok((StatusCode::OK, [(header::CONTENT_TYPE, "application/pdf")], pdf).into_response())
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/pdf")],
+        pdf,
+    )
+        .into_response())
 }
 
 async fn sales_pdf(AxState(sb): Sb, h: HeaderMap, Query(m): Q) -> Result<Response, ApiError> {
@@ -513,33 +696,50 @@ async fn sales_pdf(AxState(sb): Sb, h: HeaderMap, Query(m): Q) -> Result<Respons
 async fn sales_signature(AxState(sb): Sb, h: HeaderMap, Query(m): Q) -> Result<Response, ApiError> {
     let (l, pib) = sb.auth(&h).await?;
     let id = id_param(&m, "SalesInvoiceNotFound")?;
-    let r = l
-        .st
-        .docs
-        .get(&id)
-        .filter(|d| d.supplier_pib == pib)
-        .map(|d| format!("SEF-SANDBOX-SIGNATURE {} {}\n", d.glob_uniq_id, d.number));
+    let r =
+        l.st.docs
+            .get(&id)
+            .filter(|d| d.supplier_pib == pib)
+            .map(|d| format!("SEF-SANDBOX-SIGNATURE {} {}\n", d.glob_uniq_id, d.number));
     sb.finish(l, false).await;
-    r.map(|s| (StatusCode::OK, [(header::CONTENT_TYPE, "application/octet-stream")], s).into_response())
-        .ok_or_else(|| refuse("SalesInvoiceNotFound", "The sales invoice was not found.", Some("invoiceId")).into())
+    r.map(|s| {
+        (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/octet-stream")],
+            s,
+        )
+            .into_response()
+    })
+    .ok_or_else(|| {
+        refuse(
+            "SalesInvoiceNotFound",
+            "The sales invoice was not found.",
+            Some("invoiceId"),
+        )
+        .into()
+    })
 }
 
 async fn exemption_reasons(AxState(sb): Sb, h: HeaderMap) -> Result<Response, ApiError> {
     let (l, _) = sb.auth(&h).await?;
     sb.finish(l, false).await;
-    Ok(ok_json(serde_json::to_value(fixtures::vat_exemption_reasons()).unwrap_or(Value::Null)))
+    Ok(ok_json(
+        serde_json::to_value(fixtures::vat_exemption_reasons()).unwrap_or(Value::Null),
+    ))
 }
 
 async fn unit_measures(AxState(sb): Sb, h: HeaderMap) -> Result<Response, ApiError> {
     let (l, _) = sb.auth(&h).await?;
     sb.finish(l, false).await;
-    Ok(ok_json(serde_json::to_value(fixtures::unit_measures()).unwrap_or(Value::Null)))
+    Ok(ok_json(
+        serde_json::to_value(fixtures::unit_measures()).unwrap_or(Value::Null),
+    ))
 }
 
 fn purchase_of<'a>(st: &'a super::State, pib: &str, id: i64) -> Option<&'a Document> {
-    st.docs
-        .values()
-        .find(|d| d.purchase_id == id && d.buyer_pib == pib && d.purchase_status != PS::SendingInProgress)
+    st.docs.values().find(|d| {
+        d.purchase_id == id && d.buyer_pib == pib && d.purchase_status != PS::SendingInProgress
+    })
 }
 
 async fn get_purchase(AxState(sb): Sb, h: HeaderMap, Query(m): Q) -> Result<Response, ApiError> {
@@ -548,7 +748,12 @@ async fn get_purchase(AxState(sb): Sb, h: HeaderMap, Query(m): Q) -> Result<Resp
     let r = purchase_of(&l.st, &pib, id).map(purchase_record);
     sb.finish(l, false).await;
     r.map(ok_json).ok_or_else(|| {
-        refuse("PurchaseInvoiceNotFound", format!("Purchase invoice {id} was not found."), Some("invoiceId")).into()
+        refuse(
+            "PurchaseInvoiceNotFound",
+            format!("Purchase invoice {id} was not found."),
+            Some("invoiceId"),
+        )
+        .into()
     })
 }
 
@@ -556,28 +761,35 @@ async fn purchase_ids(AxState(sb): Sb, h: HeaderMap, Query(m): Q) -> Result<Resp
     let (l, pib) = sb.auth(&h).await?;
     let (from, to) = date_range(&m)?;
     let status = q(&m, "status").map(PS::parse);
-    let ids: Vec<i64> = l
-        .st
-        .purchases_of(&pib)
-        .filter(|d| status.is_none_or(|s| d.purchase_status == s))
-        .filter(|d| {
-            let day = local_date(d.sent_at.unwrap_or(d.created_at));
-            from <= day && day <= to
-        })
-        .map(|d| d.purchase_id)
-        .collect();
+    let ids: Vec<i64> =
+        l.st.purchases_of(&pib)
+            .filter(|d| status.is_none_or(|s| d.purchase_status == s))
+            .filter(|d| {
+                let day = local_date(d.sent_at.unwrap_or(d.created_at));
+                from <= day && day <= to
+            })
+            .map(|d| d.purchase_id)
+            .collect();
     sb.finish(l, false).await;
     Ok(ok_json(json!({ "PurchaseInvoiceIds": ids })))
 }
 
-async fn purchase_changes(AxState(sb): Sb, h: HeaderMap, Query(m): Q) -> Result<Response, ApiError> {
+async fn purchase_changes(
+    AxState(sb): Sb,
+    h: HeaderMap,
+    Query(m): Q,
+) -> Result<Response, ApiError> {
     let (l, pib) = sb.auth(&h).await?;
     let r = changes(&l.st, &pib, Side::Purchase, &m)?;
     sb.finish(l, false).await;
     Ok(ok_json(r))
 }
 
-async fn purchase_overview(AxState(sb): Sb, h: HeaderMap, Query(m): Q) -> Result<Response, ApiError> {
+async fn purchase_overview(
+    AxState(sb): Sb,
+    h: HeaderMap,
+    Query(m): Q,
+) -> Result<Response, ApiError> {
     let (l, pib) = sb.auth(&h).await?;
     let (from, to) = date_range(&m)?;
     let status = q(&m, "status").filter(|s| !s.is_empty()).map(PS::parse);
@@ -631,18 +843,29 @@ async fn accept_reject_common(
     comment: Option<String>,
 ) -> Result<Response, ApiError> {
     let (mut l, pib) = sb.auth(h).await?;
-    let Some(id) = l
-        .st
-        .docs
-        .values()
-        .find(|d| d.buyer_pib == pib && d.purchase_status != PS::SendingInProgress && find(d))
-        .map(|d| d.sales_id)
+    let Some(id) =
+        l.st.docs
+            .values()
+            .find(|d| d.buyer_pib == pib && d.purchase_status != PS::SendingInProgress && find(d))
+            .map(|d| d.sales_id)
     else {
-        return Err(refuse("InvoiceForApproveRejectNotFound", "The invoice to approve or reject was not found.", Some("invoiceId")).into());
+        return Err(refuse(
+            "InvoiceForApproveRejectNotFound",
+            "The invoice to approve or reject was not found.",
+            Some("invoiceId"),
+        )
+        .into());
     };
-    let comment = comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+    let comment = comment
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty());
     if !accepted && comment.is_none() {
-        return Err(refuse("CannotRejectInvoiceWithoutComment", "A rejection needs a comment.", Some("comment")).into());
+        return Err(refuse(
+            "CannotRejectInvoiceWithoutComment",
+            "A rejection needs a comment.",
+            Some("comment"),
+        )
+        .into());
     }
     let d = &l.st.docs[&id];
     if !matches!(d.purchase_status, PS::New | PS::Seen | PS::ReNotified) {
@@ -656,7 +879,11 @@ async fn accept_reject_common(
         return Ok(ok_json(body));
     }
     let now = l.st.now();
-    let (s, p) = if accepted { (SS::Approved, PS::Approved) } else { (SS::Rejected, PS::Rejected) };
+    let (s, p) = if accepted {
+        (SS::Approved, PS::Approved)
+    } else {
+        (SS::Rejected, PS::Rejected)
+    };
     if let Some(d) = l.st.docs.get_mut(&id) {
         d.comment = comment.clone();
     }
@@ -682,7 +909,14 @@ async fn accept_reject(AxState(sb): Sb, h: HeaderMap, body: Bytes) -> Result<Res
     }
     let req: AcceptRejectRequest = parse_body(&body)?;
     let id = req.invoice_id;
-    accept_reject_common(&sb, &h, move |d| d.purchase_id == id, req.accepted, req.comment).await
+    accept_reject_common(
+        &sb,
+        &h,
+        move |d| d.purchase_id == id,
+        req.accepted,
+        req.comment,
+    )
+    .await
 }
 
 #[derive(serde::Deserialize)]
@@ -693,17 +927,33 @@ struct ByCir {
     comment: Option<String>,
 }
 
-async fn accept_reject_by_cir(AxState(sb): Sb, h: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+async fn accept_reject_by_cir(
+    AxState(sb): Sb,
+    h: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     {
         let (l, _) = sb.auth(&h).await?;
         sb.finish(l, false).await;
     }
     let req: ByCir = parse_body(&body)?;
     if req.comment.as_deref().is_none_or(|c| c.trim().is_empty()) {
-        return Err(refuse("CannotRejectInvoiceWithoutComment", "A comment is required.", Some("comment")).into());
+        return Err(refuse(
+            "CannotRejectInvoiceWithoutComment",
+            "A comment is required.",
+            Some("comment"),
+        )
+        .into());
     }
     let cir = req.cir_invoice_id.clone();
-    accept_reject_common(&sb, &h, move |d| d.cir_invoice_id.as_deref() == Some(cir.as_str()), req.accepted, req.comment).await
+    accept_reject_common(
+        &sb,
+        &h,
+        move |d| d.cir_invoice_id.as_deref() == Some(cir.as_str()),
+        req.accepted,
+        req.comment,
+    )
+    .await
 }
 
 async fn purchase_xml(AxState(sb): Sb, h: HeaderMap, Query(m): Q) -> Result<Response, ApiError> {
@@ -711,8 +961,14 @@ async fn purchase_xml(AxState(sb): Sb, h: HeaderMap, Query(m): Q) -> Result<Resp
     let id = id_param(&m, "PurchaseInvoiceNotFound")?;
     let r = purchase_of(&l.st, &pib, id).map(envelope);
     sb.finish(l, false).await;
-    r.map(xml_response)
-        .ok_or_else(|| refuse("PurchaseInvoiceNotFound", "The purchase invoice was not found.", Some("invoiceId")).into())
+    r.map(xml_response).ok_or_else(|| {
+        refuse(
+            "PurchaseInvoiceNotFound",
+            "The purchase invoice was not found.",
+            Some("invoiceId"),
+        )
+        .into()
+    })
 }
 
 async fn purchase_pdf(AxState(sb): Sb, h: HeaderMap, Query(m): Q) -> Result<Response, ApiError> {
@@ -722,16 +978,20 @@ async fn purchase_pdf(AxState(sb): Sb, h: HeaderMap, Query(m): Q) -> Result<Resp
 async fn check_company(AxState(sb): Sb, body: Bytes) -> Result<Response, ApiError> {
     let req: CompanyCheckRequest = parse_body(&body)?;
     let l = sb.lock().await;
-    let (mb, pib) = (req.registration_number.unwrap_or_default(), req.vat_number.unwrap_or_default());
+    let (mb, pib) = (
+        req.registration_number.unwrap_or_default(),
+        req.vat_number.unwrap_or_default(),
+    );
     if mb.trim().is_empty() || pib.trim().is_empty() {
         sb.finish(l, false).await;
-        return Err(ApiError::BadRequest("registrationNumber and vatNumber are required.".into()));
+        return Err(ApiError::BadRequest(
+            "registrationNumber and vatNumber are required.".into(),
+        ));
     }
     let found = l.st.companies.get(pib.trim()).is_some_and(|c| {
         c.is_active()
             && c.mb == mb.trim()
-            && (!c.budget_user
-                || req.jbkjs.as_deref().map(str::trim) == c.jbkjs.as_deref())
+            && (!c.budget_user || req.jbkjs.as_deref().map(str::trim) == c.jbkjs.as_deref())
     });
     sb.finish(l, false).await;
     Ok(ok_json(json!({ "EFakturaRegisteredCompany": found })))
@@ -782,7 +1042,10 @@ mod tests {
     #[test]
     fn multipart_extraction() {
         let body = b"--XX\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nzzz\r\n--XX\r\nContent-Disposition: form-data; name=\"ublFile\"; filename=\"a.xml\"\r\nContent-Type: text/xml\r\n\r\n<Invoice/>\r\n--XX--\r\n";
-        assert_eq!(multipart_part(body, "XX", "ublFile").unwrap(), b"<Invoice/>");
+        assert_eq!(
+            multipart_part(body, "XX", "ublFile").unwrap(),
+            b"<Invoice/>"
+        );
         assert!(multipart_part(body, "XX", "missing").is_none());
     }
 }

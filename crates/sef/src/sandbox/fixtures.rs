@@ -22,10 +22,38 @@ const UNITS: &[(&str, &str, &str, &str, &str, bool)] = &[
     ("CMT", "cm", "centimetre", "centimetar", "центиметар", false),
     ("MMT", "mm", "millimetre", "milimetar", "милиметар", false),
     ("KMT", "km", "kilometre", "kilometar", "километар", true),
-    ("MTK", "m2", "square metre", "kvadratni metar", "квадратни метар", true),
-    ("MTQ", "m3", "cubic metre", "kubni metar", "кубни метар", true),
-    ("KWH", "kWh", "kilowatt hour", "kilovat-sat", "киловат-сат", true),
-    ("MWH", "MWh", "megawatt hour", "megavat-sat", "мегават-сат", false),
+    (
+        "MTK",
+        "m2",
+        "square metre",
+        "kvadratni metar",
+        "квадратни метар",
+        true,
+    ),
+    (
+        "MTQ",
+        "m3",
+        "cubic metre",
+        "kubni metar",
+        "кубни метар",
+        true,
+    ),
+    (
+        "KWH",
+        "kWh",
+        "kilowatt hour",
+        "kilovat-sat",
+        "киловат-сат",
+        true,
+    ),
+    (
+        "MWH",
+        "MWh",
+        "megawatt hour",
+        "megavat-sat",
+        "мегават-сат",
+        false,
+    ),
     ("KWT", "kW", "kilowatt", "kilovat", "киловат", false),
     ("SET", "set", "set", "set", "сет", false),
     ("PR", "par", "pair", "par", "пар", false),
@@ -34,7 +62,14 @@ const UNITS: &[(&str, &str, &str, &str, &str, bool)] = &[
     ("BO", "fl", "bottle", "flaša", "флаша", false),
     ("RO", "rol", "roll", "rolna", "ролна", false),
     ("C62", "jed", "one", "jedinica", "јединица", false),
-    ("E48", "usl", "service unit", "uslužna jedinica", "услужна јединица", false),
+    (
+        "E48",
+        "usl",
+        "service unit",
+        "uslužna jedinica",
+        "услужна јединица",
+        false,
+    ),
 ];
 
 /// The units of measure of the sandbox.
@@ -59,7 +94,9 @@ pub fn is_unit(code: &str) -> bool {
 
 fn keys() -> Vec<(String, &'static str)> {
     let mut v: Vec<(String, &'static str)> = Vec::new();
-    for s in ["10-2-1", "10-2-2", "10-2-3", "10-2-4", "10-2-5-1", "10-2-5-2", "10-2-5-3", "36b-6"] {
+    for s in [
+        "10-2-1", "10-2-2", "10-2-3", "10-2-4", "10-2-5-1", "10-2-5-2", "10-2-5-3", "36b-6",
+    ] {
         v.push((format!("PDV-RS-{s}"), "AE"));
     }
     for i in 1..=17 {
@@ -74,7 +111,9 @@ fn keys() -> Vec<(String, &'static str)> {
     }
     v.push(("PDV-RS-25-2-3a".into(), "E"));
     v.push(("PDV-RS-25-2-3b".into(), "E"));
-    for s in ["11-1-1", "11-1-2", "11-1-3", "11-1-4", "11-1-5", "11-3", "12-4"] {
+    for s in [
+        "11-1-1", "11-1-2", "11-1-3", "11-1-4", "11-1-5", "11-3", "12-4",
+    ] {
         v.push((format!("PDV-RS-{s}"), "O"));
     }
     for i in 1..=9 {

@@ -170,7 +170,8 @@ impl Sandbox {
         store: Arc<dyn SandboxStore>,
     ) -> Result<Arc<Sandbox>, SandboxError> {
         let mut st = match store.load().await? {
-            Some(s) => serde_json::from_str::<State>(&s).map_err(|e| SandboxError::Snapshot(e.to_string()))?,
+            Some(s) => serde_json::from_str::<State>(&s)
+                .map_err(|e| SandboxError::Snapshot(e.to_string()))?,
             None => State {
                 settings: config.settings.clone(),
                 ..State::default()
@@ -227,11 +228,17 @@ impl Sandbox {
             let http = self.http.clone();
             tokio::spawn(async move {
                 for attempt in 1..=attempts {
-                    let r = http.post(&n.url).timeout(timeout).json(&n.body).send().await;
+                    let r = http
+                        .post(&n.url)
+                        .timeout(timeout)
+                        .json(&n.body)
+                        .send()
+                        .await;
                     match r {
                         Ok(resp) if resp.status().is_success() => return,
                         _ if attempt < attempts => {
-                            tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+                            tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt)))
+                                .await;
                         }
                         _ => tracing::info!(url = %n.url, "sandbox callback not delivered"),
                     }
@@ -320,9 +327,15 @@ impl Sandbox {
     pub async fn reset(&self) {
         let mut l = self.lock().await;
         *l.st = State::default();
-        self.faults.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
         self.log.lock().unwrap_or_else(|p| p.into_inner()).clear();
-        self.windows.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.windows
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
         if let Err(e) = self.store.clear().await {
             tracing::warn!(error = %e, "sandbox store not cleared");
         }
@@ -373,16 +386,20 @@ impl Sandbox {
     }
 
     /// Changes fields of a registered company (JSON merge of camelCase fields).
-    pub async fn update_company(&self, pib: &str, patch: serde_json::Value) -> Result<Company, SandboxError> {
+    pub async fn update_company(
+        &self,
+        pib: &str,
+        patch: serde_json::Value,
+    ) -> Result<Company, SandboxError> {
         let mut l = self.lock().await;
-        let c = l
-            .st
-            .companies
-            .get(pib)
-            .ok_or_else(|| SandboxError::NotFound(format!("No company with PIB {pib}.")))?;
+        let c =
+            l.st.companies
+                .get(pib)
+                .ok_or_else(|| SandboxError::NotFound(format!("No company with PIB {pib}.")))?;
         let mut v = serde_json::to_value(c).map_err(|e| SandboxError::Invalid(e.to_string()))?;
         merge(&mut v, patch);
-        let mut nc: Company = serde_json::from_value(v).map_err(|e| SandboxError::Invalid(e.to_string()))?;
+        let mut nc: Company =
+            serde_json::from_value(v).map_err(|e| SandboxError::Invalid(e.to_string()))?;
         nc.pib = pib.to_string();
         l.st.companies.insert(pib.to_string(), nc.clone());
         self.finish(l, true).await;
@@ -391,7 +408,12 @@ impl Sandbox {
 
     /// Creates a key for a company (random GUID when `key` is `None`); the company's previous
     /// key stops working (one key per company).
-    pub async fn create_key(&self, pib: &str, key: Option<String>, active: bool) -> Result<String, SandboxError> {
+    pub async fn create_key(
+        &self,
+        pib: &str,
+        key: Option<String>,
+        active: bool,
+    ) -> Result<String, SandboxError> {
         if let Some(k) = &key
             && !crate::key::is_guid(k)
         {
@@ -399,7 +421,9 @@ impl Sandbox {
         }
         let mut l = self.lock().await;
         if !l.st.companies.contains_key(pib) {
-            return Err(SandboxError::NotFound(format!("No company with PIB {pib}.")));
+            return Err(SandboxError::NotFound(format!(
+                "No company with PIB {pib}."
+            )));
         }
         let k = l.st.create_key(pib, key, active);
         self.finish(l, true).await;
@@ -409,11 +433,10 @@ impl Sandbox {
     /// Switches a key's API status.
     pub async fn set_key_active(&self, key: &str, active: bool) -> Result<(), SandboxError> {
         let mut l = self.lock().await;
-        let k = l
-            .st
-            .keys
-            .get_mut(key)
-            .ok_or_else(|| SandboxError::NotFound("Unknown key.".into()))?;
+        let k =
+            l.st.keys
+                .get_mut(key)
+                .ok_or_else(|| SandboxError::NotFound("Unknown key.".into()))?;
         k.active = active;
         self.finish(l, true).await;
         Ok(())
@@ -422,12 +445,11 @@ impl Sandbox {
     /// Invalidates a key and returns a new one for the same company (same API status).
     pub async fn regenerate_key(&self, key: &str) -> Result<String, SandboxError> {
         let mut l = self.lock().await;
-        let rec = l
-            .st
-            .keys
-            .get(key)
-            .cloned()
-            .ok_or_else(|| SandboxError::NotFound("Unknown key.".into()))?;
+        let rec =
+            l.st.keys
+                .get(key)
+                .cloned()
+                .ok_or_else(|| SandboxError::NotFound("Unknown key.".into()))?;
         let k = l.st.create_key(&rec.pib, None, rec.active);
         self.finish(l, true).await;
         Ok(k)
@@ -457,11 +479,16 @@ impl Sandbox {
     }
 
     /// Merges camelCase fields into the behaviour switches and returns the result.
-    pub async fn update_settings(&self, patch: serde_json::Value) -> Result<SandboxSettings, SandboxError> {
+    pub async fn update_settings(
+        &self,
+        patch: serde_json::Value,
+    ) -> Result<SandboxSettings, SandboxError> {
         let mut l = self.lock().await;
-        let mut v = serde_json::to_value(&l.st.settings).map_err(|e| SandboxError::Invalid(e.to_string()))?;
+        let mut v = serde_json::to_value(&l.st.settings)
+            .map_err(|e| SandboxError::Invalid(e.to_string()))?;
         merge(&mut v, patch);
-        let s: SandboxSettings = serde_json::from_value(v).map_err(|e| SandboxError::Invalid(e.to_string()))?;
+        let s: SandboxSettings =
+            serde_json::from_value(v).map_err(|e| SandboxError::Invalid(e.to_string()))?;
         l.st.settings = s.clone();
         self.finish(l, true).await;
         Ok(s)
@@ -476,7 +503,9 @@ impl Sandbox {
     pub async fn set_webhooks(&self, pib: &str, hooks: Webhooks) -> Result<(), SandboxError> {
         let mut l = self.lock().await;
         if !l.st.companies.contains_key(pib) {
-            return Err(SandboxError::NotFound(format!("No company with PIB {pib}.")));
+            return Err(SandboxError::NotFound(format!(
+                "No company with PIB {pib}."
+            )));
         }
         l.st.webhooks.insert(pib.to_string(), hooks);
         self.finish(l, true).await;
@@ -485,14 +514,23 @@ impl Sandbox {
 
     /// Makes the next `count` matching API calls fail.
     pub fn inject_fault(&self, fault: Fault) {
-        self.faults.lock().unwrap_or_else(|p| p.into_inner()).push(fault);
+        self.faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(fault);
     }
 
     /// Forces a sales document's status (and the matching purchase status), emitting events.
-    pub async fn force_status(&self, sales_id: i64, status: SalesInvoiceStatus) -> Result<(), SandboxError> {
+    pub async fn force_status(
+        &self,
+        sales_id: i64,
+        status: SalesInvoiceStatus,
+    ) -> Result<(), SandboxError> {
         let mut l = self.lock().await;
         if !l.st.docs.contains_key(&sales_id) {
-            return Err(SandboxError::NotFound(format!("No sales document {sales_id}.")));
+            return Err(SandboxError::NotFound(format!(
+                "No sales document {sales_id}."
+            )));
         }
         let purchase = match status {
             SalesInvoiceStatus::Sent => Some(PurchaseInvoiceStatus::New),
@@ -505,7 +543,15 @@ impl Sandbox {
         };
         let now = l.st.now();
         let mut notes = std::mem::take(&mut l.notes);
-        l.st.set_status(sales_id, Some(status), purchase, None, None, now, &mut notes);
+        l.st.set_status(
+            sales_id,
+            Some(status),
+            purchase,
+            None,
+            None,
+            now,
+            &mut notes,
+        );
         l.notes = notes;
         self.finish(l, true).await;
         Ok(())
@@ -513,7 +559,12 @@ impl Sandbox {
 
     /// The recorded API requests.
     pub fn log(&self) -> Vec<LogEntry> {
-        self.log.lock().unwrap_or_else(|p| p.into_inner()).iter().cloned().collect()
+        self.log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// All documents.
@@ -563,7 +614,8 @@ impl IntoResponse for ApiError {
             ApiError::Business(r) => json_response(400, state::error_json(&r).1),
             ApiError::BadRequest(m) => json_response(
                 400,
-                serde_json::json!({ "Message": m, "FieldName": null, "ErrorCode": null }).to_string(),
+                serde_json::json!({ "Message": m, "FieldName": null, "ErrorCode": null })
+                    .to_string(),
             ),
             ApiError::NotFound => StatusCode::NOT_FOUND.into_response(),
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response(),
@@ -608,7 +660,11 @@ async fn api_gate(AxState(sb): AxState<Arc<Sandbox>>, req: Request, next: Next) 
         .and_then(|v| v.to_str().ok())
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
-    let resp = if key.as_deref().is_some_and(|_| true) && !sb.admit(key.as_deref().unwrap_or("")).await {
+    let limited = match key.as_deref() {
+        Some(k) => !sb.admit(k).await,
+        None => false,
+    };
+    let resp = if limited {
         (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")]).into_response()
     } else {
         let delay = Duration::from_millis(sb.state.lock().await.settings.fault_delay_ms);
@@ -641,7 +697,15 @@ async fn api_gate(AxState(sb): AxState<Arc<Sandbox>>, req: Request, next: Next) 
         method,
         path,
         query,
-        api_key: key.map(|k| k.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect()),
+        api_key: key.map(|k| {
+            k.chars()
+                .rev()
+                .take(4)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect()
+        }),
         status: resp.status().as_u16(),
         duration_ms: started.elapsed().as_millis() as u64,
     });
@@ -687,7 +751,10 @@ pub async fn serve_with_shutdown(
 }
 
 /// Opens a sandbox from `config` and serves it on `listener` forever.
-pub async fn serve(config: SandboxConfig, listener: tokio::net::TcpListener) -> Result<(), SandboxError> {
+pub async fn serve(
+    config: SandboxConfig,
+    listener: tokio::net::TcpListener,
+) -> Result<(), SandboxError> {
     let sb = Sandbox::open(config).await?;
     serve_with_shutdown(sb, listener, std::future::pending()).await
 }
@@ -702,7 +769,9 @@ pub struct SandboxHandle {
 
 impl std::fmt::Debug for SandboxHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SandboxHandle").field("addr", &self.addr).finish()
+        f.debug_struct("SandboxHandle")
+            .field("addr", &self.addr)
+            .finish()
     }
 }
 
@@ -723,7 +792,12 @@ impl SandboxHandle {
     }
 
     /// Registers an active company with an active key and returns the key. A shortcut for tests.
-    pub async fn company_with_key(&self, pib: &str, mb: &str, name: &str) -> Result<String, SandboxError> {
+    pub async fn company_with_key(
+        &self,
+        pib: &str,
+        mb: &str,
+        name: &str,
+    ) -> Result<String, SandboxError> {
         self.sandbox
             .register_company(Company {
                 pib: pib.into(),

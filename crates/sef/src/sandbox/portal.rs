@@ -33,10 +33,22 @@ pub(super) fn routes() -> Router<Arc<Sandbox>> {
         .route("/portal", get(index))
         .route("/portal/registracija", post(register))
         .route("/portal/firma/{pib}", get(dashboard))
-        .route("/portal/firma/{pib}/podesavanja/api-menadzment", get(api_page))
-        .route("/portal/firma/{pib}/podesavanja/api-menadzment/novi-kljuc", post(new_key))
-        .route("/portal/firma/{pib}/podesavanja/api-menadzment/status", post(api_status))
-        .route("/portal/firma/{pib}/podesavanja/api-menadzment/adrese", post(addresses))
+        .route(
+            "/portal/firma/{pib}/podesavanja/api-menadzment",
+            get(api_page),
+        )
+        .route(
+            "/portal/firma/{pib}/podesavanja/api-menadzment/novi-kljuc",
+            post(new_key),
+        )
+        .route(
+            "/portal/firma/{pib}/podesavanja/api-menadzment/status",
+            post(api_status),
+        )
+        .route(
+            "/portal/firma/{pib}/podesavanja/api-menadzment/adrese",
+            post(addresses),
+        )
 }
 
 const CSS: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1d2733;background:#f4f6f8}\
@@ -126,7 +138,9 @@ async fn index(AxState(sb): Sb) -> Html<String> {
     let list = if rows.is_empty() {
         "<p>Još nema registrovanih firmi.</p>".to_string()
     } else {
-        format!("<table><thead><tr><th>Naziv</th><th>PIB</th><th>Matični broj</th><th>Tip kompanije</th><th></th></tr></thead><tbody>{rows}</tbody></table>")
+        format!(
+            "<table><thead><tr><th>Naziv</th><th>PIB</th><th>Matični broj</th><th>Tip kompanije</th><th></th></tr></thead><tbody>{rows}</tbody></table>"
+        )
     };
     page(
         "Prijavi se",
@@ -163,7 +177,11 @@ async fn register(AxState(sb): Sb, Form(f): Form<RegisterForm>) -> Response {
     if budget && jbkjs.is_none() {
         return (
             StatusCode::BAD_REQUEST,
-            page("Registracija", None, &register_form(Some("Za korisnika javnih sredstava JBKJS je obavezan."), &f)),
+            page(
+                "Registracija",
+                None,
+                &register_form(Some("Za korisnika javnih sredstava JBKJS je obavezan."), &f),
+            ),
         )
             .into_response();
     }
@@ -189,7 +207,11 @@ async fn register(AxState(sb): Sb, Form(f): Form<RegisterForm>) -> Response {
         }
         Err(err) => (
             StatusCode::BAD_REQUEST,
-            page("Registracija", None, &register_form(Some(&err.to_string()), &f)),
+            page(
+                "Registracija",
+                None,
+                &register_form(Some(&err.to_string()), &f),
+            ),
         )
             .into_response(),
     }
@@ -202,10 +224,26 @@ async fn dashboard(AxState(sb): Sb, Path(pib): Path<String>) -> Response {
     };
     let api_on = st.current_key(&pib).is_some_and(|(_, k)| k.active);
     let count_s = |s: SS| st.sales_of(&pib).filter(|d| d.status == s).count();
-    let count_p = |s: PS| st.purchases_of(&pib).filter(|d| d.purchase_status == s).count();
+    let count_p = |s: PS| {
+        st.purchases_of(&pib)
+            .filter(|d| d.purchase_status == s)
+            .count()
+    };
     let mut sales = String::new();
-    for s in [SS::Sending, SS::Sent, SS::Mistake, SS::Approved, SS::Rejected, SS::Cancelled, SS::Storno] {
-        sales.push_str(&format!("<tr><td>{}</td><td>{}</td></tr>", s.label_sr(), count_s(s)));
+    for s in [
+        SS::Sending,
+        SS::Sent,
+        SS::Mistake,
+        SS::Approved,
+        SS::Rejected,
+        SS::Cancelled,
+        SS::Storno,
+    ] {
+        sales.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td></tr>",
+            s.label_sr(),
+            count_s(s)
+        ));
     }
     let mut purchases = String::new();
     for (s, label) in [
@@ -256,7 +294,12 @@ async fn api_page_with(sb: &Sandbox, pib: &str, notice: Option<&str>) -> Respons
         .map(|n| format!("<p class=\"ok\" role=\"status\">{}</p>", e(n)))
         .unwrap_or_default();
     let (status_text, status_class, toggle_value, toggle_label) = if active {
-        ("Aktivan", "status-on", "neaktivan", "Deaktiviraj API status")
+        (
+            "Aktivan",
+            "status-on",
+            "neaktivan",
+            "Deaktiviraj API status",
+        )
     } else {
         ("Neaktivan", "status-off", "aktivan", "Aktiviraj API status")
     };
@@ -306,7 +349,14 @@ async fn new_key(AxState(sb): Sb, Path(pib): Path<String>) -> Response {
         None => sb.create_key(&pib, None, false).await,
     };
     match r {
-        Ok(_) => api_page_with(&sb, &pib, Some("Generisan je novi ključ. Prethodni ključ više ne važi.")).await,
+        Ok(_) => {
+            api_page_with(
+                &sb,
+                &pib,
+                Some("Generisan je novi ključ. Prethodni ključ više ne važi."),
+            )
+            .await
+        }
         Err(err) => (StatusCode::BAD_REQUEST, err.to_string()).into_response(),
     }
 }
@@ -316,7 +366,11 @@ struct StatusForm {
     status: String,
 }
 
-async fn api_status(AxState(sb): Sb, Path(pib): Path<String>, Form(f): Form<StatusForm>) -> Response {
+async fn api_status(
+    AxState(sb): Sb,
+    Path(pib): Path<String>,
+    Form(f): Form<StatusForm>,
+) -> Response {
     let Some(_) = company(&sb, &pib).await else {
         return not_found();
     };
@@ -332,7 +386,11 @@ async fn api_status(AxState(sb): Sb, Path(pib): Path<String>, Form(f): Form<Stat
     if let Err(err) = sb.set_key_active(&key, on).await {
         return (StatusCode::BAD_REQUEST, err.to_string()).into_response();
     }
-    let msg = if on { "API STATUS je aktiviran." } else { "API STATUS je deaktiviran." };
+    let msg = if on {
+        "API STATUS je aktiviran."
+    } else {
+        "API STATUS je deaktiviran."
+    };
     api_page_with(&sb, &pib, Some(msg)).await
 }
 

@@ -8,9 +8,11 @@ use chrono_tz::Europe::Belgrade;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::{DocumentType, PurchaseInvoiceStatus as PS, SalesInvoiceStatus as SS, SendToCir};
-use crate::sandbox::ubl_check::{ParsedDocument, Refusal, check_document, refuse};
+use crate::model::{
+    DocumentType, PurchaseInvoiceStatus as PS, SalesInvoiceStatus as SS, SendToCir,
+};
 use crate::sandbox::fixtures;
+use crate::sandbox::ubl_check::{ParsedDocument, Refusal, check_document, refuse};
 
 /// A company registered in the sandbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -257,7 +259,10 @@ impl Default for SandboxSettings {
             sending_delay_ms: 0,
             allow_cancel_from_sent: false,
             idempotency_mode: "replay".into(),
-            credit_note_description_codes: ["0", "3", "35", "432"].iter().map(|s| s.to_string()).collect(),
+            credit_note_description_codes: ["0", "3", "35", "432"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             pdf_initiated_first: false,
             cancel_sending_after_ms: 3_600_000,
             fault_delay_ms: 35_000,
@@ -335,7 +340,10 @@ pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
 
 /// Local date-time text as SEF writes it (7 fractional digits, no offset).
 pub fn local_text(t: DateTime<Utc>) -> String {
-    format!("{}0", t.with_timezone(&Belgrade).format("%Y-%m-%dT%H:%M:%S%.6f"))
+    format!(
+        "{}0",
+        t.with_timezone(&Belgrade).format("%Y-%m-%dT%H:%M:%S%.6f")
+    )
 }
 
 /// UTC text with offset.
@@ -378,6 +386,7 @@ impl State {
         key
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn push_event(
         &mut self,
         side: Side,
@@ -438,7 +447,9 @@ impl State {
         now: DateTime<Utc>,
         out: &mut Vec<Notification>,
     ) {
-        let Some(doc) = self.docs.get_mut(&sales_id) else { return };
+        let Some(doc) = self.docs.get_mut(&sales_id) else {
+            return;
+        };
         let mut evs = Vec::new();
         if let Some(s) = sales
             && doc.status != s
@@ -447,13 +458,23 @@ impl State {
             if s == SS::Sent {
                 doc.sent_at = Some(now);
             }
-            evs.push((Side::Sales, doc.supplier_pib.clone(), doc.sales_id, s.as_str()));
+            evs.push((
+                Side::Sales,
+                doc.supplier_pib.clone(),
+                doc.sales_id,
+                s.as_str(),
+            ));
         }
         if let Some(p) = purchase
             && doc.purchase_status != p
         {
             doc.purchase_status = p;
-            evs.push((Side::Purchase, doc.buyer_pib.clone(), doc.purchase_id, p.as_str()));
+            evs.push((
+                Side::Purchase,
+                doc.buyer_pib.clone(),
+                doc.purchase_id,
+                p.as_str(),
+            ));
         }
         if evs.is_empty() {
             return;
@@ -462,7 +483,17 @@ impl State {
         doc.last_modified = now;
         let cir = doc.cir_invoice_id.clone();
         for (side, pib, id, st) in evs {
-            self.push_event(side, pib, id, st, comment.clone(), storno_number.clone(), cir.clone(), now, out);
+            self.push_event(
+                side,
+                pib,
+                id,
+                st,
+                comment.clone(),
+                storno_number.clone(),
+                cir.clone(),
+                now,
+                out,
+            );
         }
     }
 
@@ -473,7 +504,9 @@ impl State {
         let delay = ChronoDuration::milliseconds(self.settings.sending_delay_ms as i64);
         let ids: Vec<i64> = self.docs.keys().copied().collect();
         for id in ids {
-            let Some(doc) = self.docs.get(&id) else { continue };
+            let Some(doc) = self.docs.get(&id) else {
+                continue;
+            };
             if doc.status == SS::Sending && doc.created_at + delay <= now {
                 let at = doc.created_at + delay;
                 self.set_status(id, Some(SS::Sent), Some(PS::New), None, None, at, out);
@@ -491,7 +524,15 @@ impl State {
             let d15 = sent + ChronoDuration::days(15);
             let d20 = sent + ChronoDuration::days(20);
             if budget && now >= d15 {
-                self.set_status(id, Some(SS::Approved), Some(PS::Approved), None, None, d15, out);
+                self.set_status(
+                    id,
+                    Some(SS::Approved),
+                    Some(PS::Approved),
+                    None,
+                    None,
+                    d15,
+                    out,
+                );
             } else if !budget && now >= d20 {
                 if !self.docs[&id].renotified {
                     self.set_status(id, None, Some(PS::ReNotified), None, None, d15, out);
@@ -499,7 +540,15 @@ impl State {
                         d.renotified = true;
                     }
                 }
-                self.set_status(id, Some(SS::Rejected), Some(PS::Rejected), None, None, d20, out);
+                self.set_status(
+                    id,
+                    Some(SS::Rejected),
+                    Some(PS::Rejected),
+                    None,
+                    None,
+                    d20,
+                    out,
+                );
             } else if !budget && now >= d15 && !self.docs[&id].renotified {
                 self.set_status(id, None, Some(PS::ReNotified), None, None, d15, out);
                 if let Some(d) = self.docs.get_mut(&id) {
@@ -520,7 +569,11 @@ impl State {
         out: &mut Vec<Notification>,
     ) -> (u16, String) {
         let Some(request_id) = request_id.map(str::trim).filter(|r| !r.is_empty()) else {
-            return error_json(&refuse("RequiredRequestId", "The requestId parameter is required.", Some("requestId")));
+            return error_json(&refuse(
+                "RequiredRequestId",
+                "The requestId parameter is required.",
+                Some("requestId"),
+            ));
         };
         let hash = hex::encode(Sha256::digest(body));
         let idem_key = format!("{pib}\u{1f}{request_id}");
@@ -528,7 +581,12 @@ impl State {
         self.idempotency
             .retain(|_, r| now.signed_duration_since(r.at) < ChronoDuration::days(30));
         if let Some(rec) = self.idempotency.get(&idem_key) {
-            if self.settings.idempotency_mode.eq_ignore_ascii_case("refuse") || rec.body_hash != hash {
+            if self
+                .settings
+                .idempotency_mode
+                .eq_ignore_ascii_case("refuse")
+                || rec.body_hash != hash
+            {
                 return error_json(&refuse(
                     "UBLUploadRequestIdDuplicate",
                     "A document was already uploaded with this requestId.",
@@ -603,9 +661,27 @@ impl State {
             renotified: false,
         };
         self.docs.insert(sales_id, d);
-        self.push_event(Side::Sales, pib.to_string(), sales_id, "Sending", None, None, cir_id, now, out);
+        self.push_event(
+            Side::Sales,
+            pib.to_string(),
+            sales_id,
+            "Sending",
+            None,
+            None,
+            cir_id,
+            now,
+            out,
+        );
         if s.sending_delay_ms == 0 {
-            self.set_status(sales_id, Some(SS::Sent), Some(PS::New), None, None, now, out);
+            self.set_status(
+                sales_id,
+                Some(SS::Sent),
+                Some(PS::New),
+                None,
+                None,
+                now,
+                out,
+            );
         }
         Ok(serde_json::json!({
             "InvoiceId": purchase_id,
@@ -626,7 +702,11 @@ impl State {
             None | Some("") => None,
             Some(v) => match SendToCir::parse(v) {
                 SendToCir::Unknown => {
-                    return Err(refuse("InvalidSendToCirMode", format!("sendToCir {v:?} is not Yes or No."), Some("sendToCir")));
+                    return Err(refuse(
+                        "InvalidSendToCirMode",
+                        format!("sendToCir {v:?} is not Yes or No."),
+                        Some("sendToCir"),
+                    ));
                 }
                 c => Some(c),
             },
@@ -640,7 +720,11 @@ impl State {
                 _ => None,
             };
             if let Some(code) = code {
-                return Err(refuse(code, "This document cannot be sent to CRF.", Some("sendToCir")));
+                return Err(refuse(
+                    code,
+                    "This document cannot be sent to CRF.",
+                    Some("sendToCir"),
+                ));
             }
         }
         if !self.settings.validate_registry {
@@ -649,7 +733,11 @@ impl State {
         if doc.issue_date != local_date(now) {
             return Err(refuse(
                 "IssueDateCannotBeDifferentFromTodays",
-                format!("The issue date {} is not today ({}).", doc.issue_date, local_date(now)),
+                format!(
+                    "The issue date {} is not today ({}).",
+                    doc.issue_date,
+                    local_date(now)
+                ),
                 Some("IssueDate"),
             ));
         }
@@ -672,12 +760,20 @@ impl State {
                 )
             })?;
         if !buyer.vat_active {
-            return Err(refuse("VATNumberNotActive", "The buyer's PIB is not active.", Some("AccountingCustomerParty")));
+            return Err(refuse(
+                "VATNumberNotActive",
+                "The buyer's PIB is not active.",
+                Some("AccountingCustomerParty"),
+            ));
         }
         if buyer.budget_user {
             match (&doc.buyer_jbkjs, &doc.buyer_party_identification_raw) {
                 (None, None) => {
-                    return Err(refuse("UBLJBKJSNotDefined", "The buyer is a budget user: the JBKJS is missing.", Some("AccountingCustomerParty.Party.PartyIdentification")));
+                    return Err(refuse(
+                        "UBLJBKJSNotDefined",
+                        "The buyer is a budget user: the JBKJS is missing.",
+                        Some("AccountingCustomerParty.Party.PartyIdentification"),
+                    ));
                 }
                 (None, Some(_)) => {
                     return Err(refuse(
@@ -687,7 +783,11 @@ impl State {
                     ));
                 }
                 (Some(j), _) if j.len() != 5 || !j.bytes().all(|b| b.is_ascii_digit()) => {
-                    return Err(refuse("ReceiverJBKJSLengthInvalid", "The JBKJS must have 5 digits.", Some("AccountingCustomerParty.Party.PartyIdentification")));
+                    return Err(refuse(
+                        "ReceiverJBKJSLengthInvalid",
+                        "The JBKJS must have 5 digits.",
+                        Some("AccountingCustomerParty.Party.PartyIdentification"),
+                    ));
                 }
                 _ => {}
             }

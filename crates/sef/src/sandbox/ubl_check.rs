@@ -23,7 +23,11 @@ pub struct Refusal {
     pub field: Option<String>,
 }
 
-pub(crate) fn refuse(code: &'static str, message: impl Into<String>, field: Option<&str>) -> Refusal {
+pub(crate) fn refuse(
+    code: &'static str,
+    message: impl Into<String>,
+    field: Option<&str>,
+) -> Refusal {
     Refusal {
         code,
         message: message.into(),
@@ -75,15 +79,26 @@ pub struct ParsedDocument {
 fn date_at(root: &Element, path: &str, field: &str) -> Result<Option<NaiveDate>, Refusal> {
     match root.text_at(path) {
         None => Ok(None),
-        Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d").map(Some).map_err(|_| {
-            refuse("UBLDocumentNotValid", format!("{field} is not a date (YYYY-MM-DD)."), Some(field))
-        }),
+        Some(t) => NaiveDate::parse_from_str(t, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| {
+                refuse(
+                    "UBLDocumentNotValid",
+                    format!("{field} is not a date (YYYY-MM-DD)."),
+                    Some(field),
+                )
+            }),
     }
 }
 
 fn dec(el: &Element, field: &str) -> Result<Decimal, Refusal> {
-    Decimal::from_str(el.text.trim())
-        .map_err(|_| refuse("UBLDocumentNotValid", format!("{field} is not a decimal number."), Some(field)))
+    Decimal::from_str(el.text.trim()).map_err(|_| {
+        refuse(
+            "UBLDocumentNotValid",
+            format!("{field} is not a decimal number."),
+            Some(field),
+        )
+    })
 }
 
 fn only_digits(s: &str, lens: &[usize]) -> bool {
@@ -91,8 +106,13 @@ fn only_digits(s: &str, lens: &[usize]) -> bool {
 }
 
 /// Layer 1 and 2 checks. `credit_note_codes` are the BT-8 values accepted on a 381.
-pub fn check_document(xml: &[u8], credit_note_codes: &[String], rules: bool) -> Result<ParsedDocument, Refusal> {
-    let text = std::str::from_utf8(xml).map_err(|_| refuse("XmlInvalid", "The document is not UTF-8.", None))?;
+pub fn check_document(
+    xml: &[u8],
+    credit_note_codes: &[String],
+    rules: bool,
+) -> Result<ParsedDocument, Refusal> {
+    let text = std::str::from_utf8(xml)
+        .map_err(|_| refuse("XmlInvalid", "The document is not UTF-8.", None))?;
     let root = Element::parse(text).map_err(|e| refuse("XmlInvalid", e.to_string(), None))?;
     let (is_credit, line_name, qty_name) = match (root.ns.as_str(), root.name.as_str()) {
         (NS_INVOICE, "Invoice") => (false, "InvoiceLine", "InvoicedQuantity"),
@@ -100,7 +120,10 @@ pub fn check_document(xml: &[u8], credit_note_codes: &[String], rules: bool) -> 
         _ => {
             return Err(refuse(
                 "UBLUnsupportedDocumentType",
-                format!("The root element {} is neither a UBL 2.1 Invoice nor a CreditNote.", root.name),
+                format!(
+                    "The root element {} is neither a UBL 2.1 Invoice nor a CreditNote.",
+                    root.name
+                ),
                 None,
             ));
         }
@@ -108,15 +131,27 @@ pub fn check_document(xml: &[u8], credit_note_codes: &[String], rules: bool) -> 
     let type_code = if is_credit {
         let c = root.text_at("CreditNoteTypeCode").unwrap_or("");
         if c != "381" {
-            return Err(refuse("CreditNoteTypeCodeNotCorrent", "The credit note type code must be 381.", Some("CreditNoteTypeCode")));
+            return Err(refuse(
+                "CreditNoteTypeCodeNotCorrent",
+                "The credit note type code must be 381.",
+                Some("CreditNoteTypeCode"),
+            ));
         }
         c.to_string()
     } else {
-        let c = root
-            .text_at("InvoiceTypeCode")
-            .ok_or_else(|| refuse("InvoiceTypeCodeMissing", "The invoice type code is missing.", Some("InvoiceTypeCode")))?;
+        let c = root.text_at("InvoiceTypeCode").ok_or_else(|| {
+            refuse(
+                "InvoiceTypeCodeMissing",
+                "The invoice type code is missing.",
+                Some("InvoiceTypeCode"),
+            )
+        })?;
         if !["380", "383", "386"].contains(&c) {
-            return Err(refuse("UBLUnsupportedDocumentType", format!("The invoice type code {c} is not allowed."), Some("InvoiceTypeCode")));
+            return Err(refuse(
+                "UBLUnsupportedDocumentType",
+                format!("The invoice type code {c} is not allowed."),
+                Some("InvoiceTypeCode"),
+            ));
         }
         c.to_string()
     };
@@ -135,29 +170,66 @@ pub fn check_document(xml: &[u8], credit_note_codes: &[String], rules: bool) -> 
         ("LegalMonetaryTotal", "LegalMonetaryTotal"),
     ] {
         if root.path(path).is_none() {
-            return Err(refuse("UBLDocumentNotValid", format!("The mandatory element {field} is missing."), Some(field)));
+            return Err(refuse(
+                "UBLDocumentNotValid",
+                format!("The mandatory element {field} is missing."),
+                Some(field),
+            ));
         }
     }
     if root.child(line_name).is_none() {
-        return Err(refuse("UBLDocumentNotValid", "The document has no lines.", Some(line_name)));
+        return Err(refuse(
+            "UBLDocumentNotValid",
+            "The document has no lines.",
+            Some(line_name),
+        ));
     }
     let number = root.text_at("ID").unwrap_or("").to_string();
-    let issue_date = date_at(&root, "IssueDate", "IssueDate")?
-        .ok_or_else(|| refuse("UBLDocumentNotValid", "IssueDate is missing.", Some("IssueDate")))?;
-    let sup = root.path("AccountingSupplierParty/Party").expect("checked above");
-    let buy = root.path("AccountingCustomerParty/Party").expect("checked above");
-    let currency = root.text_at("DocumentCurrencyCode").unwrap_or("RSD").to_string();
-    let delivery_date = date_at(&root, "Delivery/ActualDeliveryDate", "Delivery.ActualDeliveryDate")?;
+    let issue_date = date_at(&root, "IssueDate", "IssueDate")?.ok_or_else(|| {
+        refuse(
+            "UBLDocumentNotValid",
+            "IssueDate is missing.",
+            Some("IssueDate"),
+        )
+    })?;
+    let sup = root
+        .path("AccountingSupplierParty/Party")
+        .expect("checked above");
+    let buy = root
+        .path("AccountingCustomerParty/Party")
+        .expect("checked above");
+    let currency = root
+        .text_at("DocumentCurrencyCode")
+        .unwrap_or("RSD")
+        .to_string();
+    let delivery_date = date_at(
+        &root,
+        "Delivery/ActualDeliveryDate",
+        "Delivery.ActualDeliveryDate",
+    )?;
     let due_date = if is_credit {
-        date_at(&root, "PaymentMeans/PaymentDueDate", "PaymentMeans.PaymentDueDate")?
+        date_at(
+            &root,
+            "PaymentMeans/PaymentDueDate",
+            "PaymentMeans.PaymentDueDate",
+        )?
     } else {
         date_at(&root, "DueDate", "DueDate")?
     };
     let lmt = root.child("LegalMonetaryTotal").expect("checked above");
-    let payable = lmt.child("PayableAmount").map(|e| dec(e, "PayableAmount")).transpose()?;
-    let tax_exclusive = lmt.child("TaxExclusiveAmount").map(|e| dec(e, "TaxExclusiveAmount")).transpose()?;
+    let payable = lmt
+        .child("PayableAmount")
+        .map(|e| dec(e, "PayableAmount"))
+        .transpose()?;
+    let tax_exclusive = lmt
+        .child("TaxExclusiveAmount")
+        .map(|e| dec(e, "TaxExclusiveAmount"))
+        .transpose()?;
     let tax_total_el = root.child("TaxTotal");
-    let tax_total = tax_total_el.and_then(|t| t.child("TaxAmount")).map(|e| dec(e, "TaxTotal.TaxAmount")).transpose()?;
+    let tax_total = tax_total_el
+        .and_then(|t| t.child("TaxAmount"))
+        .map(|e| dec(e, "TaxTotal.TaxAmount"))
+        .transpose()?;
     let billing_refs: Vec<String> = root
         .all("BillingReference/InvoiceDocumentReference/ID")
         .iter()
@@ -168,9 +240,9 @@ pub fn check_document(xml: &[u8], credit_note_codes: &[String], rules: bool) -> 
         .all("PartyIdentification/ID")
         .first()
         .map(|e| e.text.trim().to_string());
-    let buyer_jbkjs = pid.as_deref().and_then(|p| {
-        p.strip_prefix("JBKJS:").map(|r| r.trim().to_string())
-    });
+    let buyer_jbkjs = pid
+        .as_deref()
+        .and_then(|p| p.strip_prefix("JBKJS:").map(|r| r.trim().to_string()));
     let has_contract_or_order = root.text_at("ContractDocumentReference/ID").is_some()
         || root.text_at("OrderReference/ID").is_some()
         || root.text_at("OriginatorDocumentReference/ID").is_some();
@@ -181,9 +253,17 @@ pub fn check_document(xml: &[u8], credit_note_codes: &[String], rules: bool) -> 
     if rules {
         // Invoice number.
         if number.chars().count() > 50 {
-            return Err(refuse("InvoiceNumberTooLong", "The invoice number is longer than 50 characters.", Some("ID")));
+            return Err(refuse(
+                "InvoiceNumberTooLong",
+                "The invoice number is longer than 50 characters.",
+                Some("ID"),
+            ));
         }
-        if number.is_empty() || !number.chars().all(|c| c.is_ascii_alphanumeric() || "-/_.".contains(c)) {
+        if number.is_empty()
+            || !number
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-/_.".contains(c))
+        {
             return Err(refuse(
                 "UBLInvoiceNumberContainsInvalidCharacters",
                 "The invoice number may contain only letters, digits and - / _ .",
@@ -192,12 +272,24 @@ pub fn check_document(xml: &[u8], credit_note_codes: &[String], rules: bool) -> 
         }
         // Parties.
         for (party, scheme_code, who) in [
-            (sup, "SenderEndpointSchemeIDInvalid", "AccountingSupplierParty"),
-            (buy, "ReceiverEndpointSchemeIDInvalid", "AccountingCustomerParty"),
+            (
+                sup,
+                "SenderEndpointSchemeIDInvalid",
+                "AccountingSupplierParty",
+            ),
+            (
+                buy,
+                "ReceiverEndpointSchemeIDInvalid",
+                "AccountingCustomerParty",
+            ),
         ] {
             let ep = party.child("EndpointID");
             if ep.and_then(|e| e.attr("schemeID")) != Some("9948") {
-                return Err(refuse(scheme_code, "The EndpointID scheme must be 9948.", Some(&format!("{who}.Party.EndpointID"))));
+                return Err(refuse(
+                    scheme_code,
+                    "The EndpointID scheme must be 9948.",
+                    Some(&format!("{who}.Party.EndpointID")),
+                ));
             }
             let vat = party.text_at("PartyTaxScheme/CompanyID").unwrap_or("");
             let Some(digits) = vat.strip_prefix("RS") else {
@@ -237,10 +329,18 @@ pub fn check_document(xml: &[u8], credit_note_codes: &[String], rules: bool) -> 
         // Dates.
         match type_code.as_str() {
             "380" if delivery_date.is_none() => {
-                return Err(refuse("InvoiceDeliveryDateMissing", "The delivery date is missing.", Some("Delivery.ActualDeliveryDate")));
+                return Err(refuse(
+                    "InvoiceDeliveryDateMissing",
+                    "The delivery date is missing.",
+                    Some("Delivery.ActualDeliveryDate"),
+                ));
             }
             "381" if delivery_date.is_none() => {
-                return Err(refuse("CreditNoteReductionDateMissing", "The reduction date is missing.", Some("Delivery.ActualDeliveryDate")));
+                return Err(refuse(
+                    "CreditNoteReductionDateMissing",
+                    "The reduction date is missing.",
+                    Some("Delivery.ActualDeliveryDate"),
+                ));
             }
             _ => {}
         }
@@ -252,7 +352,11 @@ pub fn check_document(xml: &[u8], credit_note_codes: &[String], rules: bool) -> 
                 "383" => "UBLIncreaseDateMustNotBeLatterThanIssueDate",
                 _ => "UBLDeliveryDateMustNotBeLatterThanIssueDate",
             };
-            return Err(refuse(code, "The delivery date must not be later than the issue date.", Some("Delivery.ActualDeliveryDate")));
+            return Err(refuse(
+                code,
+                "The delivery date must not be later than the issue date.",
+                Some("Delivery.ActualDeliveryDate"),
+            ));
         }
         if type_code == "386"
             && let Some(d) = due_date
@@ -284,12 +388,20 @@ pub fn check_document(xml: &[u8], credit_note_codes: &[String], rules: bool) -> 
             if let Some(n) = l.text_at("Item/Name")
                 && n.chars().count() > 250
             {
-                return Err(refuse("UBLProductNameLengthExceeded", "An item name is too long.", Some("Item.Name")));
+                return Err(refuse(
+                    "UBLProductNameLengthExceeded",
+                    "An item name is too long.",
+                    Some("Item.Name"),
+                ));
             }
             if let Some(q) = l.child(qty_name) {
                 let unit = q.attr("unitCode").unwrap_or("");
                 if !fixtures::is_unit(unit) {
-                    return Err(refuse("UBLUnitCodeNotValid", format!("The unit code {unit:?} is not in SEF's list."), Some(qty_name)));
+                    return Err(refuse(
+                        "UBLUnitCodeNotValid",
+                        format!("The unit code {unit:?} is not in SEF's list."),
+                        Some(qty_name),
+                    ));
                 }
             }
             if let Some(p) = l.path("Price/PriceAmount")
@@ -316,7 +428,11 @@ pub fn check_document(xml: &[u8], credit_note_codes: &[String], rules: bool) -> 
         }
         for n in root.children_named("Note") {
             if n.text.chars().count() > 1000 {
-                return Err(refuse("UBLMaxNoteLengthExceeded", "A note is too long.", Some("Note")));
+                return Err(refuse(
+                    "UBLMaxNoteLengthExceeded",
+                    "A note is too long.",
+                    Some("Note"),
+                ));
             }
         }
         let has_s = line_cats.contains("S");
@@ -358,14 +474,26 @@ pub fn check_document(xml: &[u8], credit_note_codes: &[String], rules: bool) -> 
             ));
         }
         if code == Some("432") && due_date.is_none() {
-            return Err(refuse("UBLDueDateIsMissing", "The due date is missing.", Some("DueDate")));
+            return Err(refuse(
+                "UBLDueDateIsMissing",
+                "The due date is missing.",
+                Some("DueDate"),
+            ));
         }
         // Payment means.
-        let pm = root
-            .child("PaymentMeans")
-            .ok_or_else(|| refuse("UBLPaymentMeansNotDefined", "Payment means are missing.", Some("PaymentMeans")))?;
+        let pm = root.child("PaymentMeans").ok_or_else(|| {
+            refuse(
+                "UBLPaymentMeansNotDefined",
+                "Payment means are missing.",
+                Some("PaymentMeans"),
+            )
+        })?;
         if pm.text_at("PaymentMeansCode").is_none() {
-            return Err(refuse("UBLPaymentMeansCodeNotDefined", "The payment means code is missing.", Some("PaymentMeans.PaymentMeansCode")));
+            return Err(refuse(
+                "UBLPaymentMeansCodeNotDefined",
+                "The payment means code is missing.",
+                Some("PaymentMeans.PaymentMeansCode"),
+            ));
         }
         if pm.text_at("PayeeFinancialAccount/ID").is_none() {
             return Err(refuse(
@@ -384,15 +512,29 @@ pub fn check_document(xml: &[u8], credit_note_codes: &[String], rules: bool) -> 
             ));
         }
         // Tax total and subtotals.
-        let tt = tax_total_el.ok_or_else(|| refuse("UBLDocumentNotValid", "TaxTotal is missing.", Some("TaxTotal")))?;
+        let tt = tax_total_el.ok_or_else(|| {
+            refuse(
+                "UBLDocumentNotValid",
+                "TaxTotal is missing.",
+                Some("TaxTotal"),
+            )
+        })?;
         let total = tax_total.unwrap_or_default();
         if total.scale() > 2 {
-            return Err(refuse("UBLTaxAmountMoreDecimalsThanPermitted", "The VAT total has more than 2 decimals.", Some("TaxTotal.TaxAmount")));
+            return Err(refuse(
+                "UBLTaxAmountMoreDecimalsThanPermitted",
+                "The VAT total has more than 2 decimals.",
+                Some("TaxTotal.TaxAmount"),
+            ));
         }
         let mut sum = Decimal::ZERO;
         let mut seen: HashSet<(String, String)> = HashSet::new();
         for st in tt.children_named("TaxSubtotal") {
-            let amount = st.child("TaxAmount").map(|e| dec(e, "TaxSubtotal.TaxAmount")).transpose()?.unwrap_or_default();
+            let amount = st
+                .child("TaxAmount")
+                .map(|e| dec(e, "TaxSubtotal.TaxAmount"))
+                .transpose()?
+                .unwrap_or_default();
             if amount.scale() > 2 {
                 return Err(refuse(
                     "UBLTaxSubtotalTaxAmountMoreDecimalsThanPermitted",
@@ -417,9 +559,20 @@ pub fn check_document(xml: &[u8], credit_note_codes: &[String], rules: bool) -> 
                 .map(|d| d.normalize().to_string())
                 .unwrap_or_default();
             if !["S", "AE", "Z", "E", "O", "R", "OE", "SS", "N"].contains(&cat.as_str()) {
-                return Err(refuse("UBLTaxCategoryIdUnknown", format!("The tax category {cat:?} is unknown."), Some("TaxSubtotal.TaxCategory.ID")));
+                return Err(refuse(
+                    "UBLTaxCategoryIdUnknown",
+                    format!("The tax category {cat:?} is unknown."),
+                    Some("TaxSubtotal.TaxCategory.ID"),
+                ));
             }
-            let id = (cat.clone(), if cat == "S" { pct.clone() } else { String::new() });
+            let id = (
+                cat.clone(),
+                if cat == "S" {
+                    pct.clone()
+                } else {
+                    String::new()
+                },
+            );
             if !seen.insert(id) {
                 return Err(refuse(
                     "UBLOnlyOneTaxSubtotalPerTaxCategoryIsAllowed",
@@ -450,7 +603,11 @@ pub fn check_document(xml: &[u8], credit_note_codes: &[String], rules: bool) -> 
                 } else {
                     "UBLNotAllowedTaxAmountForExemptionFromVAT"
                 };
-                return Err(refuse(code, "The tax amount of this category must be 0.", Some("TaxSubtotal.TaxAmount")));
+                return Err(refuse(
+                    code,
+                    "The tax amount of this category must be 0.",
+                    Some("TaxSubtotal.TaxAmount"),
+                ));
             }
             let key = st.text_at("TaxCategory/TaxExemptionReasonCode");
             let reason = st.text_at("TaxCategory/TaxExemptionReason");
@@ -491,17 +648,36 @@ pub fn check_document(xml: &[u8], credit_note_codes: &[String], rules: bool) -> 
             ));
         }
         for (name, code) in [
-            ("LineExtensionAmount", "UBLLineExtensionAmountMoreDecimalsThanPermitted"),
-            ("TaxExclusiveAmount", "UBLTaxExclusiveAmountMoreDecimalsThanPermitted"),
-            ("TaxInclusiveAmount", "UBLTaxInclusiveAmountMoreDecimalsThanPermitted"),
-            ("AllowanceTotalAmount", "UBLAllowanceTotalAmountMoreDecimalsThanPermitted"),
-            ("PrepaidAmount", "UBLPrepayedAmountMoreDecimalsThanPermitted"),
+            (
+                "LineExtensionAmount",
+                "UBLLineExtensionAmountMoreDecimalsThanPermitted",
+            ),
+            (
+                "TaxExclusiveAmount",
+                "UBLTaxExclusiveAmountMoreDecimalsThanPermitted",
+            ),
+            (
+                "TaxInclusiveAmount",
+                "UBLTaxInclusiveAmountMoreDecimalsThanPermitted",
+            ),
+            (
+                "AllowanceTotalAmount",
+                "UBLAllowanceTotalAmountMoreDecimalsThanPermitted",
+            ),
+            (
+                "PrepaidAmount",
+                "UBLPrepayedAmountMoreDecimalsThanPermitted",
+            ),
             ("PayableAmount", "UBLPayableAmountMoreDecimalsThanPermitted"),
         ] {
             if let Some(e) = lmt.child(name)
                 && dec(e, name)?.scale() > 2
             {
-                return Err(refuse(code, format!("{name} has more than 2 decimals."), Some(&format!("LegalMonetaryTotal.{name}"))));
+                return Err(refuse(
+                    code,
+                    format!("{name} has more than 2 decimals."),
+                    Some(&format!("LegalMonetaryTotal.{name}")),
+                ));
             }
         }
         // Notes: references.
@@ -516,8 +692,16 @@ pub fn check_document(xml: &[u8], credit_note_codes: &[String], rules: bool) -> 
                 ));
             }
             if billing_refs.is_empty() && !has_period {
-                let code = if type_code == "381" { "CreditInvoiceMustHaveSource" } else { "DebitInvoiceMustHaveSource" };
-                return Err(refuse(code, "The note does not reference any invoice.", Some("BillingReference")));
+                let code = if type_code == "381" {
+                    "CreditInvoiceMustHaveSource"
+                } else {
+                    "DebitInvoiceMustHaveSource"
+                };
+                return Err(refuse(
+                    code,
+                    "The note does not reference any invoice.",
+                    Some("BillingReference"),
+                ));
             }
         }
     }
@@ -545,14 +729,18 @@ pub fn check_document(xml: &[u8], credit_note_codes: &[String], rules: bool) -> 
 
 /// `(modNN) reference`: two-digit model, a space, a non-empty reference without spaces.
 fn valid_payment_id(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix("(mod") else { return false };
+    let Some(rest) = s.strip_prefix("(mod") else {
+        return false;
+    };
     let b = rest.as_bytes();
     b.len() > 4
         && b[0].is_ascii_digit()
         && b[1].is_ascii_digit()
         && b[2] == b')'
         && b[3] == b' '
-        && rest[4..].chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && rest[4..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 /// PIB check (ISO 7064 MOD 11,10 over 9 digits, `ubl-profile.md` §5.1).
@@ -578,10 +766,23 @@ mod tests {
 
     #[test]
     fn pib_vectors() {
-        for ok in ["108213413", "101134702", "107775252", "190000012", "190000029", "190000037"] {
+        for ok in [
+            "108213413",
+            "101134702",
+            "107775252",
+            "190000012",
+            "190000029",
+            "190000037",
+        ] {
             assert!(is_valid_pib(ok), "{ok}");
         }
-        for bad in ["190000013", "19000001", "1900000120", "19000001A", "RS190000012"] {
+        for bad in [
+            "190000013",
+            "19000001",
+            "1900000120",
+            "19000001A",
+            "RS190000012",
+        ] {
             assert!(!is_valid_pib(bad), "{bad}");
         }
     }
