@@ -72,3 +72,38 @@ fn render_into(pixels: &mut [u8], n: usize, dark: &[bool], side: usize) {
 pub fn gif_base64(text: &str) -> Result<String, QrError> {
     Ok(base64::engine::general_purpose::STANDARD.encode(gif_bytes(text)?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Decodes the GIF and reads the QR code back with an independent decoder.
+    fn read_back(gif_data: &[u8]) -> (usize, String) {
+        let mut opts = gif::DecodeOptions::new();
+        opts.set_color_output(gif::ColorOutput::Indexed);
+        let mut dec = opts.read_info(gif_data).unwrap();
+        let frame = dec.read_next_frame().unwrap().unwrap().clone();
+        let (w, h) = (frame.width as usize, frame.height as usize);
+        let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+            if frame.buffer[y * w + x] == 1 { 0 } else { 255 }
+        });
+        let grids = img.detect_grids();
+        assert_eq!(grids.len(), 1);
+        let (_, content) = grids[0].decode().unwrap();
+        (w, content)
+    }
+
+    #[test]
+    fn gif_holds_the_url_at_4_pixels_per_module() {
+        let url = format!("https://sandbox.suf.purs.gov.rs/v/?vl={}", "A1lUU1M2S0tH%2F".repeat(56));
+        assert!(url.len() > 800);
+        let g = gif_bytes(&url).unwrap();
+        assert_eq!(&g[..6], b"GIF89a");
+        let (w, content) = read_back(&g);
+        assert_eq!(content, url);
+        let (n, _) = matrix(&url).unwrap();
+        assert_eq!(w, (n + 8) * 4);
+        // Version 20 at level L holds an 810-character URL (97 modules).
+        assert!(n <= 101, "{n} modules");
+    }
+}
