@@ -49,7 +49,7 @@ fn element_order_and_cardinality_follow_the_xsd() {
     let f = validate_xml(&swapped).unwrap();
     let x = f.iter().find(|f| f.rule_id == "XSD").unwrap();
     assert_eq!(x.path, "/Invoice/cbc:DueDate[1]");
-    assert_eq!(x.line, Some(8));
+    assert_eq!(x.line, Some(9));
     assert_eq!(x.sef_code, Some("UBLDocumentNotValid"));
     // Missing mandatory element (AccountingCustomerParty).
     let start = SPEC_380.find("  <cac:AccountingCustomerParty>").unwrap();
