@@ -36,7 +36,10 @@ impl OffsetClock {
 
     /// Makes "now" equal to `at` (time keeps running from there).
     pub fn set(&self, at: DateTime<Utc>) {
-        self.offset_ms.store(at.timestamp_millis() - Utc::now().timestamp_millis(), Ordering::SeqCst);
+        self.offset_ms.store(
+            at.timestamp_millis() - Utc::now().timestamp_millis(),
+            Ordering::SeqCst,
+        );
     }
 
     /// Moves the clock forward.
@@ -53,14 +56,22 @@ impl Clock for OffsetClock {
 
 /// The Serbian calendar day of an instant.
 pub fn belgrade_date(ms: i64) -> NaiveDate {
-    let utc = Utc.timestamp_millis_opt(ms).single().unwrap_or_else(Utc::now);
+    let utc = Utc
+        .timestamp_millis_opt(ms)
+        .single()
+        .unwrap_or_else(Utc::now);
     utc.with_timezone(&Belgrade).date_naive()
 }
 
 /// Formats an instant as Belgrade local time `YYYY-MM-DD HH:MM`.
 pub fn belgrade_display(ms: i64) -> String {
-    let utc = Utc.timestamp_millis_opt(ms).single().unwrap_or_else(Utc::now);
-    utc.with_timezone(&Belgrade).format("%Y-%m-%d %H:%M").to_string()
+    let utc = Utc
+        .timestamp_millis_opt(ms)
+        .single()
+        .unwrap_or_else(Utc::now);
+    utc.with_timezone(&Belgrade)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 #[cfg(test)]
@@ -70,7 +81,10 @@ mod tests {
     #[test]
     fn belgrade_day_changes_at_local_midnight() {
         // 2026-11-25 22:59:59 UTC = 23:59:59 CET.
-        let t = Utc.with_ymd_and_hms(2026, 11, 25, 22, 59, 59).unwrap().timestamp_millis();
+        let t = Utc
+            .with_ymd_and_hms(2026, 11, 25, 22, 59, 59)
+            .unwrap()
+            .timestamp_millis();
         assert_eq!(belgrade_date(t).to_string(), "2026-11-25");
         assert_eq!(belgrade_date(t + 1000).to_string(), "2026-11-26");
         assert_eq!(belgrade_display(t), "2026-11-25 23:59");

@@ -30,7 +30,9 @@ pub const OLD_MASTER_KEYS_ENV: &str = "FISKAL_SEF_OLD_MASTER_KEYS";
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
     /// No master key configured.
-    #[error("No master key is configured: set FISKAL_SEF_MASTER_KEY (base64 of 32 random bytes) or FISKAL_SEF_MASTER_KEY_FILE.")]
+    #[error(
+        "No master key is configured: set FISKAL_SEF_MASTER_KEY (base64 of 32 random bytes) or FISKAL_SEF_MASTER_KEY_FILE."
+    )]
     MissingMasterKey,
     /// The master key is not base64 of exactly 32 bytes.
     #[error("The master key must be base64 of exactly 32 random bytes.")]
@@ -48,7 +50,9 @@ pub enum CryptoError {
     UnknownMasterKey(String),
     /// Decryption failed: wrong master key, tampered record or record copied to another
     /// tenant/environment/version.
-    #[error("The stored key cannot be decrypted (wrong master key, or the record was altered or copied to another tenant).")]
+    #[error(
+        "The stored key cannot be decrypted (wrong master key, or the record was altered or copied to another tenant)."
+    )]
     Decrypt,
     /// The random generator or cipher failed.
     #[error("The cipher failed.")]
@@ -98,7 +102,10 @@ impl std::fmt::Display for SecretKey {
 pub fn is_guid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8usize, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+        && groups
+            .iter()
+            .zip([8usize, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The masked form shown in the UI: `••••••••-••••-••••-••••-••••••••5e21`.
@@ -121,9 +128,15 @@ impl std::fmt::Debug for MasterKey {
 impl MasterKey {
     /// From 32 raw bytes.
     pub fn from_bytes(bytes: [u8; 32]) -> MasterKey {
-        let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &bytes), b"fiskal master key id");
+        let tag = hmac::sign(
+            &hmac::Key::new(hmac::HMAC_SHA256, &bytes),
+            b"fiskal master key id",
+        );
         let id = format!("mk-{}", hex::encode(&tag.as_ref()[..8]));
-        MasterKey { id, bytes: Zeroizing::new(bytes) }
+        MasterKey {
+            id,
+            bytes: Zeroizing::new(bytes),
+        }
     }
 
     /// From base64 text (standard or URL-safe alphabet, padding optional).
@@ -167,11 +180,16 @@ impl MasterKey {
     }
 
     fn aead(&self) -> Result<LessSafeKey, CryptoError> {
-        Ok(LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &*self.bytes).map_err(|_| CryptoError::Cipher)?))
+        Ok(LessSafeKey::new(
+            UnboundKey::new(&AES_256_GCM, &*self.bytes).map_err(|_| CryptoError::Cipher)?,
+        ))
     }
 
     fn fingerprint_key(&self) -> hmac::Key {
-        let derived = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &*self.bytes), b"fiskal sef key fingerprint v1");
+        let derived = hmac::sign(
+            &hmac::Key::new(hmac::HMAC_SHA256, &*self.bytes),
+            b"fiskal sef key fingerprint v1",
+        );
         hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref())
     }
 }
@@ -200,7 +218,11 @@ pub struct SealedKey {
 
 impl std::fmt::Debug for SealedKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SealedKey {{ master_key_id: {}, ciphertext: *** }}", self.master_key_id)
+        write!(
+            f,
+            "SealedKey {{ master_key_id: {}, ciphertext: *** }}",
+            self.master_key_id
+        )
     }
 }
 
@@ -219,19 +241,36 @@ fn random_nonce() -> Result<[u8; NONCE_LEN], CryptoError> {
     Ok(n)
 }
 
-fn seal(key: &LessSafeKey, aad: &[u8], plaintext: &[u8]) -> Result<(Vec<u8>, Vec<u8>), CryptoError> {
+fn seal(
+    key: &LessSafeKey,
+    aad: &[u8],
+    plaintext: &[u8],
+) -> Result<(Vec<u8>, Vec<u8>), CryptoError> {
     let nonce = random_nonce()?;
     let mut buf = plaintext.to_vec();
-    key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut buf)
-        .map_err(|_| CryptoError::Cipher)?;
+    key.seal_in_place_append_tag(
+        Nonce::assume_unique_for_key(nonce),
+        Aad::from(aad),
+        &mut buf,
+    )
+    .map_err(|_| CryptoError::Cipher)?;
     Ok((buf, nonce.to_vec()))
 }
 
-fn open(key: &LessSafeKey, aad: &[u8], nonce: &[u8], ciphertext: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+fn open(
+    key: &LessSafeKey,
+    aad: &[u8],
+    nonce: &[u8],
+    ciphertext: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| CryptoError::Decrypt)?;
     let mut buf = Zeroizing::new(ciphertext.to_vec());
     let len = key
-        .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut buf)
+        .open_in_place(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(aad),
+            &mut buf,
+        )
         .map_err(|_| CryptoError::Decrypt)?
         .len();
     buf.truncate(len);
@@ -241,7 +280,10 @@ fn open(key: &LessSafeKey, aad: &[u8], nonce: &[u8], ciphertext: &[u8]) -> Resul
 impl KeyRing {
     /// A ring with one current master key.
     pub fn new(current: MasterKey) -> KeyRing {
-        KeyRing { current, old: Vec::new() }
+        KeyRing {
+            current,
+            old: Vec::new(),
+        }
     }
 
     /// Adds an older master key accepted for unwrapping.
@@ -256,13 +298,21 @@ impl KeyRing {
     /// older keys from `FISKAL_SEF_OLD_MASTER_KEYS` and from further non-comment lines of the file.
     pub fn from_env_or_file(file: Option<&std::path::Path>) -> Result<KeyRing, CryptoError> {
         let mut keys: Vec<MasterKey> = Vec::new();
-        let file_path = file.map(|p| p.to_path_buf()).or_else(|| std::env::var_os(MASTER_KEY_FILE_ENV).map(Into::into));
+        let file_path = file
+            .map(|p| p.to_path_buf())
+            .or_else(|| std::env::var_os(MASTER_KEY_FILE_ENV).map(Into::into));
         if let Some(path) = file_path {
-            let text = Zeroizing::new(std::fs::read_to_string(&path).map_err(|e| CryptoError::KeyFile {
-                path: path.display().to_string(),
-                reason: e.to_string(),
+            let text = Zeroizing::new(std::fs::read_to_string(&path).map_err(|e| {
+                CryptoError::KeyFile {
+                    path: path.display().to_string(),
+                    reason: e.to_string(),
+                }
             })?);
-            for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            for line in text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            {
                 keys.push(MasterKey::from_base64(line)?);
             }
         } else if let Ok(v) = std::env::var(MASTER_KEY_ENV) {
@@ -295,42 +345,100 @@ impl KeyRing {
         if self.current.id == id {
             return Ok(&self.current);
         }
-        self.old.iter().find(|k| k.id == id).ok_or_else(|| CryptoError::UnknownMasterKey(id.to_string()))
+        self.old
+            .iter()
+            .find(|k| k.id == id)
+            .ok_or_else(|| CryptoError::UnknownMasterKey(id.to_string()))
     }
 
     /// Seals a SEF key for (tenant, environment, key version) under a fresh data key.
-    pub fn seal_key(&self, tenant_id: i64, environment: &str, key_version: i64, key: &SecretKey) -> Result<SealedKey, CryptoError> {
+    pub fn seal_key(
+        &self,
+        tenant_id: i64,
+        environment: &str,
+        key_version: i64,
+        key: &SecretKey,
+    ) -> Result<SealedKey, CryptoError> {
         let mut dek = Zeroizing::new([0u8; 32]);
         aws_lc_rs::rand::fill(&mut *dek).map_err(|_| CryptoError::Cipher)?;
-        let dek_key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &*dek).map_err(|_| CryptoError::Cipher)?);
-        let (ciphertext, nonce) = seal(&dek_key, &key_aad(tenant_id, environment, key_version), key.expose().as_bytes())?;
-        let (wrapped_dek, dek_nonce) = seal(&self.current.aead()?, &dek_aad(tenant_id, environment, key_version), &*dek)?;
-        Ok(SealedKey { ciphertext, nonce, wrapped_dek, dek_nonce, master_key_id: self.current.id.clone() })
+        let dek_key = LessSafeKey::new(
+            UnboundKey::new(&AES_256_GCM, &*dek).map_err(|_| CryptoError::Cipher)?,
+        );
+        let (ciphertext, nonce) = seal(
+            &dek_key,
+            &key_aad(tenant_id, environment, key_version),
+            key.expose().as_bytes(),
+        )?;
+        let (wrapped_dek, dek_nonce) = seal(
+            &self.current.aead()?,
+            &dek_aad(tenant_id, environment, key_version),
+            &*dek,
+        )?;
+        Ok(SealedKey {
+            ciphertext,
+            nonce,
+            wrapped_dek,
+            dek_nonce,
+            master_key_id: self.current.id.clone(),
+        })
     }
 
-    fn unwrap_dek(&self, tenant_id: i64, environment: &str, key_version: i64, sealed: &SealedKey) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    fn unwrap_dek(
+        &self,
+        tenant_id: i64,
+        environment: &str,
+        key_version: i64,
+        sealed: &SealedKey,
+    ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         let mk = self.find(&sealed.master_key_id)?;
-        open(&mk.aead()?, &dek_aad(tenant_id, environment, key_version), &sealed.dek_nonce, &sealed.wrapped_dek)
+        open(
+            &mk.aead()?,
+            &dek_aad(tenant_id, environment, key_version),
+            &sealed.dek_nonce,
+            &sealed.wrapped_dek,
+        )
     }
 
     /// Opens a sealed SEF key. Fails if the record belongs to another tenant, environment or
     /// version, or was altered.
-    pub fn open_key(&self, tenant_id: i64, environment: &str, key_version: i64, sealed: &SealedKey) -> Result<SecretKey, CryptoError> {
+    pub fn open_key(
+        &self,
+        tenant_id: i64,
+        environment: &str,
+        key_version: i64,
+        sealed: &SealedKey,
+    ) -> Result<SecretKey, CryptoError> {
         let dek = self.unwrap_dek(tenant_id, environment, key_version, sealed)?;
-        let dek_key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &dek).map_err(|_| CryptoError::Cipher)?);
-        let plain = open(&dek_key, &key_aad(tenant_id, environment, key_version), &sealed.nonce, &sealed.ciphertext)?;
+        let dek_key =
+            LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &dek).map_err(|_| CryptoError::Cipher)?);
+        let plain = open(
+            &dek_key,
+            &key_aad(tenant_id, environment, key_version),
+            &sealed.nonce,
+            &sealed.ciphertext,
+        )?;
         let s = std::str::from_utf8(&plain).map_err(|_| CryptoError::Decrypt)?;
         Ok(SecretKey::new(s))
     }
 
     /// Re-wraps the data key under the current master key; the SEF key ciphertext is unchanged.
     /// Returns `None` when it already is wrapped by the current key.
-    pub fn rewrap(&self, tenant_id: i64, environment: &str, key_version: i64, sealed: &SealedKey) -> Result<Option<SealedKey>, CryptoError> {
+    pub fn rewrap(
+        &self,
+        tenant_id: i64,
+        environment: &str,
+        key_version: i64,
+        sealed: &SealedKey,
+    ) -> Result<Option<SealedKey>, CryptoError> {
         if sealed.master_key_id == self.current.id {
             return Ok(None);
         }
         let dek = self.unwrap_dek(tenant_id, environment, key_version, sealed)?;
-        let (wrapped_dek, dek_nonce) = seal(&self.current.aead()?, &dek_aad(tenant_id, environment, key_version), &dek)?;
+        let (wrapped_dek, dek_nonce) = seal(
+            &self.current.aead()?,
+            &dek_aad(tenant_id, environment, key_version),
+            &dek,
+        )?;
         Ok(Some(SealedKey {
             ciphertext: sealed.ciphertext.clone(),
             nonce: sealed.nonce.clone(),
@@ -346,13 +454,19 @@ impl KeyRing {
     }
 
     /// Fingerprint under a given master key id (to compare with records made before a rotation).
-    pub fn fingerprint_under(&self, master_key_id: &str, key: &SecretKey) -> Result<String, CryptoError> {
+    pub fn fingerprint_under(
+        &self,
+        master_key_id: &str,
+        key: &SecretKey,
+    ) -> Result<String, CryptoError> {
         Ok(fingerprint_with(self.find(master_key_id)?, key))
     }
 
     /// Ids of every configured master key, current first.
     pub fn ids(&self) -> Vec<String> {
-        std::iter::once(self.current.id.clone()).chain(self.old.iter().map(|k| k.id.clone())).collect()
+        std::iter::once(self.current.id.clone())
+            .chain(self.old.iter().map(|k| k.id.clone()))
+            .collect()
     }
 }
 
@@ -375,7 +489,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Constant-time equality of two strings (callback subscription keys, tokens).
 pub fn ct_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && aws_lc_rs::constant_time::verify_slices_are_equal(a.as_bytes(), b.as_bytes()).is_ok()
+    a.len() == b.len()
+        && aws_lc_rs::constant_time::verify_slices_are_equal(a.as_bytes(), b.as_bytes()).is_ok()
 }
 
 #[cfg(test)]
@@ -417,16 +532,31 @@ mod tests {
         assert!(!sealed.ciphertext.windows(4).any(|w| w == b"7b90"));
         assert_eq!(ring.open_key(7, "demo", 2, &sealed).unwrap().expose(), K);
         // Copied to another tenant, environment or version: fails.
-        assert!(matches!(ring.open_key(8, "demo", 2, &sealed), Err(CryptoError::Decrypt)));
-        assert!(matches!(ring.open_key(7, "production", 2, &sealed), Err(CryptoError::Decrypt)));
-        assert!(matches!(ring.open_key(7, "demo", 3, &sealed), Err(CryptoError::Decrypt)));
+        assert!(matches!(
+            ring.open_key(8, "demo", 2, &sealed),
+            Err(CryptoError::Decrypt)
+        ));
+        assert!(matches!(
+            ring.open_key(7, "production", 2, &sealed),
+            Err(CryptoError::Decrypt)
+        ));
+        assert!(matches!(
+            ring.open_key(7, "demo", 3, &sealed),
+            Err(CryptoError::Decrypt)
+        ));
         // Tampered: fails.
         let mut t = sealed.clone();
         t.ciphertext[0] ^= 1;
-        assert!(matches!(ring.open_key(7, "demo", 2, &t), Err(CryptoError::Decrypt)));
+        assert!(matches!(
+            ring.open_key(7, "demo", 2, &t),
+            Err(CryptoError::Decrypt)
+        ));
         // Another master key: unknown id.
         let other = KeyRing::new(MasterKey::generate());
-        assert!(matches!(other.open_key(7, "demo", 2, &sealed), Err(CryptoError::UnknownMasterKey(_))));
+        assert!(matches!(
+            other.open_key(7, "demo", 2, &sealed),
+            Err(CryptoError::UnknownMasterKey(_))
+        ));
     }
 
     #[test]
@@ -436,14 +566,21 @@ mod tests {
         let ring1 = KeyRing::new(old);
         let key = SecretKey::new(K);
         let sealed = ring1.seal_key(1, "sandbox", 1, &key).unwrap();
-        let ring2 = KeyRing::new(MasterKey::generate()).with_old(MasterKey::from_base64(&old_b64).unwrap());
+        let ring2 =
+            KeyRing::new(MasterKey::generate()).with_old(MasterKey::from_base64(&old_b64).unwrap());
         let rewrapped = ring2.rewrap(1, "sandbox", 1, &sealed).unwrap().unwrap();
         assert_eq!(rewrapped.ciphertext, sealed.ciphertext);
         assert_eq!(rewrapped.master_key_id, ring2.current_id());
         assert!(ring2.rewrap(1, "sandbox", 1, &rewrapped).unwrap().is_none());
         // The new ring without the old key still opens the re-wrapped record.
         let only_new = KeyRing::new(MasterKey::from_base64(&ring2.current.to_base64()).unwrap());
-        assert_eq!(only_new.open_key(1, "sandbox", 1, &rewrapped).unwrap().expose(), K);
+        assert_eq!(
+            only_new
+                .open_key(1, "sandbox", 1, &rewrapped)
+                .unwrap()
+                .expose(),
+            K
+        );
     }
 
     #[test]
@@ -451,13 +588,19 @@ mod tests {
         let ring = KeyRing::new(MasterKey::generate());
         let a = ring.fingerprint(&SecretKey::new(K));
         assert_eq!(a, ring.fingerprint(&SecretKey::new(&K.to_uppercase())));
-        assert_ne!(a, KeyRing::new(MasterKey::generate()).fingerprint(&SecretKey::new(K)));
+        assert_ne!(
+            a,
+            KeyRing::new(MasterKey::generate()).fingerprint(&SecretKey::new(K))
+        );
         assert_eq!(a.len(), 64);
     }
 
     #[test]
     fn master_key_parsing() {
-        assert!(matches!(MasterKey::from_base64("c2hvcnQ="), Err(CryptoError::BadMasterKey)));
+        assert!(matches!(
+            MasterKey::from_base64("c2hvcnQ="),
+            Err(CryptoError::BadMasterKey)
+        ));
         let k = MasterKey::generate();
         let again = MasterKey::from_base64(&k.to_base64()).unwrap();
         assert_eq!(k.id(), again.id());

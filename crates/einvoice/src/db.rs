@@ -9,7 +9,9 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Row, Transaction};
 
 use crate::crypto::{SealedKey, masked_key};
-use crate::model::{AuditEntry, DocState, Document, KeyInfo, KeyState, Notification, SendAttempt, Tenant};
+use crate::model::{
+    AuditEntry, DocState, Document, KeyInfo, KeyState, Notification, SendAttempt, Tenant,
+};
 
 /// Storage errors.
 #[derive(Debug, thiserror::Error)]
@@ -37,8 +39,10 @@ pub enum Backend {
     Postgres,
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
-const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+const POSTGRES_MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
 
 /// The service's store.
 #[derive(Clone, Debug)]
@@ -208,9 +212,13 @@ fn key_from_row(r: &AnyRow) -> DbResult<KeyRecord> {
     let dek_nonce: Option<Vec<u8>> = r.try_get("dek_nonce")?;
     let master_key_id: String = r.try_get("master_key_id")?;
     let sealed = match (ciphertext, nonce, wrapped_dek, dek_nonce) {
-        (Some(ciphertext), Some(nonce), Some(wrapped_dek), Some(dek_nonce)) => {
-            Some(SealedKey { ciphertext, nonce, wrapped_dek, dek_nonce, master_key_id: master_key_id.clone() })
-        }
+        (Some(ciphertext), Some(nonce), Some(wrapped_dek), Some(dek_nonce)) => Some(SealedKey {
+            ciphertext,
+            nonce,
+            wrapped_dek,
+            dek_nonce,
+            master_key_id: master_key_id.clone(),
+        }),
         _ => None,
     };
     let last_four: String = r.try_get("last_four")?;
@@ -330,19 +338,25 @@ impl Db {
             let mut tx = self.pool.begin().await?;
             if self.backend == Backend::Postgres {
                 // Serialise concurrent migrators (several processes starting at once).
-                sqlx::raw_sql("LOCK TABLE fiskal_einvoice_migrations IN EXCLUSIVE MODE").execute(&mut *tx).await?;
-            }
-            let done: Option<i64> = sqlx::query_scalar("SELECT version FROM fiskal_einvoice_migrations WHERE version = $1")
-                .bind(*version)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if done.is_none() {
-                sqlx::raw_sql(*sql).execute(&mut *tx).await?;
-                sqlx::query("INSERT INTO fiskal_einvoice_migrations (version, applied_at) VALUES ($1, $2)")
-                    .bind(*version)
-                    .bind(chrono::Utc::now().timestamp_millis())
+                sqlx::raw_sql("LOCK TABLE fiskal_einvoice_migrations IN EXCLUSIVE MODE")
                     .execute(&mut *tx)
                     .await?;
+            }
+            let done: Option<i64> = sqlx::query_scalar(
+                "SELECT version FROM fiskal_einvoice_migrations WHERE version = $1",
+            )
+            .bind(*version)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if done.is_none() {
+                sqlx::raw_sql(*sql).execute(&mut *tx).await?;
+                sqlx::query(
+                    "INSERT INTO fiskal_einvoice_migrations (version, applied_at) VALUES ($1, $2)",
+                )
+                .bind(*version)
+                .bind(chrono::Utc::now().timestamp_millis())
+                .execute(&mut *tx)
+                .await?;
             }
             tx.commit().await?;
         }
@@ -405,7 +419,11 @@ impl Db {
 
     /// A tenant by id.
     pub async fn tenant(&self, id: i64) -> DbResult<Option<Tenant>> {
-        match sqlx::query("SELECT * FROM tenants WHERE id = $1").bind(id).fetch_optional(&self.pool).await? {
+        match sqlx::query("SELECT * FROM tenants WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+        {
             Some(r) => Ok(Some(self.with_accounts(tenant_from_row(&r)?).await?)),
             None => Ok(None),
         }
@@ -426,7 +444,11 @@ impl Db {
 
     /// The tenant whose access token hashes to `hash`.
     pub async fn tenant_by_access_hash(&self, hash: &str) -> DbResult<Option<Tenant>> {
-        match sqlx::query("SELECT * FROM tenants WHERE access_token_hash = $1").bind(hash).fetch_optional(&self.pool).await? {
+        match sqlx::query("SELECT * FROM tenants WHERE access_token_hash = $1")
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?
+        {
             Some(r) => Ok(Some(self.with_accounts(tenant_from_row(&r)?).await?)),
             None => Ok(None),
         }
@@ -434,7 +456,11 @@ impl Db {
 
     /// The tenant owning a callback token.
     pub async fn tenant_by_callback_token(&self, token: &str) -> DbResult<Option<Tenant>> {
-        match sqlx::query("SELECT * FROM tenants WHERE callback_token = $1").bind(token).fetch_optional(&self.pool).await? {
+        match sqlx::query("SELECT * FROM tenants WHERE callback_token = $1")
+            .bind(token)
+            .fetch_optional(&self.pool)
+            .await?
+        {
             Some(r) => Ok(Some(tenant_from_row(&r)?)),
             None => Ok(None),
         }
@@ -442,24 +468,39 @@ impl Db {
 
     /// The callback token of a tenant.
     pub async fn callback_token(&self, tenant_id: i64) -> DbResult<String> {
-        Ok(sqlx::query_scalar("SELECT callback_token FROM tenants WHERE id = $1").bind(tenant_id).fetch_one(&self.pool).await?)
+        Ok(
+            sqlx::query_scalar("SELECT callback_token FROM tenants WHERE id = $1")
+                .bind(tenant_id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// Every tenant (operator view, schedulers).
     pub async fn tenants(&self) -> DbResult<Vec<Tenant>> {
-        let rows = sqlx::query("SELECT * FROM tenants ORDER BY id").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT * FROM tenants ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(tenant_from_row).collect()
     }
 
     /// Sets the per-tenant settings of §13.
-    pub async fn set_tenant_settings(&self, tenant_id: i64, auto_redate: bool, send_to_cir: bool, now: i64) -> DbResult<()> {
-        sqlx::query("UPDATE tenants SET auto_redate = $1, send_to_cir = $2, updated_at = $3 WHERE id = $4")
-            .bind(b(auto_redate))
-            .bind(b(send_to_cir))
-            .bind(now)
-            .bind(tenant_id)
-            .execute(&self.pool)
-            .await?;
+    pub async fn set_tenant_settings(
+        &self,
+        tenant_id: i64,
+        auto_redate: bool,
+        send_to_cir: bool,
+        now: i64,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE tenants SET auto_redate = $1, send_to_cir = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(b(auto_redate))
+        .bind(b(send_to_cir))
+        .bind(now)
+        .bind(tenant_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -467,7 +508,9 @@ impl Db {
 
     /// The newest key record of a tenant.
     pub async fn current_key(&self, tenant_id: i64) -> DbResult<Option<KeyRecord>> {
-        let sql = format!("SELECT {KEY_COLS} FROM sef_keys WHERE tenant_id = $1 ORDER BY version DESC LIMIT 1");
+        let sql = format!(
+            "SELECT {KEY_COLS} FROM sef_keys WHERE tenant_id = $1 ORDER BY version DESC LIMIT 1"
+        );
         match q!(sql).bind(tenant_id).fetch_optional(&self.pool).await? {
             Some(r) => Ok(Some(key_from_row(&r)?)),
             None => Ok(None),
@@ -476,7 +519,8 @@ impl Db {
 
     /// Every key record of a tenant, newest first (no material leaves the service).
     pub async fn key_history(&self, tenant_id: i64) -> DbResult<Vec<KeyRecord>> {
-        let sql = format!("SELECT {KEY_COLS} FROM sef_keys WHERE tenant_id = $1 ORDER BY version DESC");
+        let sql =
+            format!("SELECT {KEY_COLS} FROM sef_keys WHERE tenant_id = $1 ORDER BY version DESC");
         let rows = q!(sql).bind(tenant_id).fetch_all(&self.pool).await?;
         rows.iter().map(key_from_row).collect()
     }
@@ -488,11 +532,17 @@ impl Db {
             KEY_COLS.replace(", ", ", k.")
         );
         let rows = q!(sql).fetch_all(&self.pool).await?;
-        rows.iter().map(|r| Ok((key_from_row(r)?, r.try_get::<String, _>("environment")?))).collect()
+        rows.iter()
+            .map(|r| Ok((key_from_row(r)?, r.try_get::<String, _>("environment")?)))
+            .collect()
     }
 
     /// Whether a non-replaced key record of another tenant has this fingerprint.
-    pub async fn fingerprint_used_elsewhere(&self, fingerprint: &str, tenant_id: Option<i64>) -> DbResult<bool> {
+    pub async fn fingerprint_used_elsewhere(
+        &self,
+        fingerprint: &str,
+        tenant_id: Option<i64>,
+    ) -> DbResult<bool> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sef_keys WHERE fingerprint = $1 AND tenant_id <> $2 AND state <> 'replaced' AND state <> 'rejected'")
             .bind(fingerprint)
             .bind(tenant_id.unwrap_or(-1))
@@ -545,7 +595,12 @@ impl Db {
     }
 
     /// Replaces the sealed material of a record (master-key rotation) and its fingerprint.
-    pub async fn update_sealed(&self, key_id: i64, sealed: &SealedKey, fingerprint: &str) -> DbResult<()> {
+    pub async fn update_sealed(
+        &self,
+        key_id: i64,
+        sealed: &SealedKey,
+        fingerprint: &str,
+    ) -> DbResult<()> {
         sqlx::query("UPDATE sef_keys SET wrapped_dek = $1, dek_nonce = $2, master_key_id = $3, fingerprint = $4 WHERE id = $5 AND ciphertext IS NOT NULL")
             .bind(sealed.wrapped_dek.clone())
             .bind(sealed.dek_nonce.clone())
@@ -558,7 +613,13 @@ impl Db {
     }
 
     /// Records a successful key check or SEF call.
-    pub async fn key_success(&self, key_id: i64, sef_version: Option<&str>, was_check: bool, now: i64) -> DbResult<()> {
+    pub async fn key_success(
+        &self,
+        key_id: i64,
+        sef_version: Option<&str>,
+        was_check: bool,
+        now: i64,
+    ) -> DbResult<()> {
         if was_check {
             sqlx::query("UPDATE sef_keys SET last_success_at = $1, last_check_at = $1, last_check_outcome = 'ok', sef_version = COALESCE($2, sef_version) WHERE id = $3")
                 .bind(now)
@@ -567,25 +628,39 @@ impl Db {
                 .execute(&self.pool)
                 .await?;
         } else {
-            sqlx::query("UPDATE sef_keys SET last_success_at = $1 WHERE id = $2").bind(now).bind(key_id).execute(&self.pool).await?;
+            sqlx::query("UPDATE sef_keys SET last_success_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(key_id)
+                .execute(&self.pool)
+                .await?;
         }
         Ok(())
     }
 
     /// Records the outcome of a failed key check.
     pub async fn key_check_failed(&self, key_id: i64, outcome: &str, now: i64) -> DbResult<()> {
-        sqlx::query("UPDATE sef_keys SET last_check_at = $1, last_check_outcome = $2 WHERE id = $3")
-            .bind(now)
-            .bind(outcome)
-            .bind(key_id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE sef_keys SET last_check_at = $1, last_check_outcome = $2 WHERE id = $3",
+        )
+        .bind(now)
+        .bind(outcome)
+        .bind(key_id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
     /// Moves a key to a new state if it is currently in `from` (compare-and-set); returns whether
     /// it changed. `got_401` also stamps `last_401_at`.
-    pub async fn set_key_state(&self, key_id: i64, from: KeyState, to: KeyState, next_recheck_at: Option<i64>, got_401: bool, now: i64) -> DbResult<bool> {
+    pub async fn set_key_state(
+        &self,
+        key_id: i64,
+        from: KeyState,
+        to: KeyState,
+        next_recheck_at: Option<i64>,
+        got_401: bool,
+        now: i64,
+    ) -> DbResult<bool> {
         let r = sqlx::query(
             "UPDATE sef_keys SET state = $1, state_changed_at = $2, next_recheck_at = $3, last_401_at = CASE WHEN $4 = 1 THEN $2 ELSE last_401_at END \
              WHERE id = $5 AND state = $6",
@@ -603,13 +678,22 @@ impl Db {
 
     /// Sets the time of the next automatic re-check.
     pub async fn set_next_recheck(&self, key_id: i64, at: Option<i64>) -> DbResult<()> {
-        sqlx::query("UPDATE sef_keys SET next_recheck_at = $1 WHERE id = $2").bind(at).bind(key_id).execute(&self.pool).await?;
+        sqlx::query("UPDATE sef_keys SET next_recheck_at = $1 WHERE id = $2")
+            .bind(at)
+            .bind(key_id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     /// Key state-change time.
     pub async fn key_state_changed_at(&self, key_id: i64) -> DbResult<i64> {
-        Ok(sqlx::query_scalar("SELECT state_changed_at FROM sef_keys WHERE id = $1").bind(key_id).fetch_one(&self.pool).await?)
+        Ok(
+            sqlx::query_scalar("SELECT state_changed_at FROM sef_keys WHERE id = $1")
+                .bind(key_id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// Tenants whose current key is `invalid` or `isp_blocked` with a re-check due.
@@ -653,7 +737,19 @@ impl Db {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        Self::insert_version(&mut tx, tenant_id, doc_id, 1, ubl, sha256, request_id, send_to_cir, &doc.issue_date, now).await?;
+        Self::insert_version(
+            &mut tx,
+            tenant_id,
+            doc_id,
+            1,
+            ubl,
+            sha256,
+            request_id,
+            send_to_cir,
+            &doc.issue_date,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(doc_id)
     }
@@ -714,11 +810,13 @@ impl Db {
         now: i64,
     ) -> DbResult<bool> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query("SELECT state, current_version FROM documents WHERE id = $1 AND tenant_id = $2")
-            .bind(doc_id)
-            .bind(tenant_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let row = sqlx::query(
+            "SELECT state, current_version FROM documents WHERE id = $1 AND tenant_id = $2",
+        )
+        .bind(doc_id)
+        .bind(tenant_id)
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some(row) = row else { return Ok(false) };
         let state: String = row.try_get("state")?;
         let cur: i64 = row.try_get("current_version")?;
@@ -748,7 +846,19 @@ impl Db {
         if changed.rows_affected() != 1 {
             return Ok(false);
         }
-        Self::insert_version(&mut tx, tenant_id, doc_id, cur + 1, ubl, sha256, request_id, send_to_cir, issue_date, now).await?;
+        Self::insert_version(
+            &mut tx,
+            tenant_id,
+            doc_id,
+            cur + 1,
+            ubl,
+            sha256,
+            request_id,
+            send_to_cir,
+            issue_date,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -758,18 +868,32 @@ impl Db {
         let sql = format!(
             "SELECT {DOC_COLS} FROM documents d LEFT JOIN document_versions v ON v.document_id = d.id AND v.version = d.current_version WHERE d.id = $1 AND d.tenant_id = $2"
         );
-        match q!(sql).bind(doc_id).bind(tenant_id).fetch_optional(&self.pool).await? {
+        match q!(sql)
+            .bind(doc_id)
+            .bind(tenant_id)
+            .fetch_optional(&self.pool)
+            .await?
+        {
             Some(r) => Ok(Some(doc_from_row(&r)?)),
             None => Ok(None),
         }
     }
 
     /// A document of a tenant by SEF sales id.
-    pub async fn document_by_sales_id(&self, tenant_id: i64, sales_id: i64) -> DbResult<Option<Document>> {
+    pub async fn document_by_sales_id(
+        &self,
+        tenant_id: i64,
+        sales_id: i64,
+    ) -> DbResult<Option<Document>> {
         let sql = format!(
             "SELECT {DOC_COLS} FROM documents d LEFT JOIN document_versions v ON v.document_id = d.id AND v.version = d.current_version WHERE d.sef_sales_id = $1 AND d.tenant_id = $2"
         );
-        match q!(sql).bind(sales_id).bind(tenant_id).fetch_optional(&self.pool).await? {
+        match q!(sql)
+            .bind(sales_id)
+            .bind(tenant_id)
+            .fetch_optional(&self.pool)
+            .await?
+        {
             Some(r) => Ok(Some(doc_from_row(&r)?)),
             None => Ok(None),
         }
@@ -780,16 +904,28 @@ impl Db {
         let sql = format!(
             "SELECT {DOC_COLS} FROM documents d LEFT JOIN document_versions v ON v.document_id = d.id AND v.version = d.current_version WHERE d.tenant_id = $1 ORDER BY d.id DESC LIMIT $2"
         );
-        let rows = q!(sql).bind(tenant_id).bind(limit).fetch_all(&self.pool).await?;
+        let rows = q!(sql)
+            .bind(tenant_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(doc_from_row).collect()
     }
 
     /// Documents of a tenant in a state.
-    pub async fn documents_in_state(&self, tenant_id: i64, state: DocState) -> DbResult<Vec<Document>> {
+    pub async fn documents_in_state(
+        &self,
+        tenant_id: i64,
+        state: DocState,
+    ) -> DbResult<Vec<Document>> {
         let sql = format!(
             "SELECT {DOC_COLS} FROM documents d LEFT JOIN document_versions v ON v.document_id = d.id AND v.version = d.current_version WHERE d.tenant_id = $1 AND d.state = $2 ORDER BY d.id"
         );
-        let rows = q!(sql).bind(tenant_id).bind(state.as_str()).fetch_all(&self.pool).await?;
+        let rows = q!(sql)
+            .bind(tenant_id)
+            .bind(state.as_str())
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(doc_from_row).collect()
     }
 
@@ -797,11 +933,13 @@ impl Db {
     pub async fn count_in_states(&self, tenant_id: i64, states: &[DocState]) -> DbResult<i64> {
         let mut n = 0;
         for s in states {
-            let c: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE tenant_id = $1 AND state = $2")
-                .bind(tenant_id)
-                .bind(s.as_str())
-                .fetch_one(&self.pool)
-                .await?;
+            let c: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM documents WHERE tenant_id = $1 AND state = $2",
+            )
+            .bind(tenant_id)
+            .bind(s.as_str())
+            .fetch_one(&self.pool)
+            .await?;
             n += c;
         }
         Ok(n)
@@ -809,16 +947,22 @@ impl Db {
 
     /// Whether the tenant already used an invoice number.
     pub async fn number_used(&self, tenant_id: i64, number: &str) -> DbResult<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE tenant_id = $1 AND number = $2")
-            .bind(tenant_id)
-            .bind(number)
-            .fetch_one(&self.pool)
-            .await?;
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM documents WHERE tenant_id = $1 AND number = $2",
+        )
+        .bind(tenant_id)
+        .bind(number)
+        .fetch_one(&self.pool)
+        .await?;
         Ok(n > 0)
     }
 
     /// The current version of a document.
-    pub async fn current_version(&self, tenant_id: i64, doc_id: i64) -> DbResult<Option<VersionRow>> {
+    pub async fn current_version(
+        &self,
+        tenant_id: i64,
+        doc_id: i64,
+    ) -> DbResult<Option<VersionRow>> {
         let r = sqlx::query(
             "SELECT v.id, v.version, v.ubl, v.sha256, v.request_id, v.send_to_cir, v.issue_date FROM document_versions v JOIN documents d ON d.id = v.document_id AND d.current_version = v.version \
              WHERE d.id = $1 AND d.tenant_id = $2",
@@ -851,7 +995,14 @@ impl Db {
     }
 
     /// Moves a document from one of `from` to `to` (compare-and-set).
-    pub async fn set_doc_state(&self, tenant_id: i64, doc_id: i64, from: &[DocState], to: DocState, now: i64) -> DbResult<bool> {
+    pub async fn set_doc_state(
+        &self,
+        tenant_id: i64,
+        doc_id: i64,
+        from: &[DocState],
+        to: DocState,
+        now: i64,
+    ) -> DbResult<bool> {
         for f in from {
             let r = sqlx::query("UPDATE documents SET state = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4 AND state = $5")
                 .bind(to.as_str())
@@ -891,7 +1042,13 @@ impl Db {
         .bind(tenant_id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE tenant_id = $2 AND done_at IS NULL").bind(now).bind(tenant_id).execute(&mut *tx).await?;
+        sqlx::query(
+            "UPDATE outbox SET next_attempt_at = $1 WHERE tenant_id = $2 AND done_at IS NULL",
+        )
+        .bind(now)
+        .bind(tenant_id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(r.rows_affected())
     }
@@ -913,7 +1070,13 @@ impl Db {
 
     /// Claims the oldest due outbox item of a tenant with a lease. Per-tenant FIFO: only the
     /// oldest open item is considered, so a retrying document is never overtaken.
-    pub async fn claim_next(&self, tenant_id: i64, owner: &str, lease_ms: i64, now: i64) -> DbResult<Option<OutboxItem>> {
+    pub async fn claim_next(
+        &self,
+        tenant_id: i64,
+        owner: &str,
+        lease_ms: i64,
+        now: i64,
+    ) -> DbResult<Option<OutboxItem>> {
         let row = sqlx::query(
             "SELECT o.id FROM outbox o JOIN documents d ON d.id = o.document_id WHERE o.tenant_id = $1 AND o.done_at IS NULL AND d.state IN ('queued', 'sending') ORDER BY o.id LIMIT 1",
         )
@@ -1007,7 +1170,11 @@ impl Db {
         now: i64,
     ) -> DbResult<()> {
         let (code, field, msg) = match error {
-            Some((c, f, m)) => (Some(c.to_string()), f.map(str::to_string), m.map(str::to_string)),
+            Some((c, f, m)) => (
+                Some(c.to_string()),
+                f.map(str::to_string),
+                m.map(str::to_string),
+            ),
             None => (None, None, None),
         };
         sqlx::query(
@@ -1041,7 +1208,12 @@ impl Db {
     }
 
     /// Whether any version of the document other than `version_id` may have reached SEF.
-    pub async fn earlier_version_may_have_reached(&self, tenant_id: i64, doc_id: i64, version_id: i64) -> DbResult<bool> {
+    pub async fn earlier_version_may_have_reached(
+        &self,
+        tenant_id: i64,
+        doc_id: i64,
+        version_id: i64,
+    ) -> DbResult<bool> {
         let n: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM send_attempts a JOIN document_versions v ON v.id = a.version_id \
              WHERE a.tenant_id = $1 AND v.document_id = $2 AND v.id <> $3 AND (a.outcome IS NULL OR a.outcome NOT IN ('rejected', 'unauthorized', 'rate_limited'))",
@@ -1080,7 +1252,17 @@ impl Db {
 
     /// Marks a document accepted by SEF with its ids and closes its outbox row.
     #[allow(clippy::too_many_arguments)]
-    pub async fn mark_in_sef(&self, tenant_id: i64, doc_id: i64, outbox_id: Option<i64>, sales: i64, purchase: Option<i64>, invoice: Option<i64>, sef_status: &str, now: i64) -> DbResult<()> {
+    pub async fn mark_in_sef(
+        &self,
+        tenant_id: i64,
+        doc_id: i64,
+        outbox_id: Option<i64>,
+        sales: i64,
+        purchase: Option<i64>,
+        invoice: Option<i64>,
+        sef_status: &str,
+        now: i64,
+    ) -> DbResult<()> {
         let mut tx = self.begin().await?;
         sqlx::query(
             "UPDATE documents SET state = 'in_sef', prev_state = NULL, sef_sales_id = $1, sef_purchase_id = $2, sef_invoice_id = $3, sef_status = COALESCE(sef_status, $4), \
@@ -1116,7 +1298,11 @@ impl Db {
     ) -> DbResult<()> {
         let mut tx = self.begin().await?;
         let (code, field, msg) = match error {
-            Some((c, f, m)) => (Some(c.to_string()), f.map(str::to_string), m.map(str::to_string)),
+            Some((c, f, m)) => (
+                Some(c.to_string()),
+                f.map(str::to_string),
+                m.map(str::to_string),
+            ),
             None => (None, None, None),
         };
         sqlx::query("UPDATE documents SET state = $1, prev_state = NULL, error_code = $2, error_field = $3, error_message = $4, updated_at = $5 WHERE id = $6 AND tenant_id = $7")
@@ -1129,13 +1315,26 @@ impl Db {
             .bind(tenant_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE outbox SET done_at = $1, lease_owner = NULL, lease_until = NULL WHERE id = $2").bind(now).bind(outbox_id).execute(&mut *tx).await?;
+        sqlx::query(
+            "UPDATE outbox SET done_at = $1, lease_owner = NULL, lease_until = NULL WHERE id = $2",
+        )
+        .bind(now)
+        .bind(outbox_id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Stores the last transient error on a document that stays in `sending`.
-    pub async fn note_transient_error(&self, tenant_id: i64, doc_id: i64, code: &str, message: &str, now: i64) -> DbResult<()> {
+    pub async fn note_transient_error(
+        &self,
+        tenant_id: i64,
+        doc_id: i64,
+        code: &str,
+        message: &str,
+        now: i64,
+    ) -> DbResult<()> {
         sqlx::query("UPDATE documents SET error_code = $1, error_message = $2, error_field = NULL, updated_at = $3 WHERE id = $4 AND tenant_id = $5")
             .bind(code)
             .bind(message)
@@ -1175,13 +1374,24 @@ impl Db {
     }
 
     /// Outbox days of attempts for every version of a document (reconciliation, §8.4).
-    pub async fn attempt_days_of_document(&self, tenant_id: i64, doc_id: i64) -> DbResult<Vec<String>> {
-        let rows: Vec<String> = sqlx::query_scalar("SELECT attempt_days FROM outbox WHERE tenant_id = $1 AND document_id = $2")
-            .bind(tenant_id)
-            .bind(doc_id)
-            .fetch_all(&self.pool)
-            .await?;
-        let mut days: Vec<String> = rows.iter().flat_map(|s| s.split(',')).filter(|d| !d.is_empty()).map(str::to_string).collect();
+    pub async fn attempt_days_of_document(
+        &self,
+        tenant_id: i64,
+        doc_id: i64,
+    ) -> DbResult<Vec<String>> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT attempt_days FROM outbox WHERE tenant_id = $1 AND document_id = $2",
+        )
+        .bind(tenant_id)
+        .bind(doc_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut days: Vec<String> = rows
+            .iter()
+            .flat_map(|s| s.split(','))
+            .filter(|d| !d.is_empty())
+            .map(str::to_string)
+            .collect();
         days.sort();
         days.dedup();
         Ok(days)
@@ -1189,16 +1399,26 @@ impl Db {
 
     /// Every SEF sales id the tenant already knows.
     pub async fn known_sales_ids(&self, tenant_id: i64) -> DbResult<Vec<i64>> {
-        Ok(sqlx::query_scalar("SELECT sef_sales_id FROM documents WHERE tenant_id = $1 AND sef_sales_id IS NOT NULL")
-            .bind(tenant_id)
-            .fetch_all(&self.pool)
-            .await?)
+        Ok(sqlx::query_scalar(
+            "SELECT sef_sales_id FROM documents WHERE tenant_id = $1 AND sef_sales_id IS NOT NULL",
+        )
+        .bind(tenant_id)
+        .fetch_all(&self.pool)
+        .await?)
     }
 
     // ---------------------------------------------------------------- status
 
     /// Updates the SEF status fields of a document (by tenant and sales id).
-    pub async fn set_sef_status(&self, tenant_id: i64, doc_id: i64, status: &str, comment: Option<&str>, cir_status: Option<&str>, now: i64) -> DbResult<()> {
+    pub async fn set_sef_status(
+        &self,
+        tenant_id: i64,
+        doc_id: i64,
+        status: &str,
+        comment: Option<&str>,
+        cir_status: Option<&str>,
+        now: i64,
+    ) -> DbResult<()> {
         sqlx::query("UPDATE documents SET sef_status = $1, sef_comment = COALESCE($2, sef_comment), cir_status = COALESCE($3, cir_status), status_checked_at = $4, updated_at = $4 WHERE id = $5 AND tenant_id = $6")
             .bind(status)
             .bind(comment.map(str::to_string))
@@ -1213,7 +1433,11 @@ impl Db {
 
     /// `in_sef` documents still in `Sending` (§9.4) accepted after `since`, not read since
     /// `read_before`.
-    pub async fn documents_to_poll(&self, since: i64, read_before: i64) -> DbResult<Vec<(i64, i64)>> {
+    pub async fn documents_to_poll(
+        &self,
+        since: i64,
+        read_before: i64,
+    ) -> DbResult<Vec<(i64, i64)>> {
         let rows = sqlx::query(
             "SELECT tenant_id, id FROM documents WHERE state = 'in_sef' AND sef_status = 'Sending' AND accepted_at >= $1 AND (status_checked_at IS NULL OR status_checked_at < $2) ORDER BY id",
         )
@@ -1221,7 +1445,9 @@ impl Db {
         .bind(read_before)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(|r| Ok((r.try_get("tenant_id")?, r.try_get("id")?))).collect()
+        rows.iter()
+            .map(|r| Ok((r.try_get("tenant_id")?, r.try_get("id")?)))
+            .collect()
     }
 
     /// Inserts an event; `false` if it was already known (unique on tenant, direction, EventId).
@@ -1246,17 +1472,29 @@ impl Db {
 
     /// Number of stored events of a tenant.
     pub async fn event_count(&self, tenant_id: i64) -> DbResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sef_events WHERE tenant_id = $1").bind(tenant_id).fetch_one(&self.pool).await?)
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM sef_events WHERE tenant_id = $1")
+                .bind(tenant_id)
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// Enqueues a status read for a SEF document (from a callback).
-    pub async fn enqueue_status_read(&self, tenant_id: i64, sef_document_id: i64, now: i64) -> DbResult<()> {
-        sqlx::query("INSERT INTO status_reads (tenant_id, sef_document_id, created_at) VALUES ($1, $2, $3)")
-            .bind(tenant_id)
-            .bind(sef_document_id)
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
+    pub async fn enqueue_status_read(
+        &self,
+        tenant_id: i64,
+        sef_document_id: i64,
+        now: i64,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO status_reads (tenant_id, sef_document_id, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(tenant_id)
+        .bind(sef_document_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -1266,17 +1504,35 @@ impl Db {
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("tenant_id")?, r.try_get("sef_document_id")?))).collect()
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get("tenant_id")?,
+                    r.try_get("sef_document_id")?,
+                ))
+            })
+            .collect()
     }
 
     /// Marks a status read done.
     pub async fn status_read_done(&self, id: i64, now: i64) -> DbResult<()> {
-        sqlx::query("UPDATE status_reads SET done_at = $1 WHERE id = $2").bind(now).bind(id).execute(&self.pool).await?;
+        sqlx::query("UPDATE status_reads SET done_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     /// Stores a subscription key for a day.
-    pub async fn store_subscription(&self, tenant_id: i64, valid_for: &str, key: &str, now: i64) -> DbResult<()> {
+    pub async fn store_subscription(
+        &self,
+        tenant_id: i64,
+        valid_for: &str,
+        key: &str,
+        now: i64,
+    ) -> DbResult<()> {
         sqlx::query(
             "INSERT INTO subscriptions (tenant_id, valid_for, subscription_key, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (tenant_id, valid_for) DO UPDATE SET subscription_key = excluded.subscription_key",
@@ -1291,7 +1547,11 @@ impl Db {
     }
 
     /// Subscription keys of a tenant valid on the given days.
-    pub async fn subscription_keys(&self, tenant_id: i64, days: &[String]) -> DbResult<Vec<String>> {
+    pub async fn subscription_keys(
+        &self,
+        tenant_id: i64,
+        days: &[String],
+    ) -> DbResult<Vec<String>> {
         let mut out = Vec::new();
         for d in days {
             let k: Option<String> = sqlx::query_scalar("SELECT subscription_key FROM subscriptions WHERE tenant_id = $1 AND valid_for = $2")
@@ -1307,7 +1567,15 @@ impl Db {
     // ---------------------------------------------------------------- notifications, audit
 
     /// Queues a notification once per `dedup_key`; returns whether it was new.
-    pub async fn notify(&self, tenant_id: i64, message_id: &str, recipient: Option<&str>, body: &str, dedup_key: &str, now: i64) -> DbResult<bool> {
+    pub async fn notify(
+        &self,
+        tenant_id: i64,
+        message_id: &str,
+        recipient: Option<&str>,
+        body: &str,
+        dedup_key: &str,
+        now: i64,
+    ) -> DbResult<bool> {
         let r = sqlx::query(
             "INSERT INTO notifications (tenant_id, message_id, recipient, body, dedup_key, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dedup_key) DO NOTHING",
         )
@@ -1341,7 +1609,15 @@ impl Db {
     }
 
     /// Appends an audit entry.
-    pub async fn audit(&self, tenant_id: Option<i64>, actor: &str, action: &str, key_last_four: Option<&str>, detail: Option<&str>, now: i64) -> DbResult<()> {
+    pub async fn audit(
+        &self,
+        tenant_id: Option<i64>,
+        actor: &str,
+        action: &str,
+        key_last_four: Option<&str>,
+        detail: Option<&str>,
+        now: i64,
+    ) -> DbResult<()> {
         sqlx::query("INSERT INTO audit (at, tenant_id, actor, action, key_last_four, detail) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(now)
             .bind(tenant_id)
@@ -1376,24 +1652,44 @@ impl Db {
     // ---------------------------------------------------------------- rate limiter
 
     /// Tries to take one call start for a key (sliding window: at most 3 starts in any window of
-    /// `window_ms`). Returns `Ok(None)` when granted, or the time (Unix ms) at which to try again.
-    /// Atomic in one statement, so it is shared by every process using this store.
-    pub async fn rate_try_acquire(&self, fingerprint: &str, window_ms: i64, now: i64) -> DbResult<Option<i64>> {
+    /// `window_ms`), in the database's own real-time clock so every process agrees. Returns
+    /// `Ok(None)` when granted, or how many milliseconds to wait before trying again. Atomic in one
+    /// statement, so it is shared by every process using this store.
+    pub async fn rate_try_acquire(
+        &self,
+        fingerprint: &str,
+        window_ms: i64,
+    ) -> DbResult<Option<i64>> {
         sqlx::query("INSERT INTO rate_windows (fingerprint, s1, s2, s3) VALUES ($1, 0, 0, 0) ON CONFLICT (fingerprint) DO NOTHING")
             .bind(fingerprint)
             .execute(&self.pool)
             .await?;
-        let r = sqlx::query("UPDATE rate_windows SET s1 = s2, s2 = s3, s3 = $1 WHERE fingerprint = $2 AND s1 <= $3 AND s3 <= $1")
-            .bind(now)
+        let (update, read) = match self.backend {
+            Backend::Sqlite => (
+                "UPDATE rate_windows SET s1 = s2, s2 = s3, s3 = CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) \
+                 WHERE fingerprint = $1 AND s1 <= CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) - $2",
+                "SELECT s1 + $2 - CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER) FROM rate_windows WHERE fingerprint = $1",
+            ),
+            Backend::Postgres => (
+                "UPDATE rate_windows SET s1 = s2, s2 = s3, s3 = CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT) \
+                 WHERE fingerprint = $1 AND s1 <= CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT) - $2",
+                "SELECT s1 + $2 - CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT) FROM rate_windows WHERE fingerprint = $1",
+            ),
+        };
+        let r = sqlx::query(update)
             .bind(fingerprint)
-            .bind(now - window_ms)
+            .bind(window_ms)
             .execute(&self.pool)
             .await?;
         if r.rows_affected() == 1 {
             return Ok(None);
         }
-        let s1: i64 = sqlx::query_scalar("SELECT s1 FROM rate_windows WHERE fingerprint = $1").bind(fingerprint).fetch_one(&self.pool).await?;
-        Ok(Some((s1 + window_ms).max(now + 1)))
+        let wait: i64 = sqlx::query_scalar(read)
+            .bind(fingerprint)
+            .bind(window_ms)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Some(wait.max(1)))
     }
 }
 

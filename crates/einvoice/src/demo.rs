@@ -31,7 +31,11 @@ pub struct DemoOptions {
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        DemoOptions { db_url: "sqlite::memory:".into(), invoice_number: "MF-DEMO-0001".into(), timeout: Duration::from_secs(60) }
+        DemoOptions {
+            db_url: "sqlite::memory:".into(),
+            invoice_number: "MF-DEMO-0001".into(),
+            timeout: Duration::from_secs(60),
+        }
     }
 }
 
@@ -69,11 +73,30 @@ impl std::fmt::Display for DemoSummary {
         writeln!(f, "SEF sandbox:            {}", self.sandbox_url)?;
         writeln!(f, "Firma (dobavljač):      {}", self.supplier)?;
         writeln!(f, "Kupac:                  {}", self.buyer)?;
-        writeln!(f, "API ključ (maskiran):   {}  (SEF {})", self.key_masked, self.sef_version)?;
-        writeln!(f, "Faktura:                {}  requestId {}", self.invoice_number, self.request_id)?;
-        writeln!(f, "SalesInvoiceId:         {}  PurchaseInvoiceId {}", self.sales_invoice_id, self.purchase_invoice_id.map(|i| i.to_string()).unwrap_or_else(|| "—".into()))?;
+        writeln!(
+            f,
+            "API ključ (maskiran):   {}  (SEF {})",
+            self.key_masked, self.sef_version
+        )?;
+        writeln!(
+            f,
+            "Faktura:                {}  requestId {}",
+            self.invoice_number, self.request_id
+        )?;
+        writeln!(
+            f,
+            "SalesInvoiceId:         {}  PurchaseInvoiceId {}",
+            self.sales_invoice_id,
+            self.purchase_invoice_id
+                .map(|i| i.to_string())
+                .unwrap_or_else(|| "—".into())
+        )?;
         writeln!(f, "Statusi:                {}", self.statuses.join(" → "))?;
-        write!(f, "Konačni status:         {} ({} dokument u sandbox-u)", self.final_status, self.documents_in_sandbox)
+        write!(
+            f,
+            "Konačni status:         {} ({} dokument u sandbox-u)",
+            self.final_status, self.documents_in_sandbox
+        )
     }
 }
 
@@ -93,16 +116,35 @@ pub const DEMO_BUYER: (&str, &str, &str) = ("190000029", "99000028", "Kupac Trgo
 
 /// Starts a sandbox, registers the demo companies, builds a service on it (in-memory SQLite
 /// unless `db_url` says otherwise) and returns everything. Used by [`demo_flow`] and tests.
-pub async fn demo_setup(db_url: &str) -> Result<(SandboxHandle, Service, String, String), DemoError> {
+pub async fn demo_setup(
+    db_url: &str,
+) -> Result<(SandboxHandle, Service, String, String), DemoError> {
     let (_, sb) = spawn_sandbox_for_tests(SandboxConfig::default()).await;
-    let supplier_key = sb.company_with_key(DEMO_SUPPLIER.0, DEMO_SUPPLIER.1, DEMO_SUPPLIER.2).await.map_err(err("sandbox company"))?;
-    let buyer_key = sb.company_with_key(DEMO_BUYER.0, DEMO_BUYER.1, DEMO_BUYER.2).await.map_err(err("sandbox company"))?;
+    let supplier_key = sb
+        .company_with_key(DEMO_SUPPLIER.0, DEMO_SUPPLIER.1, DEMO_SUPPLIER.2)
+        .await
+        .map_err(err("sandbox company"))?;
+    let buyer_key = sb
+        .company_with_key(DEMO_BUYER.0, DEMO_BUYER.1, DEMO_BUYER.2)
+        .await
+        .map_err(err("sandbox company"))?;
     let db = Db::connect(db_url).await.map_err(err("database"))?;
-    let gw: Arc<dyn SefGateway> = Arc::new(ClientGateway::sandbox(&sb.base_url()).map_err(err("SEF client"))?);
+    let gw: Arc<dyn SefGateway> =
+        Arc::new(ClientGateway::sandbox(&sb.base_url()).map_err(err("SEF client"))?);
     let mut gws = HashMap::new();
     gws.insert("sandbox".to_string(), gw);
-    let cfg = ServiceConfig { tick: Duration::from_millis(100), daily_jobs: false, ..ServiceConfig::default() };
-    let svc = Service::new(db, KeyRing::new(MasterKey::generate()), gws, Arc::new(UblTools), cfg);
+    let cfg = ServiceConfig {
+        tick: Duration::from_millis(100),
+        daily_jobs: false,
+        ..ServiceConfig::default()
+    };
+    let svc = Service::new(
+        db,
+        KeyRing::new(MasterKey::generate()),
+        gws,
+        Arc::new(UblTools),
+        cfg,
+    );
     Ok((sb, svc, supplier_key, buyer_key))
 }
 
@@ -129,34 +171,64 @@ pub fn demo_registration(key: &str) -> Registration {
 /// `Approved`.
 pub async fn demo_flow(opts: DemoOptions) -> Result<DemoSummary, DemoError> {
     let (sb, svc, supplier_key, buyer_key) = demo_setup(&opts.db_url).await?;
-    let reg = svc.register(demo_registration(&supplier_key), "demo").await.map_err(err("registration"))?;
+    let reg = svc
+        .register(demo_registration(&supplier_key), "demo")
+        .await
+        .map_err(err("registration"))?;
     let tenant = reg.tenant.id;
-    let xml = fiskal_ubl::to_xml(&fiskal_ubl::samples::sample_invoice(&opts.invoice_number, svc.today(), 2));
-    let doc = svc.submit_xml(tenant, xml.as_bytes(), "demo").await.map_err(err("queueing the invoice"))?;
+    let xml = fiskal_ubl::to_xml(&fiskal_ubl::samples::sample_invoice(
+        &opts.invoice_number,
+        svc.today(),
+        2,
+    ));
+    let doc = svc
+        .submit_xml(tenant, xml.as_bytes(), "demo")
+        .await
+        .map_err(err("queueing the invoice"))?;
     let deadline = tokio::time::Instant::now() + opts.timeout;
     let mut statuses = vec![format!("{}", doc.state)];
     let mut doc = doc;
     while doc.state != DocState::InSef {
         if tokio::time::Instant::now() > deadline {
-            return Err(DemoError(format!("the invoice is still {} (last error: {})", doc.state, doc.error_message.unwrap_or_default())));
+            return Err(DemoError(format!(
+                "the invoice is still {} (last error: {})",
+                doc.state,
+                doc.error_message.unwrap_or_default()
+            )));
         }
         svc.run_sender_once().await;
-        doc = svc.db().document(tenant, doc.id).await.map_err(err("database"))?.ok_or_else(|| DemoError("document vanished".into()))?;
+        doc = svc
+            .db()
+            .document(tenant, doc.id)
+            .await
+            .map_err(err("database"))?
+            .ok_or_else(|| DemoError("document vanished".into()))?;
         if doc.state != DocState::InSef {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
-    statuses.push(format!("{} ({})", doc.state, doc.sef_status.clone().unwrap_or_default()));
-    let sales_id = doc.sales_invoice_id.ok_or_else(|| DemoError("no SalesInvoiceId".into()))?;
+    statuses.push(format!(
+        "{} ({})",
+        doc.state,
+        doc.sef_status.clone().unwrap_or_default()
+    ));
+    let sales_id = doc
+        .sales_invoice_id
+        .ok_or_else(|| DemoError("no SalesInvoiceId".into()))?;
     // Follow until Sent, then approve as the buyer.
     let mut last = doc.sef_status.clone().unwrap_or_default();
     let purchase_id = doc.purchase_invoice_id;
     let mut approved_sent = false;
     loop {
         if tokio::time::Instant::now() > deadline {
-            return Err(DemoError(format!("the invoice did not reach Approved (last SEF status: {last})")));
+            return Err(DemoError(format!(
+                "the invoice did not reach Approved (last SEF status: {last})"
+            )));
         }
-        let d = svc.refresh_status(tenant, doc.id).await.map_err(err("status read"))?;
+        let d = svc
+            .refresh_status(tenant, doc.id)
+            .await
+            .map_err(err("status read"))?;
         let s = d.sef_status.clone().unwrap_or_default();
         if s != last {
             statuses.push(s.clone());
@@ -166,15 +238,28 @@ pub async fn demo_flow(opts: DemoOptions) -> Result<DemoSummary, DemoError> {
             break;
         }
         if s == "Sent" && !approved_sent {
-            let buyer = SefClient::new(SefClientConfig::sandbox(&sb.base_url()), ApiKey::parse(&buyer_key).map_err(err("buyer key"))?).map_err(err("buyer client"))?;
+            let buyer = SefClient::new(
+                SefClientConfig::sandbox(&sb.base_url()),
+                ApiKey::parse(&buyer_key).map_err(err("buyer key"))?,
+            )
+            .map_err(err("buyer client"))?;
             let pid = purchase_id.ok_or_else(|| DemoError("no PurchaseInvoiceId".into()))?;
-            buyer.accept_reject_purchase_invoice(pid, true, Some("Prihvaćeno.")).await.map_err(err("buyer approval"))?;
+            buyer
+                .accept_reject_purchase_invoice(pid, true, Some("Prihvaćeno."))
+                .await
+                .map_err(err("buyer approval"))?;
             approved_sent = true;
             continue;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let docs = sb.sandbox().documents().await.into_iter().filter(|d| d.supplier_pib == DEMO_SUPPLIER.0).count();
+    let docs = sb
+        .sandbox()
+        .documents()
+        .await
+        .into_iter()
+        .filter(|d| d.supplier_pib == DEMO_SUPPLIER.0)
+        .count();
     let summary = DemoSummary {
         sandbox_url: sb.base_url(),
         supplier: format!("{} (PIB {})", DEMO_SUPPLIER.2, DEMO_SUPPLIER.0),

@@ -15,7 +15,11 @@ pub struct FieldError {
 
 impl FieldError {
     fn new(field: &str, sr: &str, en: &str) -> FieldError {
-        FieldError { field: field.into(), sr: sr.into(), en: en.into() }
+        FieldError {
+            field: field.into(),
+            sr: sr.into(),
+            en: en.into(),
+        }
     }
 }
 
@@ -41,7 +45,13 @@ pub fn normalize_account(s: &str) -> Option<String> {
     let s = s.trim();
     let parts: Vec<&str> = s.split('-').collect();
     let digits = if parts.len() == 3 {
-        if parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) || parts[0].len() != 3 || parts[2].len() != 2 || parts[1].len() > 13 {
+        if parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+            || parts[0].len() != 3
+            || parts[2].len() != 2
+            || parts[1].len() > 13
+        {
             return None;
         }
         format!("{}{:0>13}{}", parts[0], parts[1], parts[2])
@@ -53,38 +63,81 @@ pub fn normalize_account(s: &str) -> Option<String> {
 
 /// Whether an 18-digit account has valid control digits (number mod 97 = 1).
 pub fn account_valid(acc: &str) -> bool {
-    acc.len() == 18 && acc.bytes().all(|b| b.is_ascii_digit()) && acc.bytes().fold(0u64, |r, b| (r * 10 + u64::from(b - b'0')) % 97) == 1
+    acc.len() == 18
+        && acc.bytes().all(|b| b.is_ascii_digit())
+        && acc
+            .bytes()
+            .fold(0u64, |r, b| (r * 10 + u64::from(b - b'0')) % 97)
+            == 1
 }
 
 /// Checks PIB, MB, JBKJS, names, address and accounts; returns every problem found.
 #[allow(clippy::too_many_arguments)]
-pub fn check_company_fields(pib: &str, mb: &str, jbkjs: Option<&str>, name: &str, street: &str, city: &str, postal_code: &str, accounts: &[String]) -> Vec<FieldError> {
+pub fn check_company_fields(
+    pib: &str,
+    mb: &str,
+    jbkjs: Option<&str>,
+    name: &str,
+    street: &str,
+    city: &str,
+    postal_code: &str,
+    accounts: &[String],
+) -> Vec<FieldError> {
     let mut e = Vec::new();
     if !pib_valid(pib) {
-        e.push(FieldError::new("pib", "PIB mora imati 9 cifara sa ispravnom kontrolnom cifrom.", "The PIB must have 9 digits with a valid check digit."));
+        e.push(FieldError::new(
+            "pib",
+            "PIB mora imati 9 cifara sa ispravnom kontrolnom cifrom.",
+            "The PIB must have 9 digits with a valid check digit.",
+        ));
     }
     if mb.len() != 8 || !mb.bytes().all(|b| b.is_ascii_digit()) {
-        e.push(FieldError::new("mb", "Matični broj mora imati tačno 8 cifara (vodeće nule se zadržavaju).", "The registration number (MB) must have exactly 8 digits (leading zeros kept)."));
+        e.push(FieldError::new(
+            "mb",
+            "Matični broj mora imati tačno 8 cifara (vodeće nule se zadržavaju).",
+            "The registration number (MB) must have exactly 8 digits (leading zeros kept).",
+        ));
     }
     if let Some(j) = jbkjs
         && (j.len() != 5 || !j.bytes().all(|b| b.is_ascii_digit()))
     {
-        e.push(FieldError::new("jbkjs", "JBKJS mora imati tačno 5 cifara.", "The JBKJS must have exactly 5 digits."));
+        e.push(FieldError::new(
+            "jbkjs",
+            "JBKJS mora imati tačno 5 cifara.",
+            "The JBKJS must have exactly 5 digits.",
+        ));
     }
-    for (f, v) in [("name", name), ("street", street), ("city", city), ("postal_code", postal_code)] {
+    for (f, v) in [
+        ("name", name),
+        ("street", street),
+        ("city", city),
+        ("postal_code", postal_code),
+    ] {
         if v.trim().is_empty() {
-            e.push(FieldError::new(f, "Ovo polje je obavezno.", "This field is required."));
+            e.push(FieldError::new(
+                f,
+                "Ovo polje je obavezno.",
+                "This field is required.",
+            ));
         }
     }
     if accounts.is_empty() {
-        e.push(FieldError::new("bank_accounts", "Unesite bar jedan tekući račun.", "Enter at least one bank account."));
+        e.push(FieldError::new(
+            "bank_accounts",
+            "Unesite bar jedan tekući račun.",
+            "Enter at least one bank account.",
+        ));
     }
     for a in accounts {
         if !account_valid(a) {
             e.push(FieldError::new(
                 "bank_accounts",
-                &format!("Račun {a} nije ispravan: potrebno je 18 cifara sa ispravnim kontrolnim brojem."),
-                &format!("Account {a} is not valid: 18 digits with valid control digits are required."),
+                &format!(
+                    "Račun {a} nije ispravan: potrebno je 18 cifara sa ispravnim kontrolnim brojem."
+                ),
+                &format!(
+                    "Account {a} is not valid: 18 digits with valid control digits are required."
+                ),
             ));
         }
     }
@@ -97,10 +150,23 @@ mod tests {
 
     #[test]
     fn pib_vectors() {
-        for ok in ["108213413", "101134702", "107775252", "190000012", "190000029", "190000037"] {
+        for ok in [
+            "108213413",
+            "101134702",
+            "107775252",
+            "190000012",
+            "190000029",
+            "190000037",
+        ] {
             assert!(pib_valid(ok), "{ok}");
         }
-        for bad in ["190000013", "19000001", "1900000120", "19000001A", "RS190000012"] {
+        for bad in [
+            "190000013",
+            "19000001",
+            "1900000120",
+            "19000001A",
+            "RS190000012",
+        ] {
             assert!(!pib_valid(bad), "{bad}");
         }
     }
@@ -112,7 +178,9 @@ mod tests {
         assert!(normalize_account("12-34").is_none());
         // 160-0000000000001-?? : control = 98 - (1600000000000001 * 100 mod 97)
         let body = "1600000000000001";
-        let r = body.bytes().fold(0u64, |r, b| (r * 10 + u64::from(b - b'0')) % 97);
+        let r = body
+            .bytes()
+            .fold(0u64, |r, b| (r * 10 + u64::from(b - b'0')) % 97);
         let ctl = 98 - (r * 100) % 97;
         let acc = format!("{body}{ctl:02}");
         assert!(account_valid(&acc), "{acc}");

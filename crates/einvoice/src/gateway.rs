@@ -10,7 +10,43 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 
+use std::sync::Arc;
+
 use crate::crypto::SecretKey;
+
+/// The credentials of one call: the key and the gate every call of that key passes right before
+/// the request leaves (the shared per-key rate limit). `Debug` never shows the key.
+#[derive(Clone)]
+pub struct Auth {
+    /// The key.
+    pub key: SecretKey,
+    /// The per-key call gate.
+    pub gate: Arc<dyn fiskal_sef::CallGate>,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Auth { key: *** }")
+    }
+}
+
+struct NoGate;
+
+impl fiskal_sef::CallGate for NoGate {
+    fn acquire(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(async {})
+    }
+}
+
+impl Auth {
+    /// Credentials without a gate (callers that limit the rate themselves).
+    pub fn ungated(key: SecretKey) -> Auth {
+        Auth {
+            key,
+            gate: Arc::new(NoGate),
+        }
+    }
+}
 
 /// A boxed, sendable future.
 pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -68,7 +104,10 @@ impl CallError {
     pub fn outcome(&self) -> &'static str {
         match self {
             CallError::Unauthorized => "unauthorized",
-            CallError::IspForbidden | CallError::CompanyMismatch { .. } | CallError::Rejected { .. } | CallError::NotFound => "rejected",
+            CallError::IspForbidden
+            | CallError::CompanyMismatch { .. }
+            | CallError::Rejected { .. }
+            | CallError::NotFound => "rejected",
             CallError::RateLimited { .. } => "rate_limited",
             CallError::Unavailable { .. } => "unavailable",
             CallError::Protocol { .. } => "protocol",
@@ -79,7 +118,9 @@ impl CallError {
     pub fn http_status(&self) -> Option<i64> {
         match self {
             CallError::Unauthorized => Some(401),
-            CallError::IspForbidden | CallError::CompanyMismatch { .. } | CallError::Rejected { .. } => Some(400),
+            CallError::IspForbidden
+            | CallError::CompanyMismatch { .. }
+            | CallError::Rejected { .. } => Some(400),
             CallError::NotFound => Some(404),
             CallError::RateLimited { .. } => Some(429),
             CallError::Unavailable { .. } | CallError::Protocol { .. } => None,
@@ -151,32 +192,73 @@ pub trait SefGateway: Send + Sync {
     fn base_url(&self) -> String;
 
     /// Key check: `GET getEfakturaVersion`; returns the version string.
-    fn key_check<'a>(&'a self, key: &'a SecretKey) -> BoxFut<'a, Result<String, CallError>>;
+    fn key_check<'a>(&'a self, auth: &'a Auth) -> BoxFut<'a, Result<String, CallError>>;
 
     /// `CheckIfCompanyRegisteredOnEfaktura`.
-    fn company_registered<'a>(&'a self, key: &'a SecretKey, mb: &'a str, pib: &'a str, jbkjs: Option<&'a str>) -> BoxFut<'a, Result<bool, CallError>>;
+    fn company_registered<'a>(
+        &'a self,
+        auth: &'a Auth,
+        mb: &'a str,
+        pib: &'a str,
+        jbkjs: Option<&'a str>,
+    ) -> BoxFut<'a, Result<bool, CallError>>;
 
     /// One upload attempt (`sales-invoice/ubl`).
-    fn upload<'a>(&'a self, key: &'a SecretKey, request_id: &'a str, ubl: &'a [u8], send_to_cir: bool) -> BoxFut<'a, Result<UploadIds, CallError>>;
+    fn upload<'a>(
+        &'a self,
+        auth: &'a Auth,
+        request_id: &'a str,
+        ubl: &'a [u8],
+        send_to_cir: bool,
+    ) -> BoxFut<'a, Result<UploadIds, CallError>>;
 
     /// `GET sales-invoice`.
-    fn sales_status<'a>(&'a self, key: &'a SecretKey, sales_invoice_id: i64) -> BoxFut<'a, Result<SalesStatus, CallError>>;
+    fn sales_status<'a>(
+        &'a self,
+        auth: &'a Auth,
+        sales_invoice_id: i64,
+    ) -> BoxFut<'a, Result<SalesStatus, CallError>>;
 
     /// `POST sales-invoice/cancel`; returns the new status.
-    fn cancel<'a>(&'a self, key: &'a SecretKey, sales_invoice_id: i64, comment: &'a str) -> BoxFut<'a, Result<String, CallError>>;
+    fn cancel<'a>(
+        &'a self,
+        auth: &'a Auth,
+        sales_invoice_id: i64,
+        comment: &'a str,
+    ) -> BoxFut<'a, Result<String, CallError>>;
 
     /// `POST sales-invoice/storno`; returns the new status.
-    fn storno<'a>(&'a self, key: &'a SecretKey, sales_invoice_id: i64, storno_number: Option<&'a str>, comment: &'a str) -> BoxFut<'a, Result<String, CallError>>;
+    fn storno<'a>(
+        &'a self,
+        auth: &'a Auth,
+        sales_invoice_id: i64,
+        storno_number: Option<&'a str>,
+        comment: &'a str,
+    ) -> BoxFut<'a, Result<String, CallError>>;
 
     /// `POST sales-invoice/ids`.
-    fn sales_ids<'a>(&'a self, key: &'a SecretKey, status: &'a str, from: NaiveDate, to: NaiveDate) -> BoxFut<'a, Result<Vec<i64>, CallError>>;
+    fn sales_ids<'a>(
+        &'a self,
+        auth: &'a Auth,
+        status: &'a str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> BoxFut<'a, Result<Vec<i64>, CallError>>;
 
     /// `GET sales-invoice/xml`.
-    fn sales_xml<'a>(&'a self, key: &'a SecretKey, sales_invoice_id: i64) -> BoxFut<'a, Result<DownloadedDocument, CallError>>;
+    fn sales_xml<'a>(
+        &'a self,
+        auth: &'a Auth,
+        sales_invoice_id: i64,
+    ) -> BoxFut<'a, Result<DownloadedDocument, CallError>>;
 
     /// `POST sales-invoice/changes`.
-    fn sales_changes<'a>(&'a self, key: &'a SecretKey, date: NaiveDate) -> BoxFut<'a, Result<Vec<ChangeEvent>, CallError>>;
+    fn sales_changes<'a>(
+        &'a self,
+        auth: &'a Auth,
+        date: NaiveDate,
+    ) -> BoxFut<'a, Result<Vec<ChangeEvent>, CallError>>;
 
     /// `POST subscribe`; returns the subscription key for the next day.
-    fn subscribe<'a>(&'a self, key: &'a SecretKey) -> BoxFut<'a, Result<String, CallError>>;
+    fn subscribe<'a>(&'a self, auth: &'a Auth) -> BoxFut<'a, Result<String, CallError>>;
 }

@@ -9,6 +9,7 @@
 //! HTTP JSON API and the server-rendered pages; [`db`] stores everything in SQLite or
 //! PostgreSQL.
 
+pub mod cli;
 pub mod clock;
 pub mod crypto;
 pub mod db;
@@ -25,7 +26,7 @@ pub mod web;
 
 pub use crypto::{KeyRing, MasterKey, SecretKey};
 pub use db::Db;
+pub use demo::{DemoOptions, DemoSummary, demo_flow};
 pub use messages::{Lang, MessageId, UserMessage};
 pub use model::{DocState, Document, KeyInfo, KeyState, Tenant};
 pub use service::{Registration, Service, ServiceConfig, ServiceError};
-pub use demo::{DemoOptions, DemoSummary, demo_flow};

@@ -34,7 +34,11 @@ impl Lang {
 
     /// Parses `sr`, `sr-Latn-RS`, `en`, `en-US`, … (case-insensitive).
     pub fn parse(tag: &str) -> Option<Lang> {
-        let primary = tag.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        let primary = tag
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         match primary.as_str() {
             "sr" | "sh" | "hr" | "bs" => Some(Lang::Sr),
             "en" => Some(Lang::En),
@@ -227,7 +231,10 @@ pub struct UserMessage {
 impl UserMessage {
     /// Renders a §6.3 message.
     pub fn new(id: MessageId, lang: Lang, args: &[(&str, &str)]) -> UserMessage {
-        UserMessage { id: id.id().to_string(), text: id.render(lang, args) }
+        UserMessage {
+            id: id.id().to_string(),
+            text: id.render(lang, args),
+        }
     }
 }
 
@@ -349,7 +356,8 @@ mod tests {
 
     #[test]
     fn render_fills_placeholders() {
-        let m = MessageId::CompanyNotRegistered.render(Lang::Sr, &[("pib", "101134702"), ("mb", "07042040")]);
+        let m = MessageId::CompanyNotRegistered
+            .render(Lang::Sr, &[("pib", "101134702"), ("mb", "07042040")]);
         assert!(m.starts_with("Firma sa PIB-om 101134702 i matičnim brojem 07042040 nije"));
         assert!(!m.contains('{'));
     }

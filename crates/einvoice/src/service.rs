@@ -13,7 +13,7 @@ use crate::clock::{Clock, SystemClock, belgrade_date, belgrade_display};
 use crate::crypto::{CryptoError, KeyRing, SecretKey, random_token, sha256_hex};
 use crate::db::{Db, DbError, KeyRecord, NewDocument, NewEvent, NewTenant, OutboxItem};
 use crate::fields::{FieldError, check_company_fields, normalize_account};
-use crate::gateway::{CallError, ChangeEvent, SefGateway};
+use crate::gateway::{Auth, CallError, ChangeEvent, SefGateway};
 use crate::messages::{Lang, MessageId, UserMessage, explain_error_code};
 use crate::model::{DocState, Document, Environment, KeyInfo, KeyState, Tenant};
 use crate::tools::{DocumentTools, Finding, SimpleInvoice};
@@ -122,11 +122,19 @@ fn args_ref(a: &[(String, String)]) -> Vec<(&str, &str)> {
 
 impl ServiceError {
     fn msg(id: MessageId, args: &[(&str, &str)]) -> ServiceError {
-        ServiceError::Message(id, args.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        ServiceError::Message(
+            id,
+            args.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
     }
 
     fn refused(sr: impl Into<String>, en: impl Into<String>) -> ServiceError {
-        ServiceError::Refused { sr: sr.into(), en: en.into() }
+        ServiceError::Refused {
+            sr: sr.into(),
+            en: en.into(),
+        }
     }
 
     /// The message id (`sef.key.rejected`, `field`, `document.invalid`, …).
@@ -168,7 +176,9 @@ impl ServiceError {
         match self {
             ServiceError::Message(MessageId::Unavailable, _) => 503,
             ServiceError::Message(MessageId::KeyInUseByOtherTenant, _) => 409,
-            ServiceError::Message(..) | ServiceError::Fields(_) | ServiceError::InvalidDocument(_) => 422,
+            ServiceError::Message(..)
+            | ServiceError::Fields(_)
+            | ServiceError::InvalidDocument(_) => 422,
             ServiceError::Refused { .. } => 409,
             ServiceError::NotFound => 404,
             ServiceError::Unauthorized => 401,
@@ -179,7 +189,10 @@ impl ServiceError {
 
     /// As a [`UserMessage`].
     pub fn user_message(&self, lang: Lang) -> UserMessage {
-        UserMessage { id: self.id(), text: self.text(lang) }
+        UserMessage {
+            id: self.id(),
+            text: self.text(lang),
+        }
     }
 }
 
@@ -303,7 +316,13 @@ struct Inner {
 
 impl std::fmt::Debug for Service {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Service").field("instance", &self.inner.instance).field("environments", &self.inner.gateways.keys().collect::<Vec<_>>()).finish()
+        f.debug_struct("Service")
+            .field("instance", &self.inner.instance)
+            .field(
+                "environments",
+                &self.inner.gateways.keys().collect::<Vec<_>>(),
+            )
+            .finish()
     }
 }
 
@@ -319,17 +338,38 @@ fn status_rank(s: &str) -> i32 {
     }
 }
 
-const RECONCILE_STATUSES: [&str; 7] = ["Sending", "Sent", "Mistake", "Approved", "Rejected", "Cancelled", "Storno"];
+const RECONCILE_STATUSES: [&str; 7] = [
+    "Sending",
+    "Sent",
+    "Mistake",
+    "Approved",
+    "Rejected",
+    "Cancelled",
+    "Storno",
+];
 
 impl Service {
     /// Builds the service. `gateways` maps environment names (`production`, `demo`, `sandbox`)
     /// to SEF gateways.
-    pub fn new(db: Db, ring: KeyRing, gateways: HashMap<String, Arc<dyn SefGateway>>, tools: Arc<dyn DocumentTools>, cfg: ServiceConfig) -> Service {
+    pub fn new(
+        db: Db,
+        ring: KeyRing,
+        gateways: HashMap<String, Arc<dyn SefGateway>>,
+        tools: Arc<dyn DocumentTools>,
+        cfg: ServiceConfig,
+    ) -> Service {
         Service::with_clock(db, ring, gateways, tools, cfg, Arc::new(SystemClock))
     }
 
     /// As [`Service::new`] with an injected clock.
-    pub fn with_clock(db: Db, ring: KeyRing, gateways: HashMap<String, Arc<dyn SefGateway>>, tools: Arc<dyn DocumentTools>, cfg: ServiceConfig, clock: Arc<dyn Clock>) -> Service {
+    pub fn with_clock(
+        db: Db,
+        ring: KeyRing,
+        gateways: HashMap<String, Arc<dyn SefGateway>>,
+        tools: Arc<dyn DocumentTools>,
+        cfg: ServiceConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Service {
         let inflight = Semaphore::new(cfg.global_inflight_max.max(1));
         Service {
             inner: Arc::new(Inner {
@@ -374,7 +414,10 @@ impl Service {
     }
 
     fn gateway(&self, env: &str) -> SResult<&Arc<dyn SefGateway>> {
-        self.inner.gateways.get(env).ok_or_else(|| ServiceError::UnknownEnvironment(env.to_string()))
+        self.inner
+            .gateways
+            .get(env)
+            .ok_or_else(|| ServiceError::UnknownEnvironment(env.to_string()))
     }
 
     /// Environments this deployment offers.
@@ -390,7 +433,10 @@ impl Service {
     }
 
     fn callback_url(&self, token: &str) -> String {
-        format!("{}/sef/callback/{token}", self.inner.cfg.public_base_url.trim_end_matches('/'))
+        format!(
+            "{}/sef/callback/{token}",
+            self.inner.cfg.public_base_url.trim_end_matches('/')
+        )
     }
 
     // ================================================================ access
@@ -400,17 +446,29 @@ impl Service {
         if token.is_empty() {
             return Err(ServiceError::Unauthorized);
         }
-        self.inner.db.tenant_by_access_hash(&sha256_hex(token.as_bytes())).await?.ok_or(ServiceError::Unauthorized)
+        self.inner
+            .db
+            .tenant_by_access_hash(&sha256_hex(token.as_bytes()))
+            .await?
+            .ok_or(ServiceError::Unauthorized)
     }
 
     /// Whether the token is the operator token.
     pub fn is_operator(&self, token: &str) -> bool {
-        self.inner.cfg.operator_token.as_deref().is_some_and(|t| crate::crypto::ct_eq(t, token))
+        self.inner
+            .cfg
+            .operator_token
+            .as_deref()
+            .is_some_and(|t| crate::crypto::ct_eq(t, token))
     }
 
     /// A tenant by id.
     pub async fn tenant(&self, id: i64) -> SResult<Tenant> {
-        self.inner.db.tenant(id).await?.ok_or(ServiceError::NotFound)
+        self.inner
+            .db
+            .tenant(id)
+            .await?
+            .ok_or(ServiceError::NotFound)
     }
 
     // ================================================================ onboarding (§3)
@@ -430,16 +488,39 @@ impl Service {
         // 2. fields
         let pib = r.pib.trim().to_string();
         let mb = r.mb.trim().to_string();
-        let jbkjs = r.jbkjs.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
-        let accounts: Vec<String> = r.bank_accounts.iter().filter(|a| !a.trim().is_empty()).map(|a| normalize_account(a).unwrap_or_else(|| a.trim().to_string())).collect();
-        let errs = check_company_fields(&pib, &mb, jbkjs.as_deref(), &r.name, &r.street, &r.city, &r.postal_code, &accounts);
+        let jbkjs = r
+            .jbkjs
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        let accounts: Vec<String> = r
+            .bank_accounts
+            .iter()
+            .filter(|a| !a.trim().is_empty())
+            .map(|a| normalize_account(a).unwrap_or_else(|| a.trim().to_string()))
+            .collect();
+        let errs = check_company_fields(
+            &pib,
+            &mb,
+            jbkjs.as_deref(),
+            &r.name,
+            &r.street,
+            &r.city,
+            &r.postal_code,
+            &accounts,
+        );
         if !errs.is_empty() {
             return Err(ServiceError::Fields(errs));
         }
         if self.inner.db.tenant_by_pib(&env, &pib).await?.is_some() {
             return Err(ServiceError::refused(
-                format!("Firma sa PIB-om {pib} je već registrovana u okruženju {env}. Ključ menjate na stranici „API status“ te firme."),
-                format!("The company with PIB {pib} is already registered in the {env} environment. Replace its key on that company's \"API status\" page."),
+                format!(
+                    "Firma sa PIB-om {pib} je već registrovana u okruženju {env}. Ključ menjate na stranici „API status“ te firme."
+                ),
+                format!(
+                    "The company with PIB {pib} is already registered in the {env} environment. Replace its key on that company's \"API status\" page."
+                ),
             ));
         }
         // 3. fingerprint
@@ -450,11 +531,28 @@ impl Service {
         // 4. key check
         let version = self.verify_new_key(&gw, &env, &r.api_key, &fp).await?;
         // 5. company registered
-        self.rate_gate(&fp, false).await?;
-        match gw.company_registered(&r.api_key, &mb, &pib, jbkjs.as_deref()).await {
+        match gw
+            .company_registered(
+                &self.auth(&r.api_key, &fp, false),
+                &mb,
+                &pib,
+                jbkjs.as_deref(),
+            )
+            .await
+        {
             Ok(true) => {}
-            Ok(false) => return Err(ServiceError::msg(MessageId::CompanyNotRegistered, &[("pib", &pib), ("mb", &mb)])),
-            Err(CallError::Rejected { .. }) => return Err(ServiceError::msg(MessageId::CompanyNotRegistered, &[("pib", &pib), ("mb", &mb)])),
+            Ok(false) => {
+                return Err(ServiceError::msg(
+                    MessageId::CompanyNotRegistered,
+                    &[("pib", &pib), ("mb", &mb)],
+                ));
+            }
+            Err(CallError::Rejected { .. }) => {
+                return Err(ServiceError::msg(
+                    MessageId::CompanyNotRegistered,
+                    &[("pib", &pib), ("mb", &mb)],
+                ));
+            }
             Err(_) => return Err(ServiceError::msg(MessageId::Unavailable, &[])),
         }
         // 7. store
@@ -468,32 +566,95 @@ impl Service {
             budget_user: jbkjs.is_some(),
             jbkjs,
             name: r.name.trim().to_string(),
-            trading_name: r.trading_name.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string),
+            trading_name: r
+                .trading_name
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
             street: r.street.trim().to_string(),
             city: r.city.trim().to_string(),
             postal_code: r.postal_code.trim().to_string(),
-            contact_email: r.contact_email.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string),
+            contact_email: r
+                .contact_email
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
             bank_accounts: accounts,
         };
         let mut tx = self.inner.db.begin().await?;
-        let tenant_id = Db::insert_tenant(&mut tx, &nt, &callback_token, &sha256_hex(access_token.as_bytes()), now).await?;
+        let tenant_id = Db::insert_tenant(
+            &mut tx,
+            &nt,
+            &callback_token,
+            &sha256_hex(access_token.as_bytes()),
+            now,
+        )
+        .await?;
         let sealed = self.inner.ring.seal_key(tenant_id, &env, 1, &r.api_key)?;
-        Db::insert_key(&mut tx, tenant_id, 1, &sealed, &fp, &r.api_key.last_four(), actor, Some(&version), now).await?;
+        Db::insert_key(
+            &mut tx,
+            tenant_id,
+            1,
+            &sealed,
+            &fp,
+            &r.api_key.last_four(),
+            actor,
+            Some(&version),
+            now,
+        )
+        .await?;
         tx.commit().await.map_err(DbError::from)?;
-        self.inner.db.audit(Some(tenant_id), actor, "key_submitted", Some(&r.api_key.last_four()), Some("tenant registered; key check passed"), now).await?;
+        self.inner
+            .db
+            .audit(
+                Some(tenant_id),
+                actor,
+                "key_submitted",
+                Some(&r.api_key.last_four()),
+                Some("tenant registered; key check passed"),
+                now,
+            )
+            .await?;
         tracing::info!(tenant = tenant_id, environment = %env, sef_version = %version, "tenant registered");
         let tenant = self.tenant(tenant_id).await?;
-        let key = self.inner.db.current_key(tenant_id).await?.ok_or(ServiceError::NotFound)?.info;
-        Ok(Registered { tenant, access_token, key, callback_url: self.callback_url(&callback_token) })
+        let key = self
+            .inner
+            .db
+            .current_key(tenant_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?
+            .info;
+        Ok(Registered {
+            tenant,
+            access_token,
+            key,
+            callback_url: self.callback_url(&callback_token),
+        })
     }
 
-    async fn verify_new_key(&self, gw: &Arc<dyn SefGateway>, env: &str, key: &SecretKey, fp: &str) -> SResult<String> {
-        self.rate_gate(fp, false).await?;
-        match gw.key_check(key).await {
+    async fn verify_new_key(
+        &self,
+        gw: &Arc<dyn SefGateway>,
+        env: &str,
+        key: &SecretKey,
+        fp: &str,
+    ) -> SResult<String> {
+        match gw.key_check(&self.auth(key, fp, false)).await {
             Ok(v) => Ok(v),
             Err(CallError::Unauthorized) => {
-                let addr = if env == "sandbox" { gw.base_url() } else { Environment::parse(env).map(|e| e.public_address().to_string()).unwrap_or_default() };
-                Err(ServiceError::msg(MessageId::KeyRejected, &[("okruženje", env), ("adresa", &addr)]))
+                let addr = if env == "sandbox" {
+                    gw.base_url()
+                } else {
+                    Environment::parse(env)
+                        .map(|e| e.public_address().to_string())
+                        .unwrap_or_default()
+                };
+                Err(ServiceError::msg(
+                    MessageId::KeyRejected,
+                    &[("okruženje", env), ("adresa", &addr)],
+                ))
             }
             Err(CallError::IspForbidden) => Err(ServiceError::msg(MessageId::KeyIspConflict, &[])),
             Err(e) => {
@@ -505,52 +666,147 @@ impl Service {
 
     /// Replaces a tenant's key (§6.2 "any → admin submits a new key"): the new key passes the
     /// checks of §3.3, the old record becomes `replaced` (ciphertext deleted), the queue resumes.
-    pub async fn replace_key(&self, tenant_id: i64, key: SecretKey, actor: &str) -> SResult<KeyInfo> {
+    pub async fn replace_key(
+        &self,
+        tenant_id: i64,
+        key: SecretKey,
+        actor: &str,
+    ) -> SResult<KeyInfo> {
         let tenant = self.tenant(tenant_id).await?;
         let gw = self.gateway(&tenant.environment)?.clone();
         if !key.is_well_formed() {
             return Err(ServiceError::msg(MessageId::KeyMalformed, &[]));
         }
         let fp = self.inner.ring.fingerprint(&key);
-        if self.inner.db.fingerprint_used_elsewhere(&fp, Some(tenant_id)).await? {
+        if self
+            .inner
+            .db
+            .fingerprint_used_elsewhere(&fp, Some(tenant_id))
+            .await?
+        {
             return Err(ServiceError::msg(MessageId::KeyInUseByOtherTenant, &[]));
         }
-        let version = self.verify_new_key(&gw, &tenant.environment, &key, &fp).await?;
-        self.rate_gate(&fp, false).await?;
-        match gw.company_registered(&key, &tenant.mb, &tenant.pib, tenant.jbkjs.as_deref()).await {
+        let version = self
+            .verify_new_key(&gw, &tenant.environment, &key, &fp)
+            .await?;
+        match gw
+            .company_registered(
+                &self.auth(&key, &fp, false),
+                &tenant.mb,
+                &tenant.pib,
+                tenant.jbkjs.as_deref(),
+            )
+            .await
+        {
             Ok(true) => {}
-            Ok(false) | Err(CallError::Rejected { .. }) => return Err(ServiceError::msg(MessageId::CompanyNotRegistered, &[("pib", &tenant.pib), ("mb", &tenant.mb)])),
+            Ok(false) | Err(CallError::Rejected { .. }) => {
+                return Err(ServiceError::msg(
+                    MessageId::CompanyNotRegistered,
+                    &[("pib", &tenant.pib), ("mb", &tenant.mb)],
+                ));
+            }
             Err(_) => return Err(ServiceError::msg(MessageId::Unavailable, &[])),
         }
         let now = self.now();
-        let next_version = self.inner.db.current_key(tenant_id).await?.map(|k| k.version + 1).unwrap_or(1);
-        let sealed = self.inner.ring.seal_key(tenant_id, &tenant.environment, next_version, &key)?;
+        let next_version = self
+            .inner
+            .db
+            .current_key(tenant_id)
+            .await?
+            .map(|k| k.version + 1)
+            .unwrap_or(1);
+        let sealed =
+            self.inner
+                .ring
+                .seal_key(tenant_id, &tenant.environment, next_version, &key)?;
         let mut tx = self.inner.db.begin().await?;
-        Db::insert_key(&mut tx, tenant_id, next_version, &sealed, &fp, &key.last_four(), actor, Some(&version), now).await?;
+        Db::insert_key(
+            &mut tx,
+            tenant_id,
+            next_version,
+            &sealed,
+            &fp,
+            &key.last_four(),
+            actor,
+            Some(&version),
+            now,
+        )
+        .await?;
         tx.commit().await.map_err(DbError::from)?;
-        self.inner.db.audit(Some(tenant_id), actor, "key_replaced", Some(&key.last_four()), Some(&format!("key version {next_version}")), now).await?;
-        let resumed = self.inner.db.unblock_tenant_documents(tenant_id, now).await?;
-        tracing::info!(tenant = tenant_id, version = next_version, resumed, "key replaced");
+        self.inner
+            .db
+            .audit(
+                Some(tenant_id),
+                actor,
+                "key_replaced",
+                Some(&key.last_four()),
+                Some(&format!("key version {next_version}")),
+                now,
+            )
+            .await?;
+        let resumed = self
+            .inner
+            .db
+            .unblock_tenant_documents(tenant_id, now)
+            .await?;
+        tracing::info!(
+            tenant = tenant_id,
+            version = next_version,
+            resumed,
+            "key replaced"
+        );
         self.wake();
-        Ok(self.inner.db.current_key(tenant_id).await?.ok_or(ServiceError::NotFound)?.info)
+        Ok(self
+            .inner
+            .db
+            .current_key(tenant_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?
+            .info)
     }
 
     /// "Proveri ponovo" (check again): re-checks the current key; on success the key returns to
     /// `active` and the queue resumes.
     pub async fn check_again(&self, tenant_id: i64, actor: &str) -> SResult<KeyInfo> {
         let tenant = self.tenant(tenant_id).await?;
-        let rec = self.inner.db.current_key(tenant_id).await?.ok_or(ServiceError::NotFound)?;
+        let rec = self
+            .inner
+            .db
+            .current_key(tenant_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         match rec.state {
             KeyState::Replaced | KeyState::Rejected | KeyState::CompanyMismatch => {
-                return Err(ServiceError::msg(MessageId::KeyCompanyMismatch, &[("pib", &tenant.pib), ("firma", &tenant.name)]));
+                return Err(ServiceError::msg(
+                    MessageId::KeyCompanyMismatch,
+                    &[("pib", &tenant.pib), ("firma", &tenant.name)],
+                ));
             }
             _ => {}
         }
         let outcome = self.recheck_key(&tenant, &rec).await?;
-        self.inner.db.audit(Some(tenant_id), actor, "key_checked", Some(&rec.info.last_four), Some(outcome.as_str()), self.now()).await?;
+        self.inner
+            .db
+            .audit(
+                Some(tenant_id),
+                actor,
+                "key_checked",
+                Some(&rec.info.last_four),
+                Some(outcome.as_str()),
+                self.now(),
+            )
+            .await?;
         match outcome {
-            RecheckOutcome::Active => Ok(self.inner.db.current_key(tenant_id).await?.ok_or(ServiceError::NotFound)?.info),
-            RecheckOutcome::StillRejected => Err(ServiceError::msg(MessageId::KeyStillRejected, &[])),
+            RecheckOutcome::Active => Ok(self
+                .inner
+                .db
+                .current_key(tenant_id)
+                .await?
+                .ok_or(ServiceError::NotFound)?
+                .info),
+            RecheckOutcome::StillRejected => {
+                Err(ServiceError::msg(MessageId::KeyStillRejected, &[]))
+            }
             RecheckOutcome::Isp => Err(ServiceError::msg(MessageId::KeyIspConflict, &[])),
             RecheckOutcome::Unavailable => Err(ServiceError::msg(MessageId::Unavailable, &[])),
         }
@@ -559,36 +815,87 @@ impl Service {
     async fn recheck_key(&self, tenant: &Tenant, rec: &KeyRecord) -> SResult<RecheckOutcome> {
         let gw = self.gateway(&tenant.environment)?.clone();
         let sealed = rec.sealed.as_ref().ok_or(ServiceError::NotFound)?;
-        let key = self.inner.ring.open_key(tenant.id, &tenant.environment, rec.version, sealed)?;
-        self.rate_gate(&rec.fingerprint, false).await?;
+        let key = self
+            .inner
+            .ring
+            .open_key(tenant.id, &tenant.environment, rec.version, sealed)?;
         let now = self.now();
-        match gw.key_check(&key).await {
+        match gw
+            .key_check(&self.auth(&key, &rec.fingerprint, false))
+            .await
+        {
             Ok(v) => {
-                self.inner.db.key_success(rec.id, Some(&v), true, now).await?;
+                self.inner
+                    .db
+                    .key_success(rec.id, Some(&v), true, now)
+                    .await?;
                 if rec.state != KeyState::Active {
-                    self.inner.db.set_key_state(rec.id, rec.state, KeyState::Active, None, false, now).await?;
+                    self.inner
+                        .db
+                        .set_key_state(rec.id, rec.state, KeyState::Active, None, false, now)
+                        .await?;
                 }
-                let resumed = self.inner.db.unblock_tenant_documents(tenant.id, now).await?;
-                tracing::info!(tenant = tenant.id, resumed, "key accepted again; queue resumed");
+                let resumed = self
+                    .inner
+                    .db
+                    .unblock_tenant_documents(tenant.id, now)
+                    .await?;
+                tracing::info!(
+                    tenant = tenant.id,
+                    resumed,
+                    "key accepted again; queue resumed"
+                );
                 self.wake();
                 Ok(RecheckOutcome::Active)
             }
             Err(e) => {
-                self.inner.db.key_check_failed(rec.id, e.outcome(), now).await?;
+                self.inner
+                    .db
+                    .key_check_failed(rec.id, e.outcome(), now)
+                    .await?;
                 let outcome = match e {
                     CallError::Unauthorized => RecheckOutcome::StillRejected,
                     CallError::IspForbidden => RecheckOutcome::Isp,
                     _ => RecheckOutcome::Unavailable,
                 };
                 match (rec.state, &outcome) {
-                    (KeyState::Active, RecheckOutcome::StillRejected) => self.key_went_bad(tenant, rec.id, KeyState::Invalid, true).await?,
-                    (KeyState::Active, RecheckOutcome::Isp) => self.key_went_bad(tenant, rec.id, KeyState::IspBlocked, false).await?,
-                    (KeyState::Invalid | KeyState::IspBlocked, RecheckOutcome::Unavailable | RecheckOutcome::StillRejected | RecheckOutcome::Isp) => {
+                    (KeyState::Active, RecheckOutcome::StillRejected) => {
+                        self.key_went_bad(tenant, rec.id, KeyState::Invalid, true)
+                            .await?
+                    }
+                    (KeyState::Active, RecheckOutcome::Isp) => {
+                        self.key_went_bad(tenant, rec.id, KeyState::IspBlocked, false)
+                            .await?
+                    }
+                    (
+                        KeyState::Invalid | KeyState::IspBlocked,
+                        RecheckOutcome::Unavailable
+                        | RecheckOutcome::StillRejected
+                        | RecheckOutcome::Isp,
+                    ) => {
                         let changed = self.inner.db.key_state_changed_at(rec.id).await?;
-                        let step = if now - changed < 24 * 3600 * 1000 { self.inner.cfg.recheck_fast } else { self.inner.cfg.recheck_slow };
-                        self.inner.db.set_next_recheck(rec.id, Some(now + step.as_millis() as i64)).await?;
-                        if rec.state == KeyState::Invalid && matches!(outcome, RecheckOutcome::Isp) {
-                            self.inner.db.set_key_state(rec.id, KeyState::Invalid, KeyState::IspBlocked, Some(now + step.as_millis() as i64), false, now).await?;
+                        let step = if now - changed < 24 * 3600 * 1000 {
+                            self.inner.cfg.recheck_fast
+                        } else {
+                            self.inner.cfg.recheck_slow
+                        };
+                        self.inner
+                            .db
+                            .set_next_recheck(rec.id, Some(now + step.as_millis() as i64))
+                            .await?;
+                        if rec.state == KeyState::Invalid && matches!(outcome, RecheckOutcome::Isp)
+                        {
+                            self.inner
+                                .db
+                                .set_key_state(
+                                    rec.id,
+                                    KeyState::Invalid,
+                                    KeyState::IspBlocked,
+                                    Some(now + step.as_millis() as i64),
+                                    false,
+                                    now,
+                                )
+                                .await?;
                         }
                     }
                     _ => {}
@@ -599,27 +906,77 @@ impl Service {
     }
 
     /// Moves the active key to a bad state once, blocks the queue and notifies the tenant.
-    async fn key_went_bad(&self, tenant: &Tenant, key_id: i64, to: KeyState, got_401: bool) -> SResult<()> {
+    async fn key_went_bad(
+        &self,
+        tenant: &Tenant,
+        key_id: i64,
+        to: KeyState,
+        got_401: bool,
+    ) -> SResult<()> {
         let now = self.now();
-        let next = matches!(to, KeyState::Invalid | KeyState::IspBlocked).then(|| now + self.inner.cfg.recheck_fast.as_millis() as i64);
-        if !self.inner.db.set_key_state(key_id, KeyState::Active, to, next, got_401, now).await? {
+        let next = matches!(to, KeyState::Invalid | KeyState::IspBlocked)
+            .then(|| now + self.inner.cfg.recheck_fast.as_millis() as i64);
+        if !self
+            .inner
+            .db
+            .set_key_state(key_id, KeyState::Active, to, next, got_401, now)
+            .await?
+        {
             // Already moved by another worker: still make sure nothing is left sendable.
             self.inner.db.block_tenant_documents(tenant.id, now).await?;
             return Ok(());
         }
         self.inner.db.block_tenant_documents(tenant.id, now).await?;
-        let waiting = self.inner.db.count_in_states(tenant.id, &[DocState::BlockedKey]).await?;
+        let waiting = self
+            .inner
+            .db
+            .count_in_states(tenant.id, &[DocState::BlockedKey])
+            .await?;
         let rec = self.inner.db.current_key(tenant.id).await?;
-        let last = rec.as_ref().and_then(|r| r.info.last_success_at).map(belgrade_display).unwrap_or_else(|| "—".into());
+        let last = rec
+            .as_ref()
+            .and_then(|r| r.info.last_success_at)
+            .map(belgrade_display)
+            .unwrap_or_else(|| "—".into());
         let (id, args): (MessageId, Vec<(&str, String)>) = match to {
-            KeyState::Invalid => (MessageId::KeyStoppedWorking, vec![("firma", tenant.name.clone()), ("vreme", last), ("broj", waiting.to_string())]),
+            KeyState::Invalid => (
+                MessageId::KeyStoppedWorking,
+                vec![
+                    ("firma", tenant.name.clone()),
+                    ("vreme", last),
+                    ("broj", waiting.to_string()),
+                ],
+            ),
             KeyState::IspBlocked => (MessageId::KeyIspConflict, vec![]),
-            _ => (MessageId::KeyCompanyMismatch, vec![("pib", tenant.pib.clone()), ("firma", tenant.name.clone())]),
+            _ => (
+                MessageId::KeyCompanyMismatch,
+                vec![("pib", tenant.pib.clone()), ("firma", tenant.name.clone())],
+            ),
         };
         let a: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let body = id.render(Lang::Sr, &a);
-        self.inner.db.notify(tenant.id, id.id(), tenant.contact_email.as_deref(), &body, &format!("key:{key_id}:{to}:{now}"), now).await?;
-        self.inner.db.audit(Some(tenant.id), "system", "key_state_changed", rec.as_ref().map(|r| r.info.last_four.as_str()), Some(&format!("active -> {to}")), now).await?;
+        self.inner
+            .db
+            .notify(
+                tenant.id,
+                id.id(),
+                tenant.contact_email.as_deref(),
+                &body,
+                &format!("key:{key_id}:{to}:{now}"),
+                now,
+            )
+            .await?;
+        self.inner
+            .db
+            .audit(
+                Some(tenant.id),
+                "system",
+                "key_state_changed",
+                rec.as_ref().map(|r| r.info.last_four.as_str()),
+                Some(&format!("active -> {to}")),
+                now,
+            )
+            .await?;
         tracing::warn!(tenant = tenant.id, state = %to, waiting, "key stopped working; tenant queue paused");
         Ok(())
     }
@@ -628,14 +985,36 @@ impl Service {
     pub async fn key_status(&self, tenant_id: i64, lang: Lang) -> SResult<KeyStatus> {
         let tenant = self.tenant(tenant_id).await?;
         let rec = self.inner.db.current_key(tenant_id).await?;
-        let waiting = self.inner.db.count_in_states(tenant_id, &[DocState::BlockedKey]).await?;
+        let waiting = self
+            .inner
+            .db
+            .count_in_states(tenant_id, &[DocState::BlockedKey])
+            .await?;
         let message = match rec.as_ref().map(|r| r.state) {
             Some(KeyState::Invalid) => {
-                let last = rec.as_ref().and_then(|r| r.info.last_success_at).map(belgrade_display).unwrap_or_else(|| "—".into());
-                Some(UserMessage::new(MessageId::KeyStoppedWorking, lang, &[("firma", &tenant.name), ("vreme", &last), ("broj", &waiting.to_string())]))
+                let last = rec
+                    .as_ref()
+                    .and_then(|r| r.info.last_success_at)
+                    .map(belgrade_display)
+                    .unwrap_or_else(|| "—".into());
+                Some(UserMessage::new(
+                    MessageId::KeyStoppedWorking,
+                    lang,
+                    &[
+                        ("firma", &tenant.name),
+                        ("vreme", &last),
+                        ("broj", &waiting.to_string()),
+                    ],
+                ))
             }
-            Some(KeyState::IspBlocked) => Some(UserMessage::new(MessageId::KeyIspConflict, lang, &[])),
-            Some(KeyState::CompanyMismatch) => Some(UserMessage::new(MessageId::KeyCompanyMismatch, lang, &[("pib", &tenant.pib), ("firma", &tenant.name)])),
+            Some(KeyState::IspBlocked) => {
+                Some(UserMessage::new(MessageId::KeyIspConflict, lang, &[]))
+            }
+            Some(KeyState::CompanyMismatch) => Some(UserMessage::new(
+                MessageId::KeyCompanyMismatch,
+                lang,
+                &[("pib", &tenant.pib), ("firma", &tenant.name)],
+            )),
             _ => None,
         };
         let token = self.inner.db.callback_token(tenant_id).await?;
@@ -652,32 +1031,50 @@ impl Service {
     /// Opens the tenant's key for one operation, with the key check of §5 unless an authenticated
     /// call succeeded within `key_check_ttl`.
     async fn key_for_use(&self, tenant: &Tenant) -> SResult<KeyUse> {
-        let Some(rec) = self.inner.db.current_key(tenant.id).await? else { return Ok(KeyUse::NoKey) };
+        let Some(rec) = self.inner.db.current_key(tenant.id).await? else {
+            return Ok(KeyUse::NoKey);
+        };
         if rec.state != KeyState::Active {
             return Ok(KeyUse::NotActive(rec.state));
         }
         let sealed = rec.sealed.as_ref().ok_or(ServiceError::NotFound)?;
-        let key = self.inner.ring.open_key(tenant.id, &tenant.environment, rec.version, sealed)?;
+        let key = self
+            .inner
+            .ring
+            .open_key(tenant.id, &tenant.environment, rec.version, sealed)?;
         let now = self.now();
-        let fresh = rec.info.last_success_at.is_some_and(|t| now - t < self.inner.cfg.key_check_ttl.as_millis() as i64);
+        let fresh = rec
+            .info
+            .last_success_at
+            .is_some_and(|t| now - t < self.inner.cfg.key_check_ttl.as_millis() as i64);
         if !fresh {
             let gw = self.gateway(&tenant.environment)?.clone();
-            self.rate_gate(&rec.fingerprint, false).await?;
             let r = {
                 let _permit = self.inner.inflight.acquire().await;
-                gw.key_check(&key).await
+                gw.key_check(&self.auth(&key, &rec.fingerprint, false))
+                    .await
             };
             match r {
-                Ok(v) => self.inner.db.key_success(rec.id, Some(&v), true, self.now()).await?,
+                Ok(v) => {
+                    self.inner
+                        .db
+                        .key_success(rec.id, Some(&v), true, self.now())
+                        .await?
+                }
                 Err(e) => {
-                    self.inner.db.key_check_failed(rec.id, e.outcome(), self.now()).await?;
+                    self.inner
+                        .db
+                        .key_check_failed(rec.id, e.outcome(), self.now())
+                        .await?;
                     match e {
                         CallError::Unauthorized => {
-                            self.key_went_bad(tenant, rec.id, KeyState::Invalid, true).await?;
+                            self.key_went_bad(tenant, rec.id, KeyState::Invalid, true)
+                                .await?;
                             return Ok(KeyUse::NotActive(KeyState::Invalid));
                         }
                         CallError::IspForbidden => {
-                            self.key_went_bad(tenant, rec.id, KeyState::IspBlocked, false).await?;
+                            self.key_went_bad(tenant, rec.id, KeyState::IspBlocked, false)
+                                .await?;
                             return Ok(KeyUse::NotActive(KeyState::IspBlocked));
                         }
                         other => return Ok(KeyUse::Unavailable(other.to_string())),
@@ -685,7 +1082,11 @@ impl Service {
                 }
             }
         }
-        Ok(KeyUse::Ok(ActiveKey { record_id: rec.id, fingerprint: rec.fingerprint, key }))
+        Ok(KeyUse::Ok(ActiveKey {
+            record_id: rec.id,
+            fingerprint: rec.fingerprint,
+            key,
+        }))
     }
 
     /// Reacts to a key-related failure of any SEF call. Returns true when it was one.
@@ -696,15 +1097,29 @@ impl Service {
             CallError::CompanyMismatch { .. } => KeyState::CompanyMismatch,
             _ => return Ok(false),
         };
-        self.key_went_bad(tenant, key.record_id, to, matches!(e, CallError::Unauthorized)).await?;
+        self.key_went_bad(
+            tenant,
+            key.record_id,
+            to,
+            matches!(e, CallError::Unauthorized),
+        )
+        .await?;
         Ok(true)
     }
 
     fn key_use_error(&self, tenant: &Tenant, k: KeyUse) -> ServiceError {
         match k {
-            KeyUse::NotActive(KeyState::IspBlocked) => ServiceError::msg(MessageId::KeyIspConflict, &[]),
-            KeyUse::NotActive(KeyState::CompanyMismatch) => ServiceError::msg(MessageId::KeyCompanyMismatch, &[("pib", &tenant.pib), ("firma", &tenant.name)]),
-            KeyUse::NotActive(_) | KeyUse::NoKey => ServiceError::msg(MessageId::KeyStoppedWorking, &[("firma", &tenant.name), ("vreme", "—"), ("broj", "0")]),
+            KeyUse::NotActive(KeyState::IspBlocked) => {
+                ServiceError::msg(MessageId::KeyIspConflict, &[])
+            }
+            KeyUse::NotActive(KeyState::CompanyMismatch) => ServiceError::msg(
+                MessageId::KeyCompanyMismatch,
+                &[("pib", &tenant.pib), ("firma", &tenant.name)],
+            ),
+            KeyUse::NotActive(_) | KeyUse::NoKey => ServiceError::msg(
+                MessageId::KeyStoppedWorking,
+                &[("firma", &tenant.name), ("vreme", "—"), ("broj", "0")],
+            ),
             KeyUse::Unavailable(_) => ServiceError::msg(MessageId::Unavailable, &[]),
             KeyUse::Ok(_) => ServiceError::NotFound,
         }
@@ -712,18 +1127,19 @@ impl Service {
 
     /// Waits for a call slot of the key (shared through the store, §5). Background reads also
     /// respect `background_calls_per_s` = 1 (at most 3 starts per 3 windows).
-    async fn rate_gate(&self, fingerprint: &str, background: bool) -> SResult<()> {
-        let w = self.inner.cfg.rate_window_ms;
-        if background {
-            let bg = format!("{fingerprint}:bg");
-            while let Some(at) = self.inner.db.rate_try_acquire(&bg, 3 * w, self.now()).await? {
-                tokio::time::sleep(Duration::from_millis((at - self.now()).clamp(1, 5000) as u64)).await;
-            }
+    /// The credentials of one SEF call: the key plus the call gate of the key's shared rate
+    /// limit (§5), taken by the client right before the request leaves. Background reads also
+    /// respect `background_calls_per_s` = 1.
+    fn auth(&self, key: &SecretKey, fingerprint: &str, background: bool) -> Auth {
+        Auth {
+            key: key.clone(),
+            gate: Arc::new(DbGate {
+                db: self.inner.db.clone(),
+                fingerprint: fingerprint.to_string(),
+                window_ms: self.inner.cfg.rate_window_ms,
+                background,
+            }),
         }
-        while let Some(at) = self.inner.db.rate_try_acquire(fingerprint, w, self.now()).await? {
-            tokio::time::sleep(Duration::from_millis((at - self.now()).clamp(1, 5000) as u64)).await;
-        }
-        Ok(())
     }
 
     // ================================================================ documents (§7)
@@ -733,13 +1149,27 @@ impl Service {
     pub async fn submit_xml(&self, tenant_id: i64, xml: &[u8], actor: &str) -> SResult<Document> {
         let tenant = self.tenant(tenant_id).await?;
         if tenant.status != "active" {
-            return Err(ServiceError::refused("Nalog firme nije aktivan.", "The company's account is not active."));
+            return Err(ServiceError::refused(
+                "Nalog firme nije aktivan.",
+                "The company's account is not active.",
+            ));
         }
         let (summary, _) = self.check_document(&tenant, xml)?;
-        if self.inner.db.number_used(tenant_id, &summary.number).await? {
+        if self
+            .inner
+            .db
+            .number_used(tenant_id, &summary.number)
+            .await?
+        {
             return Err(ServiceError::refused(
-                format!("Broj fakture {} je već iskorišćen. Broj se nikada ne koristi ponovo, ni posle storniranja; izaberite novi broj.", summary.number),
-                format!("Invoice number {} has already been used. A number is never reused, not even after storno; choose a new number.", summary.number),
+                format!(
+                    "Broj fakture {} je već iskorišćen. Broj se nikada ne koristi ponovo, ni posle storniranja; izaberite novi broj.",
+                    summary.number
+                ),
+                format!(
+                    "Invoice number {} has already been used. A number is never reused, not even after storno; choose a new number.",
+                    summary.number
+                ),
             ));
         }
         let send_to_cir = self.send_to_cir(&tenant, &summary);
@@ -754,9 +1184,25 @@ impl Service {
             total: summary.total.map(|t| t.to_string()),
             currency: summary.currency.clone(),
         };
-        let doc_id = match self.inner.db.queue_new_document(tenant_id, &nd, xml, &sha256_hex(xml), &request_id, send_to_cir, now).await {
+        let doc_id = match self
+            .inner
+            .db
+            .queue_new_document(
+                tenant_id,
+                &nd,
+                xml,
+                &sha256_hex(xml),
+                &request_id,
+                send_to_cir,
+                now,
+            )
+            .await
+        {
             Ok(id) => id,
-            Err(DbError::Sql(e)) if e.as_database_error().is_some_and(|d| d.is_unique_violation()) => {
+            Err(DbError::Sql(e))
+                if e.as_database_error()
+                    .is_some_and(|d| d.is_unique_violation()) =>
+            {
                 return Err(ServiceError::refused(
                     format!("Broj fakture {} je već iskorišćen.", summary.number),
                     format!("Invoice number {} has already been used.", summary.number),
@@ -764,136 +1210,331 @@ impl Service {
             }
             Err(e) => return Err(e.into()),
         };
-        self.inner.db.audit(Some(tenant_id), actor, "document_queued", None, Some(&format!("{} {} requestId={request_id}", summary.doc_type, summary.number)), now).await?;
+        self.inner
+            .db
+            .audit(
+                Some(tenant_id),
+                actor,
+                "document_queued",
+                None,
+                Some(&format!(
+                    "{} {} requestId={request_id}",
+                    summary.doc_type, summary.number
+                )),
+                now,
+            )
+            .await?;
         tracing::info!(tenant = tenant_id, document = doc_id, request_id = %request_id, "document queued");
         self.wake();
-        self.inner.db.document(tenant_id, doc_id).await?.ok_or(ServiceError::NotFound)
+        self.inner
+            .db
+            .document(tenant_id, doc_id)
+            .await?
+            .ok_or(ServiceError::NotFound)
     }
 
-    fn check_document(&self, tenant: &Tenant, xml: &[u8]) -> SResult<(crate::tools::DocumentSummary, Vec<Finding>)> {
+    fn check_document(
+        &self,
+        tenant: &Tenant,
+        xml: &[u8],
+    ) -> SResult<(crate::tools::DocumentSummary, Vec<Finding>)> {
         let findings = self.inner.tools.validate(xml);
         if findings.iter().any(|f| f.fatal) {
             return Err(ServiceError::InvalidDocument(findings));
         }
         let summary = self.inner.tools.summarize(xml).map_err(|e| {
-            ServiceError::InvalidDocument(vec![Finding { rule_id: "XML".into(), path: "/".into(), message: e, fatal: true }])
+            ServiceError::InvalidDocument(vec![Finding {
+                rule_id: "XML".into(),
+                path: "/".into(),
+                message: e,
+                fatal: true,
+            }])
         })?;
         if summary.supplier_pib.as_deref() != Some(tenant.pib.as_str()) {
             return Err(ServiceError::refused(
-                format!("Prodavac u dokumentu (PIB {}) nije firma {} (PIB {}).", summary.supplier_pib.as_deref().unwrap_or("—"), tenant.name, tenant.pib),
-                format!("The supplier in the document (PIB {}) is not {} (PIB {}).", summary.supplier_pib.as_deref().unwrap_or("—"), tenant.name, tenant.pib),
+                format!(
+                    "Prodavac u dokumentu (PIB {}) nije firma {} (PIB {}).",
+                    summary.supplier_pib.as_deref().unwrap_or("—"),
+                    tenant.name,
+                    tenant.pib
+                ),
+                format!(
+                    "The supplier in the document (PIB {}) is not {} (PIB {}).",
+                    summary.supplier_pib.as_deref().unwrap_or("—"),
+                    tenant.name,
+                    tenant.pib
+                ),
             ));
         }
         let today = self.today();
         if summary.issue_date != today {
             return Err(ServiceError::refused(
-                format!("Datum izdavanja ({}) mora biti današnji datum ({today}): SEF prihvata samo fakture sa današnjim datumom izdavanja.", summary.issue_date),
-                format!("The issue date ({}) must be today ({today}): SEF accepts only invoices dated today.", summary.issue_date),
+                format!(
+                    "Datum izdavanja ({}) mora biti današnji datum ({today}): SEF prihvata samo fakture sa današnjim datumom izdavanja.",
+                    summary.issue_date
+                ),
+                format!(
+                    "The issue date ({}) must be today ({today}): SEF accepts only invoices dated today.",
+                    summary.issue_date
+                ),
             ));
         }
         Ok((summary, findings))
     }
 
     fn send_to_cir(&self, tenant: &Tenant, s: &crate::tools::DocumentSummary) -> &'static str {
-        if tenant.send_to_cir && s.buyer_jbkjs.is_some() && s.doc_type == "380" && s.currency.as_deref().unwrap_or("RSD") == "RSD" { "Yes" } else { "No" }
+        if tenant.send_to_cir
+            && s.buyer_jbkjs.is_some()
+            && s.doc_type == "380"
+            && s.currency.as_deref().unwrap_or("RSD") == "RSD"
+        {
+            "Yes"
+        } else {
+            "No"
+        }
     }
 
     /// Builds a 380 from the simple form (issue date today) and queues it.
-    pub async fn create_simple(&self, tenant_id: i64, form: &SimpleInvoice, actor: &str) -> SResult<Document> {
+    pub async fn create_simple(
+        &self,
+        tenant_id: i64,
+        form: &SimpleInvoice,
+        actor: &str,
+    ) -> SResult<Document> {
         let tenant = self.tenant(tenant_id).await?;
-        let xml = self.inner.tools.build(&tenant, form, self.today()).map_err(|e| ServiceError::refused(format!("Faktura ne može da se napravi: {e}"), format!("The invoice cannot be built: {e}")))?;
+        let xml = self
+            .inner
+            .tools
+            .build(&tenant, form, self.today())
+            .map_err(|e| {
+                ServiceError::refused(
+                    format!("Faktura ne može da se napravi: {e}"),
+                    format!("The invoice cannot be built: {e}"),
+                )
+            })?;
         self.submit_xml(tenant_id, &xml, actor).await
     }
 
     /// Sends a corrected version of a `refused` (or `invalid`) document: same number, new bytes,
     /// new `requestId`.
-    pub async fn resubmit(&self, tenant_id: i64, doc_id: i64, xml: &[u8], actor: &str) -> SResult<Document> {
+    pub async fn resubmit(
+        &self,
+        tenant_id: i64,
+        doc_id: i64,
+        xml: &[u8],
+        actor: &str,
+    ) -> SResult<Document> {
         let tenant = self.tenant(tenant_id).await?;
-        let doc = self.inner.db.document(tenant_id, doc_id).await?.ok_or(ServiceError::NotFound)?;
-        if !matches!(doc.state, DocState::Refused | DocState::Invalid | DocState::Draft) {
+        let doc = self
+            .inner
+            .db
+            .document(tenant_id, doc_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if !matches!(
+            doc.state,
+            DocState::Refused | DocState::Invalid | DocState::Draft
+        ) {
             return Err(self.state_refusal(&doc));
         }
         let (summary, _) = self.check_document(&tenant, xml)?;
         if summary.number != doc.number {
-            return Err(ServiceError::refused("Ispravljena verzija mora imati isti broj fakture.", "The corrected version must keep the invoice number."));
+            return Err(ServiceError::refused(
+                "Ispravljena verzija mora imati isti broj fakture.",
+                "The corrected version must keep the invoice number.",
+            ));
         }
         let rid = uuid::Uuid::new_v4().to_string();
         let ok = self
             .inner
             .db
-            .requeue_new_version(tenant_id, doc_id, &[DocState::Refused, DocState::Invalid, DocState::Draft], xml, &sha256_hex(xml), &rid, self.send_to_cir(&tenant, &summary), &summary.issue_date.to_string(), self.now())
+            .requeue_new_version(
+                tenant_id,
+                doc_id,
+                &[DocState::Refused, DocState::Invalid, DocState::Draft],
+                xml,
+                &sha256_hex(xml),
+                &rid,
+                self.send_to_cir(&tenant, &summary),
+                &summary.issue_date.to_string(),
+                self.now(),
+            )
             .await?;
         if !ok {
             return Err(self.state_refusal(&doc));
         }
-        self.inner.db.audit(Some(tenant_id), actor, "document_requeued", None, Some(&format!("{} requestId={rid}", doc.number)), self.now()).await?;
+        self.inner
+            .db
+            .audit(
+                Some(tenant_id),
+                actor,
+                "document_requeued",
+                None,
+                Some(&format!("{} requestId={rid}", doc.number)),
+                self.now(),
+            )
+            .await?;
         self.wake();
-        self.inner.db.document(tenant_id, doc_id).await?.ok_or(ServiceError::NotFound)
+        self.inner
+            .db
+            .document(tenant_id, doc_id)
+            .await?
+            .ok_or(ServiceError::NotFound)
     }
 
     /// Confirms re-dating a `needs_redate` document (§8.3): a new version with IssueDate =
     /// today, the same number, a new `requestId`.
-    pub async fn confirm_redate(&self, tenant_id: i64, doc_id: i64, actor: &str) -> SResult<Document> {
+    pub async fn confirm_redate(
+        &self,
+        tenant_id: i64,
+        doc_id: i64,
+        actor: &str,
+    ) -> SResult<Document> {
         let tenant = self.tenant(tenant_id).await?;
-        let doc = self.inner.db.document(tenant_id, doc_id).await?.ok_or(ServiceError::NotFound)?;
+        let doc = self
+            .inner
+            .db
+            .document(tenant_id, doc_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         if doc.state != DocState::NeedsRedate {
             return Err(self.state_refusal(&doc));
         }
         self.redate_now(&tenant, &doc, actor).await?;
-        self.inner.db.document(tenant_id, doc_id).await?.ok_or(ServiceError::NotFound)
+        self.inner
+            .db
+            .document(tenant_id, doc_id)
+            .await?
+            .ok_or(ServiceError::NotFound)
     }
 
     async fn redate_now(&self, tenant: &Tenant, doc: &Document, actor: &str) -> SResult<()> {
-        let ver = self.inner.db.current_version(tenant.id, doc.id).await?.ok_or(ServiceError::NotFound)?;
+        let ver = self
+            .inner
+            .db
+            .current_version(tenant.id, doc.id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         let today = self.today();
-        let xml = self.inner.tools.redate(&ver.ubl, today).map_err(|e| ServiceError::refused(format!("Datum ne može da se promeni: {e}"), format!("The date cannot be changed: {e}")))?;
+        let xml = self.inner.tools.redate(&ver.ubl, today).map_err(|e| {
+            ServiceError::refused(
+                format!("Datum ne može da se promeni: {e}"),
+                format!("The date cannot be changed: {e}"),
+            )
+        })?;
         let rid = uuid::Uuid::new_v4().to_string();
         let ok = self
             .inner
             .db
-            .requeue_new_version(tenant.id, doc.id, &[DocState::NeedsRedate], &xml, &sha256_hex(&xml), &rid, &ver.send_to_cir, &today.to_string(), self.now())
+            .requeue_new_version(
+                tenant.id,
+                doc.id,
+                &[DocState::NeedsRedate],
+                &xml,
+                &sha256_hex(&xml),
+                &rid,
+                &ver.send_to_cir,
+                &today.to_string(),
+                self.now(),
+            )
             .await?;
         if !ok {
             return Err(self.state_refusal(doc));
         }
-        self.inner.db.audit(Some(tenant.id), actor, "document_redated", None, Some(&format!("{} -> {today} requestId={rid}", doc.number)), self.now()).await?;
+        self.inner
+            .db
+            .audit(
+                Some(tenant.id),
+                actor,
+                "document_redated",
+                None,
+                Some(&format!("{} -> {today} requestId={rid}", doc.number)),
+                self.now(),
+            )
+            .await?;
         self.wake();
         Ok(())
     }
 
     fn state_refusal(&self, doc: &Document) -> ServiceError {
         ServiceError::refused(
-            format!("Ova radnja nije moguća za dokument {} u stanju „{}“.", doc.number, doc.state),
-            format!("This action is not possible for document {} in state \"{}\".", doc.number, doc.state),
+            format!(
+                "Ova radnja nije moguća za dokument {} u stanju „{}“.",
+                doc.number, doc.state
+            ),
+            format!(
+                "This action is not possible for document {} in state \"{}\".",
+                doc.number, doc.state
+            ),
         )
     }
 
     /// A document with its message and attempts.
     pub async fn document(&self, tenant_id: i64, doc_id: i64, lang: Lang) -> SResult<DocumentView> {
-        let doc = self.inner.db.document(tenant_id, doc_id).await?.ok_or(ServiceError::NotFound)?;
+        let doc = self
+            .inner
+            .db
+            .document(tenant_id, doc_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         let attempts = self.inner.db.attempts(tenant_id, doc_id).await?;
         let message = self.document_message(tenant_id, &doc, lang).await?;
-        Ok(DocumentView { document: doc, message, attempts })
+        Ok(DocumentView {
+            document: doc,
+            message,
+            attempts,
+        })
     }
 
     /// The message the user sees for a document's state.
-    pub async fn document_message(&self, tenant_id: i64, doc: &Document, lang: Lang) -> SResult<Option<UserMessage>> {
+    pub async fn document_message(
+        &self,
+        tenant_id: i64,
+        doc: &Document,
+        lang: Lang,
+    ) -> SResult<Option<UserMessage>> {
         Ok(match doc.state {
             DocState::Refused => Some(refused_message(doc, lang)),
-            DocState::NeedsRedate => Some(UserMessage::new(MessageId::DocumentNeedsRedate, lang, &[("broj", &doc.number), ("datum", &doc.issue_date)])),
+            DocState::NeedsRedate => Some(UserMessage::new(
+                MessageId::DocumentNeedsRedate,
+                lang,
+                &[("broj", &doc.number), ("datum", &doc.issue_date)],
+            )),
             DocState::BlockedKey => {
                 let st = self.key_status(tenant_id, lang).await?;
                 st.message
             }
-            DocState::Sending if doc.error_code.as_deref().is_some_and(|c| c == "unavailable" || c == "rate_limited") => Some(UserMessage::new(MessageId::Unavailable, lang, &[])),
-            DocState::InSef if doc.sef_status.as_deref() == Some("Rejected") => Some(UserMessage::new(
-                MessageId::DocumentRejectedByBuyer,
-                lang,
-                &[("kupac", doc.buyer_name.as_deref().unwrap_or("—")), ("broj", &doc.number), ("komentar", doc.sef_comment.as_deref().unwrap_or(""))],
-            )),
+            DocState::Sending
+                if doc
+                    .error_code
+                    .as_deref()
+                    .is_some_and(|c| c == "unavailable" || c == "rate_limited") =>
+            {
+                Some(UserMessage::new(MessageId::Unavailable, lang, &[]))
+            }
+            DocState::InSef if doc.sef_status.as_deref() == Some("Rejected") => {
+                Some(UserMessage::new(
+                    MessageId::DocumentRejectedByBuyer,
+                    lang,
+                    &[
+                        ("kupac", doc.buyer_name.as_deref().unwrap_or("—")),
+                        ("broj", &doc.number),
+                        ("komentar", doc.sef_comment.as_deref().unwrap_or("")),
+                    ],
+                ))
+            }
             DocState::InSef if doc.sef_status.as_deref() == Some("Mistake") => {
                 let expl = crate::messages::sef_status_label("Mistake", lang);
-                Some(UserMessage::new(MessageId::DocumentRefused, lang, &[("broj", &doc.number), ("objašnjenje", &expl), ("ErrorCode", "Mistake"), ("polje", "")]))
+                Some(UserMessage::new(
+                    MessageId::DocumentRefused,
+                    lang,
+                    &[
+                        ("broj", &doc.number),
+                        ("objašnjenje", &expl),
+                        ("ErrorCode", "Mistake"),
+                        ("polje", ""),
+                    ],
+                ))
             }
             _ => None,
         })
@@ -906,25 +1547,62 @@ impl Service {
 
     /// The UBL bytes of a document's current version.
     pub async fn document_xml(&self, tenant_id: i64, doc_id: i64) -> SResult<Vec<u8>> {
-        Ok(self.inner.db.current_version(tenant_id, doc_id).await?.ok_or(ServiceError::NotFound)?.ubl)
+        Ok(self
+            .inner
+            .db
+            .current_version(tenant_id, doc_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?
+            .ubl)
     }
 
     /// Cancels (`otkazivanje`) a document in SEF with a mandatory comment (§7.2, `sef-api.md` §7.4).
-    pub async fn cancel(&self, tenant_id: i64, doc_id: i64, comment: &str, actor: &str) -> SResult<Document> {
-        self.sef_action(tenant_id, doc_id, comment, None, actor, true).await
+    pub async fn cancel(
+        &self,
+        tenant_id: i64,
+        doc_id: i64,
+        comment: &str,
+        actor: &str,
+    ) -> SResult<Document> {
+        self.sef_action(tenant_id, doc_id, comment, None, actor, true)
+            .await
     }
 
     /// Stornoes a document in SEF with a mandatory comment (`sef-api.md` §7.5).
-    pub async fn storno(&self, tenant_id: i64, doc_id: i64, comment: &str, storno_number: Option<&str>, actor: &str) -> SResult<Document> {
-        self.sef_action(tenant_id, doc_id, comment, storno_number, actor, false).await
+    pub async fn storno(
+        &self,
+        tenant_id: i64,
+        doc_id: i64,
+        comment: &str,
+        storno_number: Option<&str>,
+        actor: &str,
+    ) -> SResult<Document> {
+        self.sef_action(tenant_id, doc_id, comment, storno_number, actor, false)
+            .await
     }
 
-    async fn sef_action(&self, tenant_id: i64, doc_id: i64, comment: &str, storno_number: Option<&str>, actor: &str, cancel: bool) -> SResult<Document> {
+    async fn sef_action(
+        &self,
+        tenant_id: i64,
+        doc_id: i64,
+        comment: &str,
+        storno_number: Option<&str>,
+        actor: &str,
+        cancel: bool,
+    ) -> SResult<Document> {
         let tenant = self.tenant(tenant_id).await?;
-        let doc = self.inner.db.document(tenant_id, doc_id).await?.ok_or(ServiceError::NotFound)?;
+        let doc = self
+            .inner
+            .db
+            .document(tenant_id, doc_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         let comment = comment.trim();
         if comment.is_empty() {
-            return Err(ServiceError::refused("Komentar je obavezan.", "A comment is required."));
+            return Err(ServiceError::refused(
+                "Komentar je obavezan.",
+                "A comment is required.",
+            ));
         }
         let (Some(sales_id), DocState::InSef) = (doc.sales_invoice_id, doc.state) else {
             return Err(self.state_refusal(&doc));
@@ -934,30 +1612,88 @@ impl Service {
             other => return Err(self.key_use_error(&tenant, other)),
         };
         let gw = self.gateway(&tenant.environment)?.clone();
-        self.rate_gate(&key.fingerprint, false).await?;
         let r = {
             let _p = self.inner.inflight.acquire().await;
-            if cancel { gw.cancel(&key.key, sales_id, comment).await } else { gw.storno(&key.key, sales_id, storno_number, comment).await }
+            if cancel {
+                gw.cancel(
+                    &self.auth(&key.key, &key.fingerprint, false),
+                    sales_id,
+                    comment,
+                )
+                .await
+            } else {
+                gw.storno(
+                    &self.auth(&key.key, &key.fingerprint, false),
+                    sales_id,
+                    storno_number,
+                    comment,
+                )
+                .await
+            }
         };
         let now = self.now();
         match r {
             Ok(status) => {
-                self.inner.db.key_success(key.record_id, None, false, now).await?;
-                let status = if status.is_empty() { if cancel { "Cancelled".to_string() } else { "Storno".to_string() } } else { status };
-                self.inner.db.set_sef_status(tenant_id, doc_id, &status, None, None, now).await?;
-                self.inner.db.audit(Some(tenant_id), actor, if cancel { "document_cancelled" } else { "document_stornoed" }, None, Some(&format!("{}: {comment}", doc.number)), now).await?;
-                self.inner.db.document(tenant_id, doc_id).await?.ok_or(ServiceError::NotFound)
+                self.inner
+                    .db
+                    .key_success(key.record_id, None, false, now)
+                    .await?;
+                let status = if status.is_empty() {
+                    if cancel {
+                        "Cancelled".to_string()
+                    } else {
+                        "Storno".to_string()
+                    }
+                } else {
+                    status
+                };
+                self.inner
+                    .db
+                    .set_sef_status(tenant_id, doc_id, &status, None, None, now)
+                    .await?;
+                self.inner
+                    .db
+                    .audit(
+                        Some(tenant_id),
+                        actor,
+                        if cancel {
+                            "document_cancelled"
+                        } else {
+                            "document_stornoed"
+                        },
+                        None,
+                        Some(&format!("{}: {comment}", doc.number)),
+                        now,
+                    )
+                    .await?;
+                self.inner
+                    .db
+                    .document(tenant_id, doc_id)
+                    .await?
+                    .ok_or(ServiceError::NotFound)
             }
             Err(e) => {
                 if self.on_key_error(&tenant, &key, &e).await? {
                     return Err(self.key_use_error(&tenant, KeyUse::NotActive(KeyState::Invalid)));
                 }
                 match e {
-                    CallError::Rejected { code, field, message } => {
-                        let d = Document { error_code: Some(code), error_field: field, error_message: message, ..doc };
+                    CallError::Rejected {
+                        code,
+                        field,
+                        message,
+                    } => {
+                        let d = Document {
+                            error_code: Some(code),
+                            error_field: field,
+                            error_message: message,
+                            ..doc
+                        };
                         Err(ServiceError::Message(
                             MessageId::DocumentRefused,
-                            refused_args(&d, Lang::Sr).into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+                            refused_args(&d, Lang::Sr)
+                                .into_iter()
+                                .map(|(k, v)| (k.to_string(), v))
+                                .collect(),
                         ))
                     }
                     _ => Err(ServiceError::msg(MessageId::Unavailable, &[])),
@@ -969,7 +1705,12 @@ impl Service {
     /// Reads a document's status from SEF now (user action "refresh").
     pub async fn refresh_status(&self, tenant_id: i64, doc_id: i64) -> SResult<Document> {
         let tenant = self.tenant(tenant_id).await?;
-        let doc = self.inner.db.document(tenant_id, doc_id).await?.ok_or(ServiceError::NotFound)?;
+        let doc = self
+            .inner
+            .db
+            .document(tenant_id, doc_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         let Some(sales_id) = doc.sales_invoice_id else {
             return Ok(doc);
         };
@@ -978,21 +1719,47 @@ impl Service {
             other => return Err(self.key_use_error(&tenant, other)),
         };
         self.read_status(&tenant, &key, sales_id, false).await?;
-        self.inner.db.document(tenant_id, doc_id).await?.ok_or(ServiceError::NotFound)
+        self.inner
+            .db
+            .document(tenant_id, doc_id)
+            .await?
+            .ok_or(ServiceError::NotFound)
     }
 
-    async fn read_status(&self, tenant: &Tenant, key: &ActiveKey, sales_id: i64, background: bool) -> SResult<bool> {
+    async fn read_status(
+        &self,
+        tenant: &Tenant,
+        key: &ActiveKey,
+        sales_id: i64,
+        background: bool,
+    ) -> SResult<bool> {
         let gw = self.gateway(&tenant.environment)?.clone();
-        self.rate_gate(&key.fingerprint, background).await?;
         let r = {
             let _p = self.inner.inflight.acquire().await;
-            gw.sales_status(&key.key, sales_id).await
+            gw.sales_status(&self.auth(&key.key, &key.fingerprint, background), sales_id)
+                .await
         };
         match r {
             Ok(st) => {
-                self.inner.db.key_success(key.record_id, None, false, self.now()).await?;
-                if let Some(doc) = self.inner.db.document_by_sales_id(tenant.id, sales_id).await? {
-                    self.apply_status(tenant, &doc, &st.status, st.comment.as_deref(), st.cir_status.as_deref(), true).await?;
+                self.inner
+                    .db
+                    .key_success(key.record_id, None, false, self.now())
+                    .await?;
+                if let Some(doc) = self
+                    .inner
+                    .db
+                    .document_by_sales_id(tenant.id, sales_id)
+                    .await?
+                {
+                    self.apply_status(
+                        tenant,
+                        &doc,
+                        &st.status,
+                        st.comment.as_deref(),
+                        st.cir_status.as_deref(),
+                        true,
+                    )
+                    .await?;
                 }
                 Ok(true)
             }
@@ -1004,26 +1771,75 @@ impl Service {
         }
     }
 
-    async fn apply_status(&self, tenant: &Tenant, doc: &Document, status: &str, comment: Option<&str>, cir: Option<&str>, authoritative: bool) -> SResult<()> {
+    async fn apply_status(
+        &self,
+        tenant: &Tenant,
+        doc: &Document,
+        status: &str,
+        comment: Option<&str>,
+        cir: Option<&str>,
+        authoritative: bool,
+    ) -> SResult<()> {
         let cur = doc.sef_status.as_deref().unwrap_or("Sending");
         if !authoritative && status_rank(status) < status_rank(cur) {
             return Ok(());
         }
         let now = self.now();
-        self.inner.db.set_sef_status(tenant.id, doc.id, status, comment, cir, now).await?;
+        self.inner
+            .db
+            .set_sef_status(tenant.id, doc.id, status, comment, cir, now)
+            .await?;
         if cur != status {
-            tracing::info!(tenant = tenant.id, document = doc.id, from = cur, to = status, "SEF status changed");
+            tracing::info!(
+                tenant = tenant.id,
+                document = doc.id,
+                from = cur,
+                to = status,
+                "SEF status changed"
+            );
             match status {
                 "Rejected" => {
                     let body = MessageId::DocumentRejectedByBuyer.render(
                         Lang::Sr,
-                        &[("kupac", doc.buyer_name.as_deref().unwrap_or("—")), ("broj", &doc.number), ("komentar", comment.unwrap_or(""))],
+                        &[
+                            ("kupac", doc.buyer_name.as_deref().unwrap_or("—")),
+                            ("broj", &doc.number),
+                            ("komentar", comment.unwrap_or("")),
+                        ],
                     );
-                    self.inner.db.notify(tenant.id, MessageId::DocumentRejectedByBuyer.id(), tenant.contact_email.as_deref(), &body, &format!("doc:{}:rejected", doc.id), now).await?;
+                    self.inner
+                        .db
+                        .notify(
+                            tenant.id,
+                            MessageId::DocumentRejectedByBuyer.id(),
+                            tenant.contact_email.as_deref(),
+                            &body,
+                            &format!("doc:{}:rejected", doc.id),
+                            now,
+                        )
+                        .await?;
                 }
                 "Mistake" => {
-                    let body = MessageId::DocumentRefused.render(Lang::Sr, &[("broj", &doc.number), ("objašnjenje", "Greška prilikom slanja"), ("ErrorCode", "Mistake"), ("polje", "")]);
-                    self.inner.db.notify(tenant.id, MessageId::DocumentRefused.id(), tenant.contact_email.as_deref(), &body, &format!("doc:{}:mistake", doc.id), now).await?;
+                    let body = MessageId::DocumentRefused.render(
+                        Lang::Sr,
+                        &[
+                            ("broj", &doc.number),
+                            ("objašnjenje", "Greška prilikom slanja"),
+                            ("ErrorCode", "Mistake"),
+                            ("polje", ""),
+                        ],
+                    );
+                    self.inner
+                        .db
+                        .notify(
+                            tenant.id,
+                            MessageId::DocumentRefused.id(),
+                            tenant.contact_email.as_deref(),
+                            &body,
+                            &format!("doc:{}:mistake", doc.id),
+                            now,
+                        )
+                        .await?;
                 }
                 _ => {}
             }
@@ -1070,11 +1886,28 @@ impl Service {
         let mut done = 0;
         let mut key: Option<ActiveKey> = None;
         while done < max_items {
-            let Some(item) = self.inner.db.claim_next(tenant_id, &self.inner.instance, lease, self.now()).await? else { break };
+            let Some(item) = self
+                .inner
+                .db
+                .claim_next(tenant_id, &self.inner.instance, lease, self.now())
+                .await?
+            else {
+                break;
+            };
             // §8.3: the Serbian day changed before a confirmed result?
-            let ver = self.inner.db.version(tenant_id, item.version_id).await?.ok_or(ServiceError::NotFound)?;
-            let issue = NaiveDate::parse_from_str(&ver.issue_date, "%Y-%m-%d").unwrap_or_else(|_| self.today());
-            let reached_before = self.inner.db.may_have_reached_sef(tenant_id, item.version_id).await?;
+            let ver = self
+                .inner
+                .db
+                .version(tenant_id, item.version_id)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+            let issue = NaiveDate::parse_from_str(&ver.issue_date, "%Y-%m-%d")
+                .unwrap_or_else(|_| self.today());
+            let reached_before = self
+                .inner
+                .db
+                .may_have_reached_sef(tenant_id, item.version_id)
+                .await?;
             if issue < self.today() && !reached_before {
                 self.to_needs_redate(&tenant, &item).await?;
                 done += 1;
@@ -1085,20 +1918,34 @@ impl Service {
                 match self.key_for_use(&tenant).await? {
                     KeyUse::Ok(k) => key = Some(k),
                     KeyUse::NotActive(_) | KeyUse::NoKey => {
-                        self.inner.db.block_tenant_documents(tenant_id, self.now()).await?;
+                        self.inner
+                            .db
+                            .block_tenant_documents(tenant_id, self.now())
+                            .await?;
                         self.inner.db.release(item.id, self.now()).await?;
                         break;
                     }
                     KeyUse::Unavailable(cause) => {
                         let delay = self.backoff(item.attempts.max(1));
-                        self.inner.db.note_transient_error(tenant_id, item.document_id, "unavailable", &cause, self.now()).await?;
+                        self.inner
+                            .db
+                            .note_transient_error(
+                                tenant_id,
+                                item.document_id,
+                                "unavailable",
+                                &cause,
+                                self.now(),
+                            )
+                            .await?;
                         self.inner.db.release(item.id, self.now() + delay).await?;
                         break;
                     }
                 }
             }
             let Some(k) = key.as_ref() else { break };
-            let stop = self.attempt(&tenant, k, &item, &ver, reached_before).await?;
+            let stop = self
+                .attempt(&tenant, k, &item, &ver, reached_before)
+                .await?;
             done += 1;
             if stop {
                 break;
@@ -1109,24 +1956,72 @@ impl Service {
 
     async fn to_needs_redate(&self, tenant: &Tenant, item: &OutboxItem) -> SResult<()> {
         let now = self.now();
-        self.inner.db.finish_document(tenant.id, item.document_id, item.id, DocState::NeedsRedate, Some(("IssueDateCannotBeDifferentFromTodays", None, None)), now).await?;
-        let doc = self.inner.db.document(tenant.id, item.document_id).await?.ok_or(ServiceError::NotFound)?;
+        self.inner
+            .db
+            .finish_document(
+                tenant.id,
+                item.document_id,
+                item.id,
+                DocState::NeedsRedate,
+                Some(("IssueDateCannotBeDifferentFromTodays", None, None)),
+                now,
+            )
+            .await?;
+        let doc = self
+            .inner
+            .db
+            .document(tenant.id, item.document_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         if tenant.auto_redate {
             self.redate_now(tenant, &doc, "system").await?;
-            let body = format!("Faktura {} je automatski poslata sa današnjim datumom izdavanja ({}).", doc.number, self.today());
-            self.inner.db.notify(tenant.id, "sef.document.redated", tenant.contact_email.as_deref(), &body, &format!("doc:{}:redated:{}", doc.id, item.id), now).await?;
+            let body = format!(
+                "Faktura {} je automatski poslata sa današnjim datumom izdavanja ({}).",
+                doc.number,
+                self.today()
+            );
+            self.inner
+                .db
+                .notify(
+                    tenant.id,
+                    "sef.document.redated",
+                    tenant.contact_email.as_deref(),
+                    &body,
+                    &format!("doc:{}:redated:{}", doc.id, item.id),
+                    now,
+                )
+                .await?;
         } else {
-            let body = MessageId::DocumentNeedsRedate.render(Lang::Sr, &[("broj", &doc.number), ("datum", &doc.issue_date)]);
-            self.inner.db.notify(tenant.id, MessageId::DocumentNeedsRedate.id(), tenant.contact_email.as_deref(), &body, &format!("doc:{}:redate:{}", doc.id, item.id), now).await?;
+            let body = MessageId::DocumentNeedsRedate.render(
+                Lang::Sr,
+                &[("broj", &doc.number), ("datum", &doc.issue_date)],
+            );
+            self.inner
+                .db
+                .notify(
+                    tenant.id,
+                    MessageId::DocumentNeedsRedate.id(),
+                    tenant.contact_email.as_deref(),
+                    &body,
+                    &format!("doc:{}:redate:{}", doc.id, item.id),
+                    now,
+                )
+                .await?;
         }
-        tracing::info!(tenant = tenant.id, document = item.document_id, "issue day passed without a confirmed send; needs re-date");
+        tracing::info!(
+            tenant = tenant.id,
+            document = item.document_id,
+            "issue day passed without a confirmed send; needs re-date"
+        );
         Ok(())
     }
 
     fn backoff(&self, attempts: i64) -> i64 {
         let base = self.inner.cfg.retry_base.as_millis() as i64;
         let cap = self.inner.cfg.retry_cap.as_millis() as i64;
-        let exp = base.saturating_mul(1i64 << (attempts - 1).clamp(0, 30)).min(cap);
+        let exp = base
+            .saturating_mul(1i64 << (attempts - 1).clamp(0, 30))
+            .min(cap);
         // ±20 % jitter
         let mut b = [0u8; 2];
         let _ = aws_lc_rs::rand::fill(&mut b);
@@ -1135,10 +2030,16 @@ impl Service {
     }
 
     /// One upload attempt. Returns true when the tenant's run must stop (key problem).
-    async fn attempt(&self, tenant: &Tenant, key: &ActiveKey, item: &OutboxItem, ver: &crate::db::VersionRow, reached_before: bool) -> SResult<bool> {
+    async fn attempt(
+        &self,
+        tenant: &Tenant,
+        key: &ActiveKey,
+        item: &OutboxItem,
+        ver: &crate::db::VersionRow,
+        reached_before: bool,
+    ) -> SResult<bool> {
         let gw = self.gateway(&tenant.environment)?.clone();
         let day = self.today().to_string();
-        self.rate_gate(&key.fingerprint, false).await?;
         let started = self.now();
         // Recorded before the call: if the process dies now, the attempt counts as "may have
         // reached SEF" and the retry reuses the same requestId and bytes.
@@ -1146,16 +2047,59 @@ impl Service {
         tracing::info!(tenant = tenant.id, document = item.document_id, request_id = %item.request_id, attempt = item.attempts + 1, "uploading");
         let r = {
             let _p = self.inner.inflight.acquire().await;
-            gw.upload(&key.key, &item.request_id, &ver.ubl, ver.send_to_cir == "Yes").await
+            // The call slot is taken last, right before the request leaves.
+            gw.upload(
+                &self.auth(&key.key, &key.fingerprint, false),
+                &item.request_id,
+                &ver.ubl,
+                ver.send_to_cir == "Yes",
+            )
+            .await
         };
         let now = self.now();
         match r {
             Ok(ids) => {
-                self.inner.db.finish_attempt(attempt_id, "ok", Some(200), None, None, started, now).await?;
-                self.inner.db.key_success(key.record_id, None, false, now).await?;
-                self.inner.db.mark_in_sef(tenant.id, item.document_id, Some(item.id), ids.sales_invoice_id, ids.purchase_invoice_id, ids.invoice_id, "Sending", now).await?;
-                self.inner.db.audit(Some(tenant.id), "system", "document_sent", None, Some(&format!("requestId={} SalesInvoiceId={}", item.request_id, ids.sales_invoice_id)), now).await?;
-                tracing::info!(tenant = tenant.id, document = item.document_id, sales_invoice_id = ids.sales_invoice_id, "accepted by SEF");
+                self.inner
+                    .db
+                    .finish_attempt(attempt_id, "ok", Some(200), None, None, started, now)
+                    .await?;
+                self.inner
+                    .db
+                    .key_success(key.record_id, None, false, now)
+                    .await?;
+                self.inner
+                    .db
+                    .mark_in_sef(
+                        tenant.id,
+                        item.document_id,
+                        Some(item.id),
+                        ids.sales_invoice_id,
+                        ids.purchase_invoice_id,
+                        ids.invoice_id,
+                        "Sending",
+                        now,
+                    )
+                    .await?;
+                self.inner
+                    .db
+                    .audit(
+                        Some(tenant.id),
+                        "system",
+                        "document_sent",
+                        None,
+                        Some(&format!(
+                            "requestId={} SalesInvoiceId={}",
+                            item.request_id, ids.sales_invoice_id
+                        )),
+                        now,
+                    )
+                    .await?;
+                tracing::info!(
+                    tenant = tenant.id,
+                    document = item.document_id,
+                    sales_invoice_id = ids.sales_invoice_id,
+                    "accepted by SEF"
+                );
                 Ok(false)
             }
             Err(e) => {
@@ -1166,19 +2110,45 @@ impl Service {
                 };
                 self.inner
                     .db
-                    .finish_attempt(attempt_id, e.outcome(), e.http_status(), None, code.as_deref().map(|c| (c, field.as_deref(), message.as_deref())), started, now)
+                    .finish_attempt(
+                        attempt_id,
+                        e.outcome(),
+                        e.http_status(),
+                        None,
+                        code.as_deref()
+                            .map(|c| (c, field.as_deref(), message.as_deref())),
+                        started,
+                        now,
+                    )
                     .await?;
                 tracing::warn!(tenant = tenant.id, document = item.document_id, request_id = %item.request_id, error = %e, "upload attempt failed");
                 match &e {
-                    CallError::Unauthorized | CallError::IspForbidden | CallError::CompanyMismatch { .. } => {
+                    CallError::Unauthorized
+                    | CallError::IspForbidden
+                    | CallError::CompanyMismatch { .. } => {
                         self.inner.db.release(item.id, now).await?;
                         self.on_key_error(tenant, key, &e).await?;
                         Ok(true)
                     }
-                    CallError::Rejected { code, field, message } => {
-                        let state = if code == "UBLUploadRequestIdDuplicate" && reached_before {
-                            DocState::AcceptedIdsUnknown
-                        } else if code == "EInvoiceNumberDublicate" && (reached_before || self.inner.db.earlier_version_may_have_reached(tenant.id, item.document_id, item.version_id).await?) {
+                    CallError::Rejected {
+                        code,
+                        field,
+                        message,
+                    } => {
+                        // A refusal of a retry that may already be in SEF means "SEF has it".
+                        let dup_of_ours = (code == "UBLUploadRequestIdDuplicate" && reached_before)
+                            || (code == "EInvoiceNumberDublicate"
+                                && (reached_before
+                                    || self
+                                        .inner
+                                        .db
+                                        .earlier_version_may_have_reached(
+                                            tenant.id,
+                                            item.document_id,
+                                            item.version_id,
+                                        )
+                                        .await?));
+                        let state = if dup_of_ours {
                             DocState::AcceptedIdsUnknown
                         } else if code == "IssueDateCannotBeDifferentFromTodays" {
                             DocState::NeedsRedate
@@ -1189,32 +2159,93 @@ impl Service {
                             self.to_needs_redate(tenant, item).await?;
                             return Ok(false);
                         }
-                        self.inner.db.finish_document(tenant.id, item.document_id, item.id, state, Some((code, field.as_deref(), message.as_deref())), now).await?;
+                        self.inner
+                            .db
+                            .finish_document(
+                                tenant.id,
+                                item.document_id,
+                                item.id,
+                                state,
+                                Some((code, field.as_deref(), message.as_deref())),
+                                now,
+                            )
+                            .await?;
                         if state == DocState::Refused {
-                            let doc = self.inner.db.document(tenant.id, item.document_id).await?.ok_or(ServiceError::NotFound)?;
+                            let doc = self
+                                .inner
+                                .db
+                                .document(tenant.id, item.document_id)
+                                .await?
+                                .ok_or(ServiceError::NotFound)?;
                             let m = refused_message(&doc, Lang::Sr);
-                            self.inner.db.notify(tenant.id, &m.id, tenant.contact_email.as_deref(), &m.text, &format!("doc:{}:refused:{}", doc.id, item.id), now).await?;
+                            self.inner
+                                .db
+                                .notify(
+                                    tenant.id,
+                                    &m.id,
+                                    tenant.contact_email.as_deref(),
+                                    &m.text,
+                                    &format!("doc:{}:refused:{}", doc.id, item.id),
+                                    now,
+                                )
+                                .await?;
                         } else {
                             // Reconcile soon.
-                            self.inner.last_reconcile.lock().unwrap_or_else(|p| p.into_inner()).remove(&item.document_id);
+                            self.inner
+                                .last_reconcile
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .remove(&item.document_id);
                         }
                         Ok(false)
                     }
                     CallError::NotFound | CallError::Protocol { .. } => {
                         let delay = self.backoff(item.attempts + 1);
-                        self.inner.db.note_transient_error(tenant.id, item.document_id, "protocol", &e.to_string(), now).await?;
+                        self.inner
+                            .db
+                            .note_transient_error(
+                                tenant.id,
+                                item.document_id,
+                                "protocol",
+                                &e.to_string(),
+                                now,
+                            )
+                            .await?;
                         self.inner.db.release(item.id, now + delay).await?;
                         Ok(false)
                     }
                     CallError::RateLimited { retry_after } => {
-                        let delay = retry_after.map(|d| d.as_millis() as i64).unwrap_or_else(|| (1000i64 << (item.attempts.clamp(0, 5))).min(30_000));
-                        self.inner.db.note_transient_error(tenant.id, item.document_id, "rate_limited", &e.to_string(), now).await?;
+                        let delay =
+                            retry_after
+                                .map(|d| d.as_millis() as i64)
+                                .unwrap_or_else(|| {
+                                    (1000i64 << (item.attempts.clamp(0, 5))).min(30_000)
+                                });
+                        self.inner
+                            .db
+                            .note_transient_error(
+                                tenant.id,
+                                item.document_id,
+                                "rate_limited",
+                                &e.to_string(),
+                                now,
+                            )
+                            .await?;
                         self.inner.db.release(item.id, now + delay.max(1)).await?;
                         Ok(true)
                     }
                     CallError::Unavailable { .. } => {
                         let delay = self.backoff(item.attempts + 1);
-                        self.inner.db.note_transient_error(tenant.id, item.document_id, "unavailable", &e.to_string(), now).await?;
+                        self.inner
+                            .db
+                            .note_transient_error(
+                                tenant.id,
+                                item.document_id,
+                                "unavailable",
+                                &e.to_string(),
+                                now,
+                            )
+                            .await?;
                         self.inner.db.release(item.id, now + delay).await?;
                         Ok(true)
                     }
@@ -1234,7 +2265,11 @@ impl Service {
             let tenant = self.tenant(tenant_id).await?;
             if let Some(rec) = self.inner.db.current_key(tenant_id).await? {
                 let o = self.recheck_key(&tenant, &rec).await?;
-                tracing::info!(tenant = tenant_id, outcome = o.as_str(), "automatic key re-check");
+                tracing::info!(
+                    tenant = tenant_id,
+                    outcome = o.as_str(),
+                    "automatic key re-check"
+                );
             }
         }
         for (id, tenant_id, sales_id) in self.inner.db.pending_status_reads(50).await? {
@@ -1246,21 +2281,45 @@ impl Service {
         }
         let window = self.inner.cfg.sending_poll_window.as_millis() as i64;
         let every = self.inner.cfg.sending_poll_every.as_millis() as i64;
-        for (tenant_id, doc_id) in self.inner.db.documents_to_poll(now - window, now - every).await? {
+        for (tenant_id, doc_id) in self
+            .inner
+            .db
+            .documents_to_poll(now - window, now - every)
+            .await?
+        {
             let tenant = self.tenant(tenant_id).await?;
-            let Some(doc) = self.inner.db.document(tenant_id, doc_id).await? else { continue };
-            if let (KeyUse::Ok(k), Some(sid)) = (self.key_for_use(&tenant).await?, doc.sales_invoice_id) {
+            let Some(doc) = self.inner.db.document(tenant_id, doc_id).await? else {
+                continue;
+            };
+            if let (KeyUse::Ok(k), Some(sid)) =
+                (self.key_for_use(&tenant).await?, doc.sales_invoice_id)
+            {
                 self.read_status(&tenant, &k, sid, true).await?;
             }
         }
         for tenant in self.inner.db.tenants().await? {
-            for doc in self.inner.db.documents_in_state(tenant.id, DocState::AcceptedIdsUnknown).await? {
+            for doc in self
+                .inner
+                .db
+                .documents_in_state(tenant.id, DocState::AcceptedIdsUnknown)
+                .await?
+            {
                 let due = {
-                    let m = self.inner.last_reconcile.lock().unwrap_or_else(|p| p.into_inner());
-                    m.get(&doc.id).is_none_or(|t| now - t >= self.inner.cfg.reconcile_every.as_millis() as i64)
+                    let m = self
+                        .inner
+                        .last_reconcile
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner());
+                    m.get(&doc.id).is_none_or(|t| {
+                        now - t >= self.inner.cfg.reconcile_every.as_millis() as i64
+                    })
                 };
                 if due {
-                    self.inner.last_reconcile.lock().unwrap_or_else(|p| p.into_inner()).insert(doc.id, now);
+                    self.inner
+                        .last_reconcile
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(doc.id, now);
                     let _ = self.reconcile(tenant.id, doc.id).await?;
                 }
             }
@@ -1274,7 +2333,11 @@ impl Service {
     async fn run_daily_jobs(&self) -> SResult<()> {
         use chrono::{TimeZone, Timelike};
         let now = self.now();
-        let local = chrono::Utc.timestamp_millis_opt(now).single().unwrap_or_else(chrono::Utc::now).with_timezone(&chrono_tz::Europe::Belgrade);
+        let local = chrono::Utc
+            .timestamp_millis_opt(now)
+            .single()
+            .unwrap_or_else(chrono::Utc::now)
+            .with_timezone(&chrono_tz::Europe::Belgrade);
         let today = local.date_naive();
         let minutes = local.hour() * 60 + local.minute();
         let due = |name: &str, from: u32, to: u32| -> bool {
@@ -1320,11 +2383,24 @@ impl Service {
             other => return Err(self.key_use_error(&tenant, other)),
         };
         let gw = self.gateway(&tenant.environment)?.clone();
-        self.rate_gate(&key.fingerprint, true).await?;
-        match gw.subscribe(&key.key).await {
+        match gw
+            .subscribe(&self.auth(&key.key, &key.fingerprint, true))
+            .await
+        {
             Ok(sk) => {
-                let tomorrow = self.today().checked_add_days(Days::new(1)).unwrap_or(self.today());
-                self.inner.db.store_subscription(tenant_id, &tomorrow.to_string(), sk.trim_matches('"'), self.now()).await?;
+                let tomorrow = self
+                    .today()
+                    .checked_add_days(Days::new(1))
+                    .unwrap_or(self.today());
+                self.inner
+                    .db
+                    .store_subscription(
+                        tenant_id,
+                        &tomorrow.to_string(),
+                        sk.trim_matches('"'),
+                        self.now(),
+                    )
+                    .await?;
                 Ok(sk)
             }
             Err(e) => {
@@ -1335,8 +2411,17 @@ impl Service {
     }
 
     /// Stores a subscription key valid on a day (tests, and operators copying a key).
-    pub async fn store_subscription(&self, tenant_id: i64, valid_for: NaiveDate, key: &str) -> SResult<()> {
-        Ok(self.inner.db.store_subscription(tenant_id, &valid_for.to_string(), key, self.now()).await?)
+    pub async fn store_subscription(
+        &self,
+        tenant_id: i64,
+        valid_for: NaiveDate,
+        key: &str,
+    ) -> SResult<()> {
+        Ok(self
+            .inner
+            .db
+            .store_subscription(tenant_id, &valid_for.to_string(), key, self.now())
+            .await?)
     }
 
     /// The daily sweep for one day (§9.3): stores the day's events idempotently and applies them
@@ -1348,8 +2433,10 @@ impl Service {
             other => return Err(self.key_use_error(&tenant, other)),
         };
         let gw = self.gateway(&tenant.environment)?.clone();
-        self.rate_gate(&key.fingerprint, true).await?;
-        let mut events = match gw.sales_changes(&key.key, date).await {
+        let mut events = match gw
+            .sales_changes(&self.auth(&key.key, &key.fingerprint, true), date)
+            .await
+        {
             Ok(e) => e,
             Err(e) => {
                 self.on_key_error(&tenant, &key, &e).await?;
@@ -1361,8 +2448,21 @@ impl Service {
         for e in events {
             if self.store_event(&tenant, &e, "changes").await? {
                 new += 1;
-                if let Some(doc) = self.inner.db.document_by_sales_id(tenant_id, e.sales_invoice_id).await? {
-                    self.apply_status(&tenant, &doc, &e.new_status, e.comment.as_deref(), None, false).await?;
+                if let Some(doc) = self
+                    .inner
+                    .db
+                    .document_by_sales_id(tenant_id, e.sales_invoice_id)
+                    .await?
+                {
+                    self.apply_status(
+                        &tenant,
+                        &doc,
+                        &e.new_status,
+                        e.comment.as_deref(),
+                        None,
+                        false,
+                    )
+                    .await?;
                 }
             }
         }
@@ -1393,27 +2493,48 @@ impl Service {
     /// subscription key are ignored; known ones are stored (deduplicated by `EventId`) and a
     /// status read is queued. Never calls SEF. Returns the number of accepted events.
     pub async fn handle_callback(&self, callback_token: &str, body: &[u8]) -> SResult<usize> {
-        let Some(tenant) = self.inner.db.tenant_by_callback_token(callback_token).await? else {
+        let Some(tenant) = self
+            .inner
+            .db
+            .tenant_by_callback_token(callback_token)
+            .await?
+        else {
             return Err(ServiceError::NotFound);
         };
-        let v: serde_json::Value = serde_json::from_slice(body).map_err(|_| ServiceError::refused("Telo poziva nije JSON.", "The callback body is not JSON."))?;
+        let v: serde_json::Value = serde_json::from_slice(body).map_err(|_| {
+            ServiceError::refused("Telo poziva nije JSON.", "The callback body is not JSON.")
+        })?;
         let items: Vec<serde_json::Value> = match v {
             serde_json::Value::Array(a) => a,
             o => vec![o],
         };
         let today = self.today();
-        let days: Vec<String> = [Some(today), today.checked_sub_days(Days::new(1))].into_iter().flatten().map(|d| d.to_string()).collect();
+        let days: Vec<String> = [Some(today), today.checked_sub_days(Days::new(1))]
+            .into_iter()
+            .flatten()
+            .map(|d| d.to_string())
+            .collect();
         let keys = self.inner.db.subscription_keys(tenant.id, &days).await?;
         let mut accepted = 0;
         for it in items {
-            let Some(e) = parse_change_event(&it) else { continue };
-            let Some(sk) = e.subscription_key.as_deref() else { continue };
+            let Some(e) = parse_change_event(&it) else {
+                continue;
+            };
+            let Some(sk) = e.subscription_key.as_deref() else {
+                continue;
+            };
             if !keys.iter().any(|k| crate::crypto::ct_eq(k, sk)) {
-                tracing::info!(tenant = tenant.id, "callback with an unknown subscription key ignored");
+                tracing::info!(
+                    tenant = tenant.id,
+                    "callback with an unknown subscription key ignored"
+                );
                 continue;
             }
             self.store_event(&tenant, &e, "callback").await?;
-            self.inner.db.enqueue_status_read(tenant.id, e.sales_invoice_id, self.now()).await?;
+            self.inner
+                .db
+                .enqueue_status_read(tenant.id, e.sales_invoice_id, self.now())
+                .await?;
             accepted += 1;
         }
         Ok(accepted)
@@ -1424,7 +2545,12 @@ impl Service {
     /// whether the ids were found.
     pub async fn reconcile(&self, tenant_id: i64, doc_id: i64) -> SResult<bool> {
         let tenant = self.tenant(tenant_id).await?;
-        let doc = self.inner.db.document(tenant_id, doc_id).await?.ok_or(ServiceError::NotFound)?;
+        let doc = self
+            .inner
+            .db
+            .document(tenant_id, doc_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
         if doc.state != DocState::AcceptedIdsUnknown {
             return Ok(doc.state == DocState::InSef);
         }
@@ -1435,12 +2561,21 @@ impl Service {
         let gw = self.gateway(&tenant.environment)?.clone();
         let known = self.inner.db.known_sales_ids(tenant_id).await?;
         let mut seen = std::collections::HashSet::new();
-        for day in self.inner.db.attempt_days_of_document(tenant_id, doc_id).await? {
-            let Ok(d) = NaiveDate::parse_from_str(&day, "%Y-%m-%d") else { continue };
+        for day in self
+            .inner
+            .db
+            .attempt_days_of_document(tenant_id, doc_id)
+            .await?
+        {
+            let Ok(d) = NaiveDate::parse_from_str(&day, "%Y-%m-%d") else {
+                continue;
+            };
             let to = d.checked_add_days(Days::new(1)).unwrap_or(d);
             for status in RECONCILE_STATUSES {
-                self.rate_gate(&key.fingerprint, true).await?;
-                let ids = match gw.sales_ids(&key.key, status, d, to).await {
+                let ids = match gw
+                    .sales_ids(&self.auth(&key.key, &key.fingerprint, true), status, d, to)
+                    .await
+                {
                     Ok(ids) => ids,
                     Err(e) => {
                         self.on_key_error(&tenant, &key, &e).await?;
@@ -1451,15 +2586,51 @@ impl Service {
                     if known.contains(&id) || !seen.insert(id) {
                         continue;
                     }
-                    self.rate_gate(&key.fingerprint, true).await?;
-                    let Ok(dl) = gw.sales_xml(&key.key, id).await else { continue };
-                    let Ok(s) = self.inner.tools.summarize(&dl.ubl) else { continue };
+                    let Ok(dl) = gw
+                        .sales_xml(&self.auth(&key.key, &key.fingerprint, true), id)
+                        .await
+                    else {
+                        continue;
+                    };
+                    let Ok(s) = self.inner.tools.summarize(&dl.ubl) else {
+                        continue;
+                    };
                     if s.number == doc.number {
                         let now = self.now();
-                        self.inner.db.mark_in_sef(tenant_id, doc_id, None, id, dl.purchase_invoice_id, None, status, now).await?;
-                        self.inner.db.set_sef_status(tenant_id, doc_id, status, None, None, now).await?;
-                        self.inner.db.audit(Some(tenant_id), "system", "document_reconciled", None, Some(&format!("{} SalesInvoiceId={id}", doc.number)), now).await?;
-                        tracing::info!(tenant = tenant_id, document = doc_id, sales_invoice_id = id, "reconciled");
+                        self.inner
+                            .db
+                            .mark_in_sef(
+                                tenant_id,
+                                doc_id,
+                                None,
+                                id,
+                                dl.purchase_invoice_id,
+                                None,
+                                status,
+                                now,
+                            )
+                            .await?;
+                        self.inner
+                            .db
+                            .set_sef_status(tenant_id, doc_id, status, None, None, now)
+                            .await?;
+                        self.inner
+                            .db
+                            .audit(
+                                Some(tenant_id),
+                                "system",
+                                "document_reconciled",
+                                None,
+                                Some(&format!("{} SalesInvoiceId={id}", doc.number)),
+                                now,
+                            )
+                            .await?;
+                        tracing::info!(
+                            tenant = tenant_id,
+                            document = doc_id,
+                            sales_invoice_id = id,
+                            "reconciled"
+                        );
                         return Ok(true);
                     }
                 }
@@ -1475,16 +2646,35 @@ impl Service {
     pub async fn rotate_master_key(&self) -> SResult<usize> {
         let mut n = 0;
         for (rec, env) in self.inner.db.sealed_keys().await? {
-            let Some(sealed) = rec.sealed.as_ref() else { continue };
-            if let Some(new) = self.inner.ring.rewrap(rec.tenant_id, &env, rec.version, sealed)? {
-                let key = self.inner.ring.open_key(rec.tenant_id, &env, rec.version, &new)?;
+            let Some(sealed) = rec.sealed.as_ref() else {
+                continue;
+            };
+            if let Some(new) = self
+                .inner
+                .ring
+                .rewrap(rec.tenant_id, &env, rec.version, sealed)?
+            {
+                let key = self
+                    .inner
+                    .ring
+                    .open_key(rec.tenant_id, &env, rec.version, &new)?;
                 let fp = self.inner.ring.fingerprint(&key);
                 self.inner.db.update_sealed(rec.id, &new, &fp).await?;
                 n += 1;
             }
         }
         if n > 0 {
-            self.inner.db.audit(None, "operator", "master_key_rotated", None, Some(&format!("{n} data keys re-wrapped")), self.now()).await?;
+            self.inner
+                .db
+                .audit(
+                    None,
+                    "operator",
+                    "master_key_rotated",
+                    None,
+                    Some(&format!("{n} data keys re-wrapped")),
+                    self.now(),
+                )
+                .await?;
         }
         Ok(n)
     }
@@ -1541,9 +2731,21 @@ impl RecheckOutcome {
 
 fn refused_args(doc: &Document, lang: Lang) -> Vec<(&'static str, String)> {
     let code = doc.error_code.clone().unwrap_or_default();
-    let expl = explain_error_code(&code, lang).map(str::to_string).or_else(|| doc.error_message.clone().filter(|m| !m.is_empty())).unwrap_or_else(|| code.clone());
-    let field = doc.error_field.as_deref().map(|f| format!("{}{f}", lang.pick(", polje: ", ", field: "))).unwrap_or_default();
-    vec![("broj", doc.number.clone()), ("objašnjenje", expl), ("ErrorCode", code), ("polje", field)]
+    let expl = explain_error_code(&code, lang)
+        .map(str::to_string)
+        .or_else(|| doc.error_message.clone().filter(|m| !m.is_empty()))
+        .unwrap_or_else(|| code.clone());
+    let field = doc
+        .error_field
+        .as_deref()
+        .map(|f| format!("{}{f}", lang.pick(", polje: ", ", field: ")))
+        .unwrap_or_default();
+    vec![
+        ("broj", doc.number.clone()),
+        ("objašnjenje", expl),
+        ("ErrorCode", code),
+        ("polje", field),
+    ]
 }
 
 /// The `sef.document.refused` message of a document.
@@ -1556,8 +2758,17 @@ pub fn refused_message(doc: &Document, lang: Lang) -> UserMessage {
 /// Parses a change event / callback object (field names case-insensitive).
 pub fn parse_change_event(v: &serde_json::Value) -> Option<ChangeEvent> {
     let o = v.as_object()?;
-    let get = |name: &str| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
-    let int = |name: &str| get(name).and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())));
+    let get = |name: &str| {
+        o.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    };
+    let int = |name: &str| {
+        get(name).and_then(|v| {
+            v.as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        })
+    };
     let text = |name: &str| get(name).and_then(|v| v.as_str()).map(str::to_string);
     Some(ChangeEvent {
         event_id: int("EventId")?,
@@ -1567,4 +2778,48 @@ pub fn parse_change_event(v: &serde_json::Value) -> Option<ChangeEvent> {
         comment: text("Comment"),
         subscription_key: text("SubscriptionKey"),
     })
+}
+
+/// The per-key sliding-window limit kept in the shared store (`sef-api.md` §5), as the SEF
+/// client's call gate.
+struct DbGate {
+    db: Db,
+    fingerprint: String,
+    window_ms: i64,
+    background: bool,
+}
+
+impl DbGate {
+    async fn take(&self, name: &str, window_ms: i64) {
+        let mut failures = 0;
+        loop {
+            match self.db.rate_try_acquire(name, window_ms).await {
+                Ok(None) => return,
+                Ok(Some(wait)) => {
+                    tokio::time::sleep(Duration::from_millis(wait.clamp(1, 5000) as u64)).await
+                }
+                Err(e) => {
+                    // The store is unreachable: wait a full window (conservative) and go on.
+                    failures += 1;
+                    tracing::warn!(error = %e, "rate limiter store failed");
+                    tokio::time::sleep(Duration::from_millis(window_ms as u64)).await;
+                    if failures >= 3 {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl fiskal_sef::CallGate for DbGate {
+    fn acquire(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        Box::pin(async move {
+            if self.background {
+                self.take(&format!("{}:bg", self.fingerprint), 3 * self.window_ms)
+                    .await;
+            }
+            self.take(&self.fingerprint, self.window_ms).await;
+        })
+    }
 }

@@ -107,5 +107,10 @@ pub trait DocumentTools: Send + Sync {
     /// must not be later than the issue date).
     fn redate(&self, xml: &[u8], issue_date: NaiveDate) -> Result<Vec<u8>, String>;
     /// Builds a document from the simple form, with the tenant as supplier.
-    fn build(&self, supplier: &Tenant, form: &SimpleInvoice, issue_date: NaiveDate) -> Result<Vec<u8>, String>;
+    fn build(
+        &self,
+        supplier: &Tenant,
+        form: &SimpleInvoice,
+        issue_date: NaiveDate,
+    ) -> Result<Vec<u8>, String>;
 }

@@ -30,7 +30,10 @@ pub fn router(service: Service) -> Router {
         .route("/api/v1/tenant/key", axum::routing::put(api_replace_key))
         .route("/api/v1/tenant/key/check", post(api_check_key))
         .route("/api/v1/documents", get(api_documents).post(api_submit))
-        .route("/api/v1/documents/{id}", get(api_document).put(api_resubmit))
+        .route(
+            "/api/v1/documents/{id}",
+            get(api_document).put(api_resubmit),
+        )
         .route("/api/v1/documents/{id}/xml", get(api_document_xml))
         .route("/api/v1/documents/{id}/cancel", post(api_cancel))
         .route("/api/v1/documents/{id}/storno", post(api_storno))
@@ -61,7 +64,12 @@ struct LangQuery {
 }
 
 fn lang_of(q: &LangQuery, headers: &HeaderMap) -> Lang {
-    Lang::negotiate(q.lang.as_deref(), headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()))
+    Lang::negotiate(
+        q.lang.as_deref(),
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
 }
 
 fn api_error(e: &ServiceError, lang: Lang) -> Response {
@@ -90,21 +98,55 @@ fn too_large(lang: Lang, limit: usize) -> (StatusCode, String) {
     )
 }
 
-async fn read_body(req: Request, limit: usize, lang: Lang) -> Result<(HeaderMap, Bytes), (StatusCode, String)> {
-    let (parts, body) = req.into_parts();
-    if let Some(len) = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok())
-        && len > limit
-    {
+async fn read_body(
+    req: Request,
+    limit: usize,
+    lang: Lang,
+) -> Result<(HeaderMap, Bytes), (StatusCode, String)> {
+    use http_body_util::BodyExt;
+    let (parts, mut body) = req.into_parts();
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    // Far too large: answer at once (the client may see the connection close).
+    let drain_cap = limit.saturating_mul(8).max(8 * 1024 * 1024);
+    if declared.is_some_and(|n| n > drain_cap) {
         return Err(too_large(lang, limit));
     }
-    match axum::body::to_bytes(body, limit).await {
-        Ok(b) => Ok((parts.headers, b)),
-        Err(_) => Err(too_large(lang, limit)),
+    let mut buf: Vec<u8> = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Err((
+                StatusCode::BAD_REQUEST,
+                lang.pick("Zahtev nije potpun.", "The request is incomplete.")
+                    .into(),
+            ));
+        };
+        if let Ok(data) = frame.into_data() {
+            seen += data.len();
+            if seen <= limit {
+                buf.extend_from_slice(&data);
+            } else if seen > drain_cap {
+                break;
+            }
+        }
     }
+    // Over the limit: the rest was read and discarded so the client gets the answer.
+    if seen > limit {
+        return Err(too_large(lang, limit));
+    }
+    Ok((parts.headers, Bytes::from(buf)))
 }
 
 fn too_large_api(e: (StatusCode, String)) -> Response {
-    let id = if e.0 == StatusCode::PAYLOAD_TOO_LARGE { "upload.too_large" } else { "request.invalid" };
+    let id = if e.0 == StatusCode::PAYLOAD_TOO_LARGE {
+        "upload.too_large"
+    } else {
+        "request.invalid"
+    };
     (e.0, Json(json!({ "error": { "id": id, "text": e.1 } }))).into_response()
 }
 
@@ -112,15 +154,23 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(|s| s.trim().to_string())
 }
 
 fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|c| {
-        let c = c.trim();
-        c.strip_prefix("mf_token=").map(str::to_string)
-    })
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let c = c.trim();
+            c.strip_prefix("mf_token=").map(str::to_string)
+        })
 }
 
 async fn api_tenant_of(s: &Service, headers: &HeaderMap) -> Result<Tenant, ServiceError> {
@@ -138,7 +188,11 @@ macro_rules! api_try {
 
 // ==================================================================== JSON API
 
-async fn api_register(State(s): State<Service>, Query(q): Query<LangQuery>, req: Request) -> Response {
+async fn api_register(
+    State(s): State<Service>,
+    Query(q): Query<LangQuery>,
+    req: Request,
+) -> Response {
     let lang = lang_of(&q, req.headers());
     let (_, body) = match read_body(req, 64 * 1024, lang).await {
         Ok(b) => b,
@@ -152,7 +206,11 @@ async fn api_register(State(s): State<Service>, Query(q): Query<LangQuery>, req:
     (StatusCode::CREATED, Json(json!(reg))).into_response()
 }
 
-async fn api_tenant(State(s): State<Service>, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+async fn api_tenant(
+    State(s): State<Service>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
     let lang = lang_of(&q, &headers);
     let t = api_try!(api_tenant_of(&s, &headers).await, lang);
     Json(json!(api_try!(s.key_status(t.id, lang).await, lang))).into_response()
@@ -163,28 +221,53 @@ struct KeyBody {
     api_key: SecretKey,
 }
 
-async fn api_replace_key(State(s): State<Service>, Query(q): Query<LangQuery>, headers: HeaderMap, body: Bytes) -> Response {
+async fn api_replace_key(
+    State(s): State<Service>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let lang = lang_of(&q, &headers);
     let t = api_try!(api_tenant_of(&s, &headers).await, lang);
     let Ok(k) = serde_json::from_slice::<KeyBody>(&body) else {
         return (StatusCode::BAD_REQUEST, Json(json!({ "error": { "id": "request.invalid", "text": "Expected {\"api_key\": \"…\"}." } }))).into_response();
     };
-    Json(json!(api_try!(s.replace_key(t.id, k.api_key, "tenant-admin").await, lang))).into_response()
+    Json(json!(api_try!(
+        s.replace_key(t.id, k.api_key, "tenant-admin").await,
+        lang
+    )))
+    .into_response()
 }
 
-async fn api_check_key(State(s): State<Service>, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+async fn api_check_key(
+    State(s): State<Service>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
     let lang = lang_of(&q, &headers);
     let t = api_try!(api_tenant_of(&s, &headers).await, lang);
-    Json(json!(api_try!(s.check_again(t.id, "tenant-admin").await, lang))).into_response()
+    Json(json!(api_try!(
+        s.check_again(t.id, "tenant-admin").await,
+        lang
+    )))
+    .into_response()
 }
 
-async fn api_documents(State(s): State<Service>, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+async fn api_documents(
+    State(s): State<Service>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
     let lang = lang_of(&q, &headers);
     let t = api_try!(api_tenant_of(&s, &headers).await, lang);
     Json(json!(api_try!(s.documents(t.id).await, lang))).into_response()
 }
 
-async fn api_submit(State(s): State<Service>, Query(q): Query<LangQuery>, req: Request) -> Response {
+async fn api_submit(
+    State(s): State<Service>,
+    Query(q): Query<LangQuery>,
+    req: Request,
+) -> Response {
     let lang = lang_of(&q, req.headers());
     let t = api_try!(api_tenant_of(&s, req.headers()).await, lang);
     let limit = s.config().max_upload_bytes;
@@ -192,7 +275,10 @@ async fn api_submit(State(s): State<Service>, Query(q): Query<LangQuery>, req: R
         Ok(b) => b,
         Err(e) => return too_large_api(e),
     };
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let doc = if ct.starts_with("application/json") {
         let Ok(form) = serde_json::from_slice::<SimpleInvoice>(&body) else {
             return (StatusCode::BAD_REQUEST, Json(json!({ "error": { "id": "request.invalid", "text": "The body is not a valid simple invoice." } }))).into_response();
@@ -204,23 +290,42 @@ async fn api_submit(State(s): State<Service>, Query(q): Query<LangQuery>, req: R
     (StatusCode::CREATED, Json(json!(doc))).into_response()
 }
 
-async fn api_resubmit(State(s): State<Service>, Path(id): Path<i64>, Query(q): Query<LangQuery>, req: Request) -> Response {
+async fn api_resubmit(
+    State(s): State<Service>,
+    Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    req: Request,
+) -> Response {
     let lang = lang_of(&q, req.headers());
     let t = api_try!(api_tenant_of(&s, req.headers()).await, lang);
     let (_, body) = match read_body(req, s.config().max_upload_bytes, lang).await {
         Ok(b) => b,
         Err(e) => return too_large_api(e),
     };
-    Json(json!(api_try!(s.resubmit(t.id, id, &body, "tenant-user").await, lang))).into_response()
+    Json(json!(api_try!(
+        s.resubmit(t.id, id, &body, "tenant-user").await,
+        lang
+    )))
+    .into_response()
 }
 
-async fn api_document(State(s): State<Service>, Path(id): Path<i64>, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+async fn api_document(
+    State(s): State<Service>,
+    Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
     let lang = lang_of(&q, &headers);
     let t = api_try!(api_tenant_of(&s, &headers).await, lang);
     Json(json!(api_try!(s.document(t.id, id, lang).await, lang))).into_response()
 }
 
-async fn api_document_xml(State(s): State<Service>, Path(id): Path<i64>, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+async fn api_document_xml(
+    State(s): State<Service>,
+    Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
     let lang = lang_of(&q, &headers);
     let t = api_try!(api_tenant_of(&s, &headers).await, lang);
     let xml = api_try!(s.document_xml(t.id, id).await, lang);
@@ -234,39 +339,93 @@ struct ActionBody {
     storno_number: Option<String>,
 }
 
-async fn api_cancel(State(s): State<Service>, Path(id): Path<i64>, Query(q): Query<LangQuery>, headers: HeaderMap, Json(b): Json<ActionBody>) -> Response {
+async fn api_cancel(
+    State(s): State<Service>,
+    Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    Json(b): Json<ActionBody>,
+) -> Response {
     let lang = lang_of(&q, &headers);
     let t = api_try!(api_tenant_of(&s, &headers).await, lang);
-    Json(json!(api_try!(s.cancel(t.id, id, &b.comment, "tenant-user").await, lang))).into_response()
+    Json(json!(api_try!(
+        s.cancel(t.id, id, &b.comment, "tenant-user").await,
+        lang
+    )))
+    .into_response()
 }
 
-async fn api_storno(State(s): State<Service>, Path(id): Path<i64>, Query(q): Query<LangQuery>, headers: HeaderMap, Json(b): Json<ActionBody>) -> Response {
+async fn api_storno(
+    State(s): State<Service>,
+    Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    Json(b): Json<ActionBody>,
+) -> Response {
     let lang = lang_of(&q, &headers);
     let t = api_try!(api_tenant_of(&s, &headers).await, lang);
-    Json(json!(api_try!(s.storno(t.id, id, &b.comment, b.storno_number.as_deref(), "tenant-user").await, lang))).into_response()
+    Json(json!(api_try!(
+        s.storno(
+            t.id,
+            id,
+            &b.comment,
+            b.storno_number.as_deref(),
+            "tenant-user"
+        )
+        .await,
+        lang
+    )))
+    .into_response()
 }
 
-async fn api_refresh(State(s): State<Service>, Path(id): Path<i64>, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+async fn api_refresh(
+    State(s): State<Service>,
+    Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
     let lang = lang_of(&q, &headers);
     let t = api_try!(api_tenant_of(&s, &headers).await, lang);
     Json(json!(api_try!(s.refresh_status(t.id, id).await, lang))).into_response()
 }
 
-async fn api_redate(State(s): State<Service>, Path(id): Path<i64>, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+async fn api_redate(
+    State(s): State<Service>,
+    Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
     let lang = lang_of(&q, &headers);
     let t = api_try!(api_tenant_of(&s, &headers).await, lang);
-    Json(json!(api_try!(s.confirm_redate(t.id, id, "tenant-user").await, lang))).into_response()
+    Json(json!(api_try!(
+        s.confirm_redate(t.id, id, "tenant-user").await,
+        lang
+    )))
+    .into_response()
 }
 
-async fn api_operator_tenants(State(s): State<Service>, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+async fn api_operator_tenants(
+    State(s): State<Service>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
     let lang = lang_of(&q, &headers);
     if !s.is_operator(&bearer(&headers).unwrap_or_default()) {
         return api_error(&ServiceError::Unauthorized, lang);
     }
     let mut out = Vec::new();
     for t in api_try!(s.db().tenants().await.map_err(ServiceError::from), lang) {
-        let k = api_try!(s.db().current_key(t.id).await.map_err(ServiceError::from), lang);
-        let waiting = api_try!(s.db().count_in_states(t.id, &[DocState::BlockedKey]).await.map_err(ServiceError::from), lang);
+        let k = api_try!(
+            s.db().current_key(t.id).await.map_err(ServiceError::from),
+            lang
+        );
+        let waiting = api_try!(
+            s.db()
+                .count_in_states(t.id, &[DocState::BlockedKey])
+                .await
+                .map_err(ServiceError::from),
+            lang
+        );
         out.push(json!({ "tenant": t, "key": k.map(|k| k.info), "waiting": waiting }));
     }
     Json(json!(out)).into_response()
@@ -316,7 +475,15 @@ fn page(lang: Lang, title: &str, body: &str, logged_in: bool) -> Html<String> {
         Lang::Sr => "<a href=\"?lang=en\">English</a>",
         Lang::En => "<a href=\"?lang=sr\">Srpski</a>",
     };
-    let logout = if logged_in { format!("<form class=\"inline\" method=\"post\" action=\"/logout?lang={}\"><button>{}</button></form>", lang.code(), lang.pick("Odjava", "Log out")) } else { String::new() };
+    let logout = if logged_in {
+        format!(
+            "<form class=\"inline\" method=\"post\" action=\"/logout?lang={}\"><button>{}</button></form>",
+            lang.code(),
+            lang.pick("Odjava", "Log out")
+        )
+    } else {
+        String::new()
+    };
     Html(format!(
         "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{t} — Moje fakture</title><style>{CSS}</style></head>\
          <body><header><a href=\"/?lang={code}\"><strong>Moje fakture</strong></a><span>{other} {logout}</span></header><h1>{t}</h1>{body}</body></html>",
@@ -326,7 +493,10 @@ fn page(lang: Lang, title: &str, body: &str, logged_in: bool) -> Html<String> {
 }
 
 fn msg_box(class: &str, text: &str) -> String {
-    format!("<div class=\"msg {class}\" role=\"alert\">{}</div>", esc(text))
+    format!(
+        "<div class=\"msg {class}\" role=\"alert\">{}</div>",
+        esc(text)
+    )
 }
 
 async fn page_home(Query(q): Query<LangQuery>, headers: HeaderMap) -> Html<String> {
@@ -342,19 +512,36 @@ async fn page_home(Query(q): Query<LangQuery>, headers: HeaderMap) -> Html<Strin
         lang.pick("Prijava pristupnim tokenom", "Log in with an access token"),
         lang.pick("Moj nalog: API status i fakture", "My account: API status and invoices"),
     );
-    page(lang, lang.pick("Moje fakture — elektronsko fakturisanje", "Moje fakture — e-invoicing"), &body, cookie_token(&headers).is_some())
+    page(
+        lang,
+        lang.pick(
+            "Moje fakture — elektronsko fakturisanje",
+            "Moje fakture — e-invoicing",
+        ),
+        &body,
+        cookie_token(&headers).is_some(),
+    )
 }
 
 fn checklist_html(lang: Lang) -> String {
-    let items: String = onboarding_checklist(lang).iter().map(|i| format!("<li>{}</li>", esc(i))).collect();
-    format!("<section id=\"checklist\"><h2>{}</h2><ol>{items}</ol></section>", lang.pick("Pre unosa ključa", "Before entering the key"))
+    let items: String = onboarding_checklist(lang)
+        .iter()
+        .map(|i| format!("<li>{}</li>", esc(i)))
+        .collect();
+    format!(
+        "<section id=\"checklist\"><h2>{}</h2><ol>{items}</ol></section>",
+        lang.pick("Pre unosa ključa", "Before entering the key")
+    )
 }
 
 fn key_field(lang: Lang) -> String {
     format!(
         "<label for=\"api_key\">{}</label><input id=\"api_key\" name=\"api_key\" type=\"password\" autocomplete=\"off\" required placeholder=\"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx\">\
          <p class=\"msg warn\" id=\"reminder\">{}</p>",
-        lang.pick("Ključ za autentifikaciju (API ključ)", "Authentication key (API key)"),
+        lang.pick(
+            "Ključ za autentifikaciju (API ključ)",
+            "Authentication key (API key)"
+        ),
         esc(MessageId::ApiStatusReminder.template(lang))
     )
 }
@@ -389,7 +576,10 @@ struct RegisterForm {
 
 impl std::fmt::Debug for RegisterForm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RegisterForm").field("pib", &self.pib).field("api_key", &"***").finish()
+        f.debug_struct("RegisterForm")
+            .field("pib", &self.pib)
+            .field("api_key", &"***")
+            .finish()
     }
 }
 
@@ -399,28 +589,90 @@ fn register_form_html(s: &Service, lang: Lang, f: &RegisterForm, error: Option<&
         .iter()
         .map(|e| {
             let label = match e.as_str() {
-                "production" => lang.pick("produkcija (efaktura.mfin.gov.rs)", "production (efaktura.mfin.gov.rs)"),
-                "demo" => lang.pick("test (demoefaktura.mfin.gov.rs)", "test (demoefaktura.mfin.gov.rs)"),
+                "production" => lang.pick(
+                    "produkcija (efaktura.mfin.gov.rs)",
+                    "production (efaktura.mfin.gov.rs)",
+                ),
+                "demo" => lang.pick(
+                    "test (demoefaktura.mfin.gov.rs)",
+                    "test (demoefaktura.mfin.gov.rs)",
+                ),
                 _ => lang.pick("lokalni sandbox", "local sandbox"),
             };
-            format!("<option value=\"{e}\"{}>{}</option>", if *e == f.environment { " selected" } else { "" }, esc(label))
+            format!(
+                "<option value=\"{e}\"{}>{}</option>",
+                if *e == f.environment { " selected" } else { "" },
+                esc(label)
+            )
         })
         .collect();
     let field = |name: &str, label: &str, value: &str, extra: &str| {
-        format!("<div><label for=\"{name}\">{}</label><input id=\"{name}\" name=\"{name}\" value=\"{}\" {extra}></div>", esc(label), esc(value))
+        format!(
+            "<div><label for=\"{name}\">{}</label><input id=\"{name}\" name=\"{name}\" value=\"{}\" {extra}></div>",
+            esc(label),
+            esc(value)
+        )
     };
     format!(
         "{checklist}{err}<form method=\"post\" action=\"/register?lang={l}\"><label for=\"environment\">{envl}</label><select id=\"environment\" name=\"environment\">{envs}</select><div class=\"grid\">{}{}{}{}{}{}{}{}{}{}</div>{key}<button type=\"submit\">{submit}</button></form>",
-        field("pib", "PIB", &f.pib, "required inputmode=\"numeric\" maxlength=\"9\""),
-        field("mb", lang.pick("Matični broj", "Registration number (MB)"), &f.mb, "required inputmode=\"numeric\" maxlength=\"8\""),
-        field("jbkjs", lang.pick("JBKJS (samo korisnici javnih sredstava)", "JBKJS (budget users only)"), &f.jbkjs, "maxlength=\"5\""),
-        field("name", lang.pick("Poslovno ime", "Legal name"), &f.name, "required"),
-        field("trading_name", lang.pick("Skraćeno ime", "Trading name"), &f.trading_name, ""),
-        field("street", lang.pick("Ulica i broj", "Street and number"), &f.street, "required"),
+        field(
+            "pib",
+            "PIB",
+            &f.pib,
+            "required inputmode=\"numeric\" maxlength=\"9\""
+        ),
+        field(
+            "mb",
+            lang.pick("Matični broj", "Registration number (MB)"),
+            &f.mb,
+            "required inputmode=\"numeric\" maxlength=\"8\""
+        ),
+        field(
+            "jbkjs",
+            lang.pick(
+                "JBKJS (samo korisnici javnih sredstava)",
+                "JBKJS (budget users only)"
+            ),
+            &f.jbkjs,
+            "maxlength=\"5\""
+        ),
+        field(
+            "name",
+            lang.pick("Poslovno ime", "Legal name"),
+            &f.name,
+            "required"
+        ),
+        field(
+            "trading_name",
+            lang.pick("Skraćeno ime", "Trading name"),
+            &f.trading_name,
+            ""
+        ),
+        field(
+            "street",
+            lang.pick("Ulica i broj", "Street and number"),
+            &f.street,
+            "required"
+        ),
         field("city", lang.pick("Mesto", "City"), &f.city, "required"),
-        field("postal_code", lang.pick("Poštanski broj", "Postal code"), &f.postal_code, "required"),
-        field("bank_account", lang.pick("Tekući račun (18 cifara)", "Bank account (18 digits)"), &f.bank_account, "required"),
-        field("contact_email", lang.pick("E-pošta za obaveštenja", "E-mail for notifications"), &f.contact_email, "type=\"email\""),
+        field(
+            "postal_code",
+            lang.pick("Poštanski broj", "Postal code"),
+            &f.postal_code,
+            "required"
+        ),
+        field(
+            "bank_account",
+            lang.pick("Tekući račun (18 cifara)", "Bank account (18 digits)"),
+            &f.bank_account,
+            "required"
+        ),
+        field(
+            "contact_email",
+            lang.pick("E-pošta za obaveštenja", "E-mail for notifications"),
+            &f.contact_email,
+            "type=\"email\""
+        ),
         checklist = checklist_html(lang),
         err = error.map(|e| msg_box("err", e)).unwrap_or_default(),
         l = lang.code(),
@@ -430,17 +682,36 @@ fn register_form_html(s: &Service, lang: Lang, f: &RegisterForm, error: Option<&
     )
 }
 
-async fn page_register(State(s): State<Service>, Query(q): Query<LangQuery>, headers: HeaderMap) -> Html<String> {
+async fn page_register(
+    State(s): State<Service>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Html<String> {
     let lang = lang_of(&q, &headers);
-    let f = RegisterForm { environment: s.environments().first().cloned().unwrap_or_default(), ..Default::default() };
-    page(lang, lang.pick("Registracija firme", "Company registration"), &register_form_html(&s, lang, &f, None), false)
+    let f = RegisterForm {
+        environment: s.environments().first().cloned().unwrap_or_default(),
+        ..Default::default()
+    };
+    page(
+        lang,
+        lang.pick("Registracija firme", "Company registration"),
+        &register_form_html(&s, lang, &f, None),
+        false,
+    )
 }
 
 fn session_cookie(token: &str) -> HeaderValue {
-    HeaderValue::from_str(&format!("mf_token={token}; Path=/; HttpOnly; SameSite=Strict")).unwrap_or(HeaderValue::from_static("mf_token=; Path=/"))
+    HeaderValue::from_str(&format!(
+        "mf_token={token}; Path=/; HttpOnly; SameSite=Strict"
+    ))
+    .unwrap_or(HeaderValue::from_static("mf_token=; Path=/"))
 }
 
-async fn page_register_post(State(s): State<Service>, Query(q): Query<LangQuery>, req: Request) -> Response {
+async fn page_register_post(
+    State(s): State<Service>,
+    Query(q): Query<LangQuery>,
+    req: Request,
+) -> Response {
     let lang = lang_of(&q, req.headers());
     let (_, body) = match read_body(req, 64 * 1024, lang).await {
         Ok(b) => b,
@@ -476,13 +747,30 @@ async fn page_register_post(State(s): State<Service>, Query(q): Query<LangQuery>
                 lang.code(),
                 lang.pick("Nastavi na moj nalog", "Continue to my account"),
             );
-            let mut resp = page(lang, lang.pick("Registracija uspešna", "Registration complete"), &body, true).into_response();
-            resp.headers_mut().insert(header::SET_COOKIE, session_cookie(&reg.access_token));
+            let mut resp = page(
+                lang,
+                lang.pick("Registracija uspešna", "Registration complete"),
+                &body,
+                true,
+            )
+            .into_response();
+            resp.headers_mut()
+                .insert(header::SET_COOKIE, session_cookie(&reg.access_token));
             resp
         }
         Err(e) => {
-            let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
-            (status, page(lang, lang.pick("Registracija firme", "Company registration"), &register_form_html(&s, lang, &f, Some(&e.text(lang))), false)).into_response()
+            let status =
+                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            (
+                status,
+                page(
+                    lang,
+                    lang.pick("Registracija firme", "Company registration"),
+                    &register_form_html(&s, lang, &f, Some(&e.text(lang))),
+                    false,
+                ),
+            )
+                .into_response()
         }
     }
 }
@@ -503,30 +791,65 @@ struct LoginForm {
     token: String,
 }
 
-async fn page_login_post(State(s): State<Service>, Query(q): Query<LangQuery>, headers: HeaderMap, body: Bytes) -> Response {
+async fn page_login_post(
+    State(s): State<Service>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let lang = lang_of(&q, &headers);
-    let token = serde_urlencoded::from_bytes::<LoginForm>(&body).map(|f| f.token.trim().to_string()).unwrap_or_default();
+    let token = serde_urlencoded::from_bytes::<LoginForm>(&body)
+        .map(|f| f.token.trim().to_string())
+        .unwrap_or_default();
     match s.authenticate(&token).await {
         Ok(_) => {
-            let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/app?lang={}", lang.code()))]).into_response();
-            r.headers_mut().insert(header::SET_COOKIE, session_cookie(&token));
+            let mut r = (
+                StatusCode::SEE_OTHER,
+                [(header::LOCATION, format!("/app?lang={}", lang.code()))],
+            )
+                .into_response();
+            r.headers_mut()
+                .insert(header::SET_COOKIE, session_cookie(&token));
             r
         }
-        Err(e) => (StatusCode::UNAUTHORIZED, page(lang, lang.pick("Prijava", "Log in"), &msg_box("err", &e.text(lang)), false)).into_response(),
+        Err(e) => (
+            StatusCode::UNAUTHORIZED,
+            page(
+                lang,
+                lang.pick("Prijava", "Log in"),
+                &msg_box("err", &e.text(lang)),
+                false,
+            ),
+        )
+            .into_response(),
     }
 }
 
 async fn page_logout(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
     let lang = lang_of(&q, &headers);
-    let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, format!("/?lang={}", lang.code()))]).into_response();
-    r.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_static("mf_token=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"));
+    let mut r = (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, format!("/?lang={}", lang.code()))],
+    )
+        .into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("mf_token=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"),
+    );
     r
 }
 
 async fn page_tenant(s: &Service, headers: &HeaderMap, lang: Lang) -> Result<Tenant, Response> {
-    match s.authenticate(&cookie_token(headers).unwrap_or_default()).await {
+    match s
+        .authenticate(&cookie_token(headers).unwrap_or_default())
+        .await
+    {
         Ok(t) => Ok(t),
-        Err(_) => Err((StatusCode::SEE_OTHER, [(header::LOCATION, format!("/login?lang={}", lang.code()))]).into_response()),
+        Err(_) => Err((
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, format!("/login?lang={}", lang.code()))],
+        )
+            .into_response()),
     }
 }
 
@@ -537,14 +860,24 @@ fn state_label(st: DocState, lang: Lang) -> &'static str {
         DocState::Queued => lang.pick("u redu za slanje", "queued"),
         DocState::Sending => lang.pick("slanje u toku", "sending"),
         DocState::BlockedKey => lang.pick("čeka ispravan ključ", "waiting for a valid key"),
-        DocState::NeedsRedate => lang.pick("potrebno je potvrditi današnji datum", "needs today's date"),
-        DocState::AcceptedIdsUnknown => lang.pick("primljen u SEF, usklađivanje u toku", "in SEF, reconciling ids"),
+        DocState::NeedsRedate => {
+            lang.pick("potrebno je potvrditi današnji datum", "needs today's date")
+        }
+        DocState::AcceptedIdsUnknown => lang.pick(
+            "primljen u SEF, usklađivanje u toku",
+            "in SEF, reconciling ids",
+        ),
         DocState::Refused => lang.pick("odbijen od SEF-a", "refused by SEF"),
         DocState::InSef => lang.pick("u SEF-u", "in SEF"),
     }
 }
 
-async fn app_html(s: &Service, t: &Tenant, lang: Lang, flash: Option<(&str, String)>) -> Result<String, ServiceError> {
+async fn app_html(
+    s: &Service,
+    t: &Tenant,
+    lang: Lang,
+    flash: Option<(&str, String)>,
+) -> Result<String, ServiceError> {
     let st = s.key_status(t.id, lang).await?;
     let l = lang.code();
     let key_line = match &st.key {
@@ -556,11 +889,24 @@ async fn app_html(s: &Service, t: &Tenant, lang: Lang, flash: Option<(&str, Stri
             lang.pick("verzija", "version"),
             k.version
         ),
-        None => format!("<p>{}</p>", lang.pick("Ključ nije unet.", "No key entered.")),
+        None => format!(
+            "<p>{}</p>",
+            lang.pick("Ključ nije unet.", "No key entered.")
+        ),
     };
-    let status_msg = st.message.as_ref().map(|m| msg_box("err", &m.text)).unwrap_or_else(|| {
-        msg_box("ok", lang.pick("API status: ključ je aktivan i SEF ga prihvata.", "API status: the key is active and accepted by SEF."))
-    });
+    let status_msg = st
+        .message
+        .as_ref()
+        .map(|m| msg_box("err", &m.text))
+        .unwrap_or_else(|| {
+            msg_box(
+                "ok",
+                lang.pick(
+                    "API status: ključ je aktivan i SEF ga prihvata.",
+                    "API status: the key is active and accepted by SEF.",
+                ),
+            )
+        });
     let docs = s.documents(t.id).await?;
     let rows: String = docs
         .iter()
@@ -602,18 +948,27 @@ async fn app_html(s: &Service, t: &Tenant, lang: Lang, flash: Option<(&str, Stri
         name = esc(&t.name),
         pib = esc(&t.pib),
         env = esc(&t.environment),
-        waiting_l = lang.pick("Fakture koje čekaju ispravan ključ", "Invoices waiting for a valid key"),
+        waiting_l = lang.pick(
+            "Fakture koje čekaju ispravan ključ",
+            "Invoices waiting for a valid key"
+        ),
         waiting = st.waiting,
         check = lang.pick("Proveri ponovo", "Check again"),
         replace = lang.pick("Unos novog ključa", "Enter a new key"),
         checklist = checklist_html(lang),
         keyfield = key_field(lang),
         save = lang.pick("Proveri i sačuvaj ključ", "Check and save the key"),
-        cb_l = lang.pick("Adresa za obaveštenja (opciono, unosi se u SEF-u)", "Notification address (optional, entered in SEF)"),
+        cb_l = lang.pick(
+            "Adresa za obaveštenja (opciono, unosi se u SEF-u)",
+            "Notification address (optional, entered in SEF)"
+        ),
         cb = esc(&st.callback_url),
         up = lang.pick("Slanje UBL XML fakture", "Upload a UBL XML invoice"),
         send = lang.pick("Pošalji", "Send"),
-        create = lang.pick("Nova faktura (jednostavan obrazac)", "New invoice (simple form)"),
+        create = lang.pick(
+            "Nova faktura (jednostavan obrazac)",
+            "New invoice (simple form)"
+        ),
         num_l = lang.pick("Broj", "Number"),
         bpib = lang.pick("PIB kupca", "Buyer PIB"),
         bmb = lang.pick("Matični broj kupca", "Buyer MB"),
@@ -633,14 +988,32 @@ async fn app_html(s: &Service, t: &Tenant, lang: Lang, flash: Option<(&str, Stri
     ))
 }
 
-async fn render_app(s: &Service, t: &Tenant, lang: Lang, status: StatusCode, flash: Option<(&str, String)>) -> Response {
+async fn render_app(
+    s: &Service,
+    t: &Tenant,
+    lang: Lang,
+    status: StatusCode,
+    flash: Option<(&str, String)>,
+) -> Response {
     match app_html(s, t, lang, flash).await {
-        Ok(body) => (status, page(lang, lang.pick("Moj nalog", "My account"), &body, true)).into_response(),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, page(lang, "Moje fakture", &msg_box("err", &e.text(lang)), true)).into_response(),
+        Ok(body) => (
+            status,
+            page(lang, lang.pick("Moj nalog", "My account"), &body, true),
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            page(lang, "Moje fakture", &msg_box("err", &e.text(lang)), true),
+        )
+            .into_response(),
     }
 }
 
-async fn page_app(State(s): State<Service>, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+async fn page_app(
+    State(s): State<Service>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
     let lang = lang_of(&q, &headers);
     let t = match page_tenant(&s, &headers, lang).await {
         Ok(t) => t,
@@ -649,38 +1022,94 @@ async fn page_app(State(s): State<Service>, Query(q): Query<LangQuery>, headers:
     render_app(&s, &t, lang, StatusCode::OK, None).await
 }
 
-async fn page_key_post(State(s): State<Service>, Query(q): Query<LangQuery>, headers: HeaderMap, body: Bytes) -> Response {
+async fn page_key_post(
+    State(s): State<Service>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let lang = lang_of(&q, &headers);
     let t = match page_tenant(&s, &headers, lang).await {
         Ok(t) => t,
         Err(r) => return r,
     };
-    let key = serde_urlencoded::from_bytes::<KeyBody>(&body).map(|k| k.api_key).unwrap_or_else(|_| SecretKey::new(""));
+    let key = serde_urlencoded::from_bytes::<KeyBody>(&body)
+        .map(|k| k.api_key)
+        .unwrap_or_else(|_| SecretKey::new(""));
     match s.replace_key(t.id, key, "tenant-admin").await {
         Ok(k) => {
-            let text = format!("{} {}", lang.pick("Novi ključ je proveren i sačuvan:", "The new key was checked and saved:"), masked_key(&k.last_four));
+            let text = format!(
+                "{} {}",
+                lang.pick(
+                    "Novi ključ je proveren i sačuvan:",
+                    "The new key was checked and saved:"
+                ),
+                masked_key(&k.last_four)
+            );
             render_app(&s, &t, lang, StatusCode::OK, Some(("ok", text))).await
         }
-        Err(e) => render_app(&s, &t, lang, StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY), Some(("err", e.text(lang)))).await,
+        Err(e) => {
+            render_app(
+                &s,
+                &t,
+                lang,
+                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
+                Some(("err", e.text(lang))),
+            )
+            .await
+        }
     }
 }
 
-async fn page_key_check(State(s): State<Service>, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+async fn page_key_check(
+    State(s): State<Service>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
     let lang = lang_of(&q, &headers);
     let t = match page_tenant(&s, &headers, lang).await {
         Ok(t) => t,
         Err(r) => return r,
     };
     match s.check_again(t.id, "tenant-admin").await {
-        Ok(_) => render_app(&s, &t, lang, StatusCode::OK, Some(("ok", lang.pick("SEF prihvata ključ. Slanje je nastavljeno.", "SEF accepts the key. Sending has resumed.").into()))).await,
-        Err(e) => render_app(&s, &t, lang, StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY), Some(("err", e.text(lang)))).await,
+        Ok(_) => {
+            render_app(
+                &s,
+                &t,
+                lang,
+                StatusCode::OK,
+                Some((
+                    "ok",
+                    lang.pick(
+                        "SEF prihvata ključ. Slanje je nastavljeno.",
+                        "SEF accepts the key. Sending has resumed.",
+                    )
+                    .into(),
+                )),
+            )
+            .await
+        }
+        Err(e) => {
+            render_app(
+                &s,
+                &t,
+                lang,
+                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
+                Some(("err", e.text(lang))),
+            )
+            .await
+        }
     }
 }
 
 /// Extracts the first file part of a `multipart/form-data` body (no streaming; the body is
 /// already size-limited).
 pub fn multipart_file(content_type: &str, body: &[u8]) -> Option<Vec<u8>> {
-    let boundary = content_type.split(';').map(str::trim).find_map(|p| p.strip_prefix("boundary="))?.trim_matches('"');
+    let boundary = content_type
+        .split(';')
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix("boundary="))?
+        .trim_matches('"');
     let delim = format!("--{boundary}").into_bytes();
     let mut parts = Vec::new();
     let mut i = 0;
@@ -690,7 +1119,9 @@ pub fn multipart_file(content_type: &str, body: &[u8]) -> Option<Vec<u8>> {
     }
     for w in parts.windows(2) {
         let part = &body[w[0] + delim.len()..w[1]];
-        let Some(h_end) = find(part, b"\r\n\r\n") else { continue };
+        let Some(h_end) = find(part, b"\r\n\r\n") else {
+            continue;
+        };
         let head = String::from_utf8_lossy(&part[..h_end]).to_ascii_lowercase();
         if head.contains("filename=") || head.contains("name=\"file\"") {
             let mut content = &part[h_end + 4..];
@@ -707,7 +1138,11 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-async fn page_upload(State(s): State<Service>, Query(q): Query<LangQuery>, req: Request) -> Response {
+async fn page_upload(
+    State(s): State<Service>,
+    Query(q): Query<LangQuery>,
+    req: Request,
+) -> Response {
     let lang = lang_of(&q, req.headers());
     let t = match page_tenant(&s, req.headers(), lang).await {
         Ok(t) => t,
@@ -718,18 +1153,64 @@ async fn page_upload(State(s): State<Service>, Query(q): Query<LangQuery>, req: 
         Ok(b) => b,
         Err((st, m)) => return render_app(&s, &t, lang, st, Some(("err", m))).await,
     };
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let xml = if ct.starts_with("multipart/form-data") { multipart_file(ct, &body) } else { Some(body.to_vec()) };
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let xml = if ct.starts_with("multipart/form-data") {
+        multipart_file(ct, &body)
+    } else {
+        Some(body.to_vec())
+    };
     let Some(xml) = xml.filter(|x| !x.is_empty()) else {
-        return render_app(&s, &t, lang, StatusCode::BAD_REQUEST, Some(("err", lang.pick("Izaberite XML datoteku.", "Choose an XML file.").into()))).await;
+        return render_app(
+            &s,
+            &t,
+            lang,
+            StatusCode::BAD_REQUEST,
+            Some((
+                "err",
+                lang.pick("Izaberite XML datoteku.", "Choose an XML file.")
+                    .into(),
+            )),
+        )
+        .await;
     };
     if xml.len() > s.config().max_upload_bytes {
         let (st, m) = too_large(lang, s.config().max_upload_bytes);
         return render_app(&s, &t, lang, st, Some(("err", m))).await;
     }
     match s.submit_xml(t.id, &xml, "tenant-user").await {
-        Ok(d) => render_app(&s, &t, lang, StatusCode::OK, Some(("ok", format!("{} {}", lang.pick("Faktura je primljena i stavljena u red za slanje:", "The invoice was accepted and queued:"), d.number)))).await,
-        Err(e) => render_app(&s, &t, lang, StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY), Some(("err", e.text(lang)))).await,
+        Ok(d) => {
+            render_app(
+                &s,
+                &t,
+                lang,
+                StatusCode::OK,
+                Some((
+                    "ok",
+                    format!(
+                        "{} {}",
+                        lang.pick(
+                            "Faktura je primljena i stavljena u red za slanje:",
+                            "The invoice was accepted and queued:"
+                        ),
+                        d.number
+                    ),
+                )),
+            )
+            .await
+        }
+        Err(e) => {
+            render_app(
+                &s,
+                &t,
+                lang,
+                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
+                Some(("err", e.text(lang))),
+            )
+            .await
+        }
     }
 }
 
@@ -748,18 +1229,58 @@ struct CreateForm {
     vat_rate: String,
 }
 
-async fn page_create(State(s): State<Service>, Query(q): Query<LangQuery>, headers: HeaderMap, body: Bytes) -> Response {
+async fn page_create(
+    State(s): State<Service>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let lang = lang_of(&q, &headers);
     let t = match page_tenant(&s, &headers, lang).await {
         Ok(t) => t,
         Err(r) => return r,
     };
     let Ok(f) = serde_urlencoded::from_bytes::<CreateForm>(&body) else {
-        return render_app(&s, &t, lang, StatusCode::BAD_REQUEST, Some(("err", lang.pick("Popunite sva polja obrasca.", "Fill in every field of the form.").into()))).await;
+        return render_app(
+            &s,
+            &t,
+            lang,
+            StatusCode::BAD_REQUEST,
+            Some((
+                "err",
+                lang.pick(
+                    "Popunite sva polja obrasca.",
+                    "Fill in every field of the form.",
+                )
+                .into(),
+            )),
+        )
+        .await;
     };
-    let dec = |v: &str| v.trim().replace(',', ".").parse::<rust_decimal::Decimal>().ok();
-    let (Some(quantity), Some(unit_price), Some(vat_rate)) = (dec(&f.quantity), dec(&f.unit_price), dec(&f.vat_rate)) else {
-        return render_app(&s, &t, lang, StatusCode::UNPROCESSABLE_ENTITY, Some(("err", lang.pick("Količina, cena i stopa moraju biti brojevi.", "Quantity, price and rate must be numbers.").into()))).await;
+    let dec = |v: &str| {
+        v.trim()
+            .replace(',', ".")
+            .parse::<rust_decimal::Decimal>()
+            .ok()
+    };
+    let (Some(quantity), Some(unit_price), Some(vat_rate)) =
+        (dec(&f.quantity), dec(&f.unit_price), dec(&f.vat_rate))
+    else {
+        return render_app(
+            &s,
+            &t,
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some((
+                "err",
+                lang.pick(
+                    "Količina, cena i stopa moraju biti brojevi.",
+                    "Quantity, price and rate must be numbers.",
+                )
+                .into(),
+            )),
+        )
+        .await;
     };
     let form = SimpleInvoice {
         number: f.number.trim().into(),
@@ -773,29 +1294,94 @@ async fn page_create(State(s): State<Service>, Query(q): Query<LangQuery>, heade
         delivery_date: None,
         due_date: None,
         contract_number: None,
-        lines: vec![SimpleLine { name: f.item.trim().into(), quantity, unit_code: "H87".into(), unit_price, vat_rate, vat_category: None, exemption_key: None }],
+        lines: vec![SimpleLine {
+            name: f.item.trim().into(),
+            quantity,
+            unit_code: "H87".into(),
+            unit_price,
+            vat_rate,
+            vat_category: None,
+            exemption_key: None,
+        }],
     };
     match s.create_simple(t.id, &form, "tenant-user").await {
-        Ok(d) => render_app(&s, &t, lang, StatusCode::OK, Some(("ok", format!("{} {}", lang.pick("Faktura je napravljena i stavljena u red za slanje:", "The invoice was created and queued:"), d.number)))).await,
-        Err(e) => render_app(&s, &t, lang, StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY), Some(("err", e.text(lang)))).await,
+        Ok(d) => {
+            render_app(
+                &s,
+                &t,
+                lang,
+                StatusCode::OK,
+                Some((
+                    "ok",
+                    format!(
+                        "{} {}",
+                        lang.pick(
+                            "Faktura je napravljena i stavljena u red za slanje:",
+                            "The invoice was created and queued:"
+                        ),
+                        d.number
+                    ),
+                )),
+            )
+            .await
+        }
+        Err(e) => {
+            render_app(
+                &s,
+                &t,
+                lang,
+                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
+                Some(("err", e.text(lang))),
+            )
+            .await
+        }
     }
 }
 
-async fn document_html(s: &Service, t: &Tenant, id: i64, lang: Lang, flash: Option<(&str, String)>) -> Result<String, ServiceError> {
+async fn document_html(
+    s: &Service,
+    t: &Tenant,
+    id: i64,
+    lang: Lang,
+    flash: Option<(&str, String)>,
+) -> Result<String, ServiceError> {
     let v = s.document(t.id, id, lang).await?;
     let d: &Document = &v.document;
     let l = lang.code();
     let mut rows = vec![
         (lang.pick("Broj", "Number"), d.number.clone()),
         (lang.pick("Vrsta", "Type"), d.doc_type.clone()),
-        (lang.pick("Datum izdavanja", "Issue date"), d.issue_date.clone()),
-        (lang.pick("Kupac", "Buyer"), format!("{} ({})", d.buyer_name.as_deref().unwrap_or(""), d.buyer_pib.as_deref().unwrap_or(""))),
-        (lang.pick("Iznos", "Amount"), format!("{} {}", d.total.as_deref().unwrap_or(""), d.currency.as_deref().unwrap_or(""))),
-        (lang.pick("Stanje", "State"), state_label(d.state, lang).to_string()),
+        (
+            lang.pick("Datum izdavanja", "Issue date"),
+            d.issue_date.clone(),
+        ),
+        (
+            lang.pick("Kupac", "Buyer"),
+            format!(
+                "{} ({})",
+                d.buyer_name.as_deref().unwrap_or(""),
+                d.buyer_pib.as_deref().unwrap_or("")
+            ),
+        ),
+        (
+            lang.pick("Iznos", "Amount"),
+            format!(
+                "{} {}",
+                d.total.as_deref().unwrap_or(""),
+                d.currency.as_deref().unwrap_or("")
+            ),
+        ),
+        (
+            lang.pick("Stanje", "State"),
+            state_label(d.state, lang).to_string(),
+        ),
         ("requestId", d.request_id.clone().unwrap_or_default()),
     ];
     if let Some(st) = &d.sef_status {
-        rows.push((lang.pick("SEF status", "SEF status"), sef_status_label(st, lang)));
+        rows.push((
+            lang.pick("SEF status", "SEF status"),
+            sef_status_label(st, lang),
+        ));
     }
     if let Some(id) = d.sales_invoice_id {
         rows.push(("SalesInvoiceId", id.to_string()));
@@ -803,25 +1389,63 @@ async fn document_html(s: &Service, t: &Tenant, id: i64, lang: Lang, flash: Opti
     if let Some(c) = &d.sef_comment {
         rows.push((lang.pick("Komentar", "Comment"), c.clone()));
     }
-    let table: String = rows.iter().map(|(k, v)| format!("<tr><th>{}</th><td id=\"f-{}\">{}</td></tr>", esc(k), esc(&k.to_lowercase().replace(' ', "-")), esc(v))).collect();
-    let msg = v.message.as_ref().map(|m| msg_box(if d.state == DocState::InSef && d.sef_status.as_deref() != Some("Rejected") { "warn" } else { "err" }, &m.text)).unwrap_or_default();
+    let table: String = rows
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "<tr><th>{}</th><td id=\"f-{}\">{}</td></tr>",
+                esc(k),
+                esc(&k.to_lowercase().replace(' ', "-")),
+                esc(v)
+            )
+        })
+        .collect();
+    let msg = v
+        .message
+        .as_ref()
+        .map(|m| {
+            msg_box(
+                if d.state == DocState::InSef && d.sef_status.as_deref() != Some("Rejected") {
+                    "warn"
+                } else {
+                    "err"
+                },
+                &m.text,
+            )
+        })
+        .unwrap_or_default();
     let flash = flash.map(|(c, m)| msg_box(c, &m)).unwrap_or_default();
     let action = |act: &str, label: &str, comment: bool| {
         let c = if comment {
-            format!("<label for=\"comment-{act}\">{}</label><input id=\"comment-{act}\" name=\"comment\" required>", lang.pick("Komentar (obavezan)", "Comment (required)"))
+            format!(
+                "<label for=\"comment-{act}\">{}</label><input id=\"comment-{act}\" name=\"comment\" required>",
+                lang.pick("Komentar (obavezan)", "Comment (required)")
+            )
         } else {
             String::new()
         };
-        format!("<form method=\"post\" action=\"/app/documents/{}/action?lang={l}\"><input type=\"hidden\" name=\"action\" value=\"{act}\">{c}<button>{}</button></form>", d.id, esc(label))
+        format!(
+            "<form method=\"post\" action=\"/app/documents/{}/action?lang={l}\"><input type=\"hidden\" name=\"action\" value=\"{act}\">{c}<button>{}</button></form>",
+            d.id,
+            esc(label)
+        )
     };
     let mut actions = String::new();
     if d.sales_invoice_id.is_some() {
-        actions.push_str(&action("refresh", lang.pick("Osveži status iz SEF-a", "Refresh status from SEF"), false));
+        actions.push_str(&action(
+            "refresh",
+            lang.pick("Osveži status iz SEF-a", "Refresh status from SEF"),
+            false,
+        ));
         actions.push_str(&action("cancel", lang.pick("Otkaži", "Cancel"), true));
         actions.push_str(&action("storno", lang.pick("Storniraj", "Storno"), true));
     }
     if d.state == DocState::NeedsRedate {
-        actions.push_str(&action("redate", lang.pick("Pošalji sa današnjim datumom", "Send with today's date"), false));
+        actions.push_str(&action(
+            "redate",
+            lang.pick("Pošalji sa današnjim datumom", "Send with today's date"),
+            false,
+        ));
     }
     Ok(format!(
         "{flash}{msg}<table id=\"document\">{table}</table><p><a href=\"/api/v1/documents/{}/xml\">XML</a> · <a href=\"/app?lang={l}\">{}</a></p><section id=\"actions\">{actions}</section>",
@@ -830,7 +1454,12 @@ async fn document_html(s: &Service, t: &Tenant, id: i64, lang: Lang, flash: Opti
     ))
 }
 
-async fn page_document(State(s): State<Service>, Path(id): Path<i64>, Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+async fn page_document(
+    State(s): State<Service>,
+    Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
     let lang = lang_of(&q, &headers);
     let t = match page_tenant(&s, &headers, lang).await {
         Ok(t) => t,
@@ -838,7 +1467,16 @@ async fn page_document(State(s): State<Service>, Path(id): Path<i64>, Query(q): 
     };
     match document_html(&s, &t, id, lang, None).await {
         Ok(b) => page(lang, lang.pick("Dokument", "Document"), &b, true).into_response(),
-        Err(e) => (StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::NOT_FOUND), page(lang, lang.pick("Dokument", "Document"), &msg_box("err", &e.text(lang)), true)).into_response(),
+        Err(e) => (
+            StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::NOT_FOUND),
+            page(
+                lang,
+                lang.pick("Dokument", "Document"),
+                &msg_box("err", &e.text(lang)),
+                true,
+            ),
+        )
+            .into_response(),
     }
 }
 
@@ -849,7 +1487,13 @@ struct ActionForm {
     comment: String,
 }
 
-async fn page_document_action(State(s): State<Service>, Path(id): Path<i64>, Query(q): Query<LangQuery>, headers: HeaderMap, body: Bytes) -> Response {
+async fn page_document_action(
+    State(s): State<Service>,
+    Path(id): Path<i64>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let lang = lang_of(&q, &headers);
     let t = match page_tenant(&s, &headers, lang).await {
         Ok(t) => t,
@@ -859,25 +1503,56 @@ async fn page_document_action(State(s): State<Service>, Path(id): Path<i64>, Que
         return StatusCode::BAD_REQUEST.into_response();
     };
     let r = match f.action.as_str() {
-        "refresh" => s.refresh_status(t.id, id).await.map(|_| lang.pick("Status je osvežen.", "Status refreshed.")),
-        "cancel" => s.cancel(t.id, id, &f.comment, "tenant-user").await.map(|_| lang.pick("Dokument je otkazan.", "The document was cancelled.")),
-        "storno" => s.storno(t.id, id, &f.comment, None, "tenant-user").await.map(|_| lang.pick("Dokument je storniran.", "The document was stornoed.")),
-        "redate" => s.confirm_redate(t.id, id, "tenant-user").await.map(|_| lang.pick("Nova verzija sa današnjim datumom je u redu za slanje.", "A new version dated today is queued.")),
+        "refresh" => s
+            .refresh_status(t.id, id)
+            .await
+            .map(|_| lang.pick("Status je osvežen.", "Status refreshed.")),
+        "cancel" => s
+            .cancel(t.id, id, &f.comment, "tenant-user")
+            .await
+            .map(|_| lang.pick("Dokument je otkazan.", "The document was cancelled.")),
+        "storno" => s
+            .storno(t.id, id, &f.comment, None, "tenant-user")
+            .await
+            .map(|_| lang.pick("Dokument je storniran.", "The document was stornoed.")),
+        "redate" => s.confirm_redate(t.id, id, "tenant-user").await.map(|_| {
+            lang.pick(
+                "Nova verzija sa današnjim datumom je u redu za slanje.",
+                "A new version dated today is queued.",
+            )
+        }),
         _ => Err(ServiceError::NotFound),
     };
     let (status, flash) = match r {
         Ok(m) => (StatusCode::OK, ("ok", m.to_string())),
-        Err(e) => (StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY), ("err", e.text(lang))),
+        Err(e) => (
+            StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
+            ("err", e.text(lang)),
+        ),
     };
     match document_html(&s, &t, id, lang, Some(flash)).await {
-        Ok(b) => (status, page(lang, lang.pick("Dokument", "Document"), &b, true)).into_response(),
-        Err(e) => (StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::NOT_FOUND), page(lang, "Moje fakture", &msg_box("err", &e.text(lang)), true)).into_response(),
+        Ok(b) => (
+            status,
+            page(lang, lang.pick("Dokument", "Document"), &b, true),
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::NOT_FOUND),
+            page(lang, "Moje fakture", &msg_box("err", &e.text(lang)), true),
+        )
+            .into_response(),
     }
 }
 
 /// Serves the router on a listener until `shutdown` resolves.
-pub async fn serve(listener: tokio::net::TcpListener, service: Service, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, router(service)).with_graceful_shutdown(shutdown).await
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    service: Service,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(service))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 #[allow(dead_code)]
@@ -890,12 +1565,18 @@ mod tests {
     #[test]
     fn multipart_extracts_the_file() {
         let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.xml\"\r\nContent-Type: text/xml\r\n\r\n<Invoice/>\r\n--XyZ--\r\n";
-        assert_eq!(multipart_file("multipart/form-data; boundary=XyZ", body).unwrap(), b"<Invoice/>");
+        assert_eq!(
+            multipart_file("multipart/form-data; boundary=XyZ", body).unwrap(),
+            b"<Invoice/>"
+        );
         assert!(multipart_file("multipart/form-data", body).is_none());
     }
 
     #[test]
     fn escaping() {
-        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

@@ -24,58 +24,119 @@ async fn onboarding(backend: Backend) {
     let mb = common::mb_for(&p);
     let good = env.sandbox_company(&p, &mb, "Firma").await;
     // malformed
-    let e = env.svc.register(registration(&p, "not-a-key"), "t").await.unwrap_err();
+    let e = env
+        .svc
+        .register(registration(&p, "not-a-key"), "t")
+        .await
+        .unwrap_err();
     assert_eq!(msg_id(&e), "sef.key.malformed");
-    // inactive
-    let inactive = env.sb.sandbox().create_key(&p, None, false).await.unwrap();
-    let e = env.svc.register(registration(&p, &inactive), "t").await.unwrap_err();
+    // inactive (API STATUS off)
+    env.sb.sandbox().set_key_active(&good, false).await.unwrap();
+    let e = env
+        .svc
+        .register(registration(&p, &good), "t")
+        .await
+        .unwrap_err();
     assert_eq!(msg_id(&e), "sef.key.rejected");
     assert!(e.text(fiskal_einvoice::Lang::Sr).contains("API STATUS"));
+    env.sb.sandbox().set_key_active(&good, true).await.unwrap();
     // another environment = unknown to the sandbox
-    let e = env.svc.register(registration(&p, &uuid::Uuid::new_v4().to_string()), "t").await.unwrap_err();
+    let e = env
+        .svc
+        .register(registration(&p, &uuid::Uuid::new_v4().to_string()), "t")
+        .await
+        .unwrap_err();
     assert_eq!(msg_id(&e), "sef.key.rejected");
-    assert!(env.svc.db().tenants().await.unwrap().is_empty(), "nothing stored after refusals");
+    assert!(
+        env.svc.db().tenants().await.unwrap().is_empty(),
+        "nothing stored after refusals"
+    );
     // field check
     let mut bad = registration(&p, &good);
     bad.pib = "190000013".into();
-    assert_eq!(msg_id(&env.svc.register(bad, "t").await.unwrap_err()), "field");
+    assert_eq!(
+        msg_id(&env.svc.register(bad, "t").await.unwrap_err()),
+        "field"
+    );
     // valid
-    let reg = env.svc.register(registration(&p, &good), "t").await.unwrap();
+    let reg = env
+        .svc
+        .register(registration(&p, &good), "t")
+        .await
+        .unwrap();
     assert_eq!(reg.key.state, KeyState::Active);
     assert_eq!(reg.key.last_four, good[good.len() - 4..]);
     let json = serde_json::to_string(&reg).unwrap();
-    assert!(!json.contains(&good), "the key never appears in API responses");
+    assert!(
+        !json.contains(&good),
+        "the key never appears in API responses"
+    );
     assert_no_plaintext_in_db(&env, &good).await;
     // §14.2: same key, second tenant
     let p2 = pib(19100002);
-    env.sandbox_company(&p2, &common::mb_for(&p2), "Druga").await;
-    let e = env.svc.register(registration(&p2, &good), "t").await.unwrap_err();
+    env.sandbox_company(&p2, &common::mb_for(&p2), "Druga")
+        .await;
+    let e = env
+        .svc
+        .register(registration(&p2, &good), "t")
+        .await
+        .unwrap_err();
     assert_eq!(msg_id(&e), "sef.key.in_use_by_other_tenant");
     // upper-case variant of the same key is the same key
-    let e = env.svc.register(registration(&p2, &good.to_uppercase()), "t").await.unwrap_err();
+    let e = env
+        .svc
+        .register(registration(&p2, &good.to_uppercase()), "t")
+        .await
+        .unwrap_err();
     assert_eq!(msg_id(&e), "sef.key.in_use_by_other_tenant");
     env.cleanup().await;
 }
 
 async fn assert_no_plaintext_in_db(env: &Env, key: &str) {
     use sqlx::Row;
-    for table in ["tenants", "sef_keys", "audit", "notifications", "send_attempts", "document_versions"] {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM {table}"))).fetch_all(env.svc.db().pool()).await.unwrap();
+    for table in [
+        "tenants",
+        "sef_keys",
+        "audit",
+        "notifications",
+        "send_attempts",
+        "document_versions",
+    ] {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM {table}")))
+            .fetch_all(env.svc.db().pool())
+            .await
+            .unwrap();
         for r in rows {
             for i in 0..r.len() {
                 let as_text: Option<String> = r.try_get::<Option<String>, _>(i).ok().flatten();
                 let as_bytes: Option<Vec<u8>> = r.try_get::<Option<Vec<u8>>, _>(i).ok().flatten();
-                for v in [as_text.map(String::into_bytes), as_bytes].into_iter().flatten() {
-                    assert!(!v.windows(key.len()).any(|w| w.eq_ignore_ascii_case(key.as_bytes())), "plaintext key found in {table}");
+                for v in [as_text.map(String::into_bytes), as_bytes]
+                    .into_iter()
+                    .flatten()
+                {
+                    assert!(
+                        !v.windows(key.len())
+                            .any(|w| w.eq_ignore_ascii_case(key.as_bytes())),
+                        "plaintext key found in {table}"
+                    );
                 }
             }
         }
     }
     if env.backend == Backend::Sqlite {
-        let path = env.db_url.trim_start_matches("sqlite:").split('?').next().unwrap().to_string();
+        let path = env
+            .db_url
+            .trim_start_matches("sqlite:")
+            .split('?')
+            .next()
+            .unwrap()
+            .to_string();
         for p in [path.clone(), format!("{path}-wal")] {
             if let Ok(bytes) = std::fs::read(&p) {
-                assert!(!bytes.windows(key.len()).any(|w| w == key.as_bytes()), "plaintext key found in {p}");
+                assert!(
+                    !bytes.windows(key.len()).any(|w| w == key.as_bytes()),
+                    "plaintext key found in {p}"
+                );
             }
         }
     }
@@ -95,34 +156,76 @@ async fn deactivated_key_waits_and_resumes(backend: Backend) {
     let (a, b) = (ra.tenant.id, rb.tenant.id);
     let mut ids = Vec::new();
     for i in 0..5 {
-        ids.push(env.svc.submit_xml(a, &env.invoice(&pa, &format!("A-{i}")), "t").await.unwrap().id);
+        ids.push(
+            env.svc
+                .submit_xml(a, &env.invoice(&pa, &format!("A-{i}")), "t")
+                .await
+                .unwrap()
+                .id,
+        );
     }
     let rids: Vec<String> = futures_ids(&env, a, &ids).await;
     env.sb.sandbox().set_key_active(&ka, false).await.unwrap();
     let log_before = env.sb.sandbox().log().len();
     env.svc.run_sender_once().await;
     // The first call got 401: key invalid, all 5 wait.
-    let st = env.svc.key_status(a, fiskal_einvoice::Lang::Sr).await.unwrap();
+    let st = env
+        .svc
+        .key_status(a, fiskal_einvoice::Lang::Sr)
+        .await
+        .unwrap();
     assert_eq!(st.key.as_ref().unwrap().state, KeyState::Invalid);
     assert_eq!(st.message.as_ref().unwrap().id, "sef.key.stopped_working");
     assert_eq!(st.waiting, 5);
     assert!(st.message.as_ref().unwrap().text.contains("(5)"));
-    let calls_a = |env: &Env| env.sb.sandbox().log().iter().filter(|l| l.api_key.as_deref() == Some(&ka[ka.len() - 4..])).count();
+    let calls_a = |env: &Env| {
+        env.sb
+            .sandbox()
+            .log()
+            .iter()
+            .filter(|l| l.api_key.as_deref() == Some(&ka[ka.len() - 4..]))
+            .count()
+    };
     let after_401 = calls_a(&env);
-    assert_eq!(after_401 - env.sb.sandbox().log()[..log_before].iter().filter(|l| l.api_key.as_deref() == Some(&ka[ka.len() - 4..])).count(), 1, "exactly one call with the dead key");
+    assert_eq!(
+        after_401
+            - env.sb.sandbox().log()[..log_before]
+                .iter()
+                .filter(|l| l.api_key.as_deref() == Some(&ka[ka.len() - 4..]))
+                .count(),
+        1,
+        "exactly one call with the dead key"
+    );
     // Another tenant keeps sending meanwhile; tenant A makes no calls.
-    let bdoc = env.svc.submit_xml(b, &env.invoice(&pb, "B-1"), "t").await.unwrap().id;
+    let bdoc = env
+        .svc
+        .submit_xml(b, &env.invoice(&pb, "B-1"), "t")
+        .await
+        .unwrap()
+        .id;
     env.drain(b, Duration::from_secs(10)).await;
     for _ in 0..3 {
         env.svc.run_sender_once().await;
         env.svc.run_background_once().await.unwrap();
     }
     assert_eq!(env.doc(b, bdoc).await.state, DocState::InSef);
-    assert_eq!(calls_a(&env), after_401, "no SEF calls for a tenant with an invalid key");
+    assert_eq!(
+        calls_a(&env),
+        after_401,
+        "no SEF calls for a tenant with an invalid key"
+    );
     // E-mailed once.
     let n = env.svc.db().notifications(a).await.unwrap();
-    assert_eq!(n.iter().filter(|n| n.message_id == "sef.key.stopped_working").count(), 1);
-    assert_eq!(n[0].recipient.as_deref(), Some(format!("admin@{pa}.example").as_str()));
+    assert_eq!(
+        n.iter()
+            .filter(|n| n.message_id == "sef.key.stopped_working")
+            .count(),
+        1
+    );
+    assert_eq!(
+        n[0].recipient.as_deref(),
+        Some(format!("admin@{pa}.example").as_str())
+    );
     // Re-activate + check again → resumes with the same requestIds.
     env.sb.sandbox().set_key_active(&ka, true).await.unwrap();
     env.svc.check_again(a, "t").await.unwrap();
@@ -130,12 +233,25 @@ async fn deactivated_key_waits_and_resumes(backend: Backend) {
     for (id, rid) in ids.iter().zip(&rids) {
         let d = env.doc(a, *id).await;
         assert_eq!(d.state, DocState::InSef);
-        assert_eq!(d.request_id.as_deref(), Some(rid.as_str()), "original requestId kept");
+        assert_eq!(
+            d.request_id.as_deref(),
+            Some(rid.as_str()),
+            "original requestId kept"
+        );
     }
-    assert_eq!(env.sandbox_docs(&pa).await.len(), 5, "exactly 5 documents in the sandbox");
+    assert_eq!(
+        env.sandbox_docs(&pa).await.len(),
+        5,
+        "exactly 5 documents in the sandbox"
+    );
 
     // Variant: re-activation without "check again" → the automatic re-check resumes.
-    let more = env.svc.submit_xml(a, &env.invoice(&pa, "A-5"), "t").await.unwrap().id;
+    let more = env
+        .svc
+        .submit_xml(a, &env.invoice(&pa, "A-5"), "t")
+        .await
+        .unwrap()
+        .id;
     env.sb.sandbox().set_key_active(&ka, false).await.unwrap();
     // Force a key check now (TTL elapsed), so the sender sees the 401.
     env.clock.advance_ms(61_000);
@@ -166,14 +282,23 @@ async fn regenerated_key_needs_new_key(backend: Backend) {
     let p = pib(19300001);
     let (r, k) = env.tenant(&p).await;
     let t = r.tenant.id;
-    let d = env.svc.submit_xml(t, &env.invoice(&p, "R-1"), "t").await.unwrap().id;
+    let d = env
+        .svc
+        .submit_xml(t, &env.invoice(&p, "R-1"), "t")
+        .await
+        .unwrap()
+        .id;
     let rid = env.doc(t, d).await.request_id.unwrap();
     let new_key = env.sb.sandbox().regenerate_key(&k).await.unwrap();
     env.svc.run_sender_once().await;
     assert_eq!(env.doc(t, d).await.state, DocState::BlockedKey);
     let e = env.svc.check_again(t, "t").await.unwrap_err();
     assert_eq!(msg_id(&e), "sef.key.still_rejected");
-    let info = env.svc.replace_key(t, SecretKey::new(&new_key), "t").await.unwrap();
+    let info = env
+        .svc
+        .replace_key(t, SecretKey::new(&new_key), "t")
+        .await
+        .unwrap();
     assert_eq!(info.version, 2);
     assert_eq!(info.state, KeyState::Active);
     env.drain(t, Duration::from_secs(10)).await;
@@ -195,13 +320,26 @@ async fn timeout_after_commit_and_reconciliation(backend: Backend) {
     let p = pib(19400001);
     let (r, _) = env.tenant(&p).await;
     let t = r.tenant.id;
-    let fault = |count| Fault { path: "/api/publicApi/sales-invoice/ubl".into(), kind: fiskal_sef::sandbox::FaultKind::TimeoutAfterCommit, count };
+    let fault = |count| Fault {
+        path: "/api/publicApi/sales-invoice/ubl".into(),
+        kind: fiskal_sef::sandbox::FaultKind::TimeoutAfterCommit,
+        count,
+    };
     env.sb.sandbox().inject_fault(fault(1));
-    let d = env.svc.submit_xml(t, &env.invoice(&p, "T-1"), "t").await.unwrap().id;
+    let d = env
+        .svc
+        .submit_xml(t, &env.invoice(&p, "T-1"), "t")
+        .await
+        .unwrap()
+        .id;
     let rid = env.doc(t, d).await.request_id.unwrap();
     env.svc.run_sender_once().await;
     let doc = env.doc(t, d).await;
-    assert_eq!(doc.state, DocState::Sending, "outcome unknown: stays sending");
+    assert_eq!(
+        doc.state,
+        DocState::Sending,
+        "outcome unknown: stays sending"
+    );
     env.drain(t, Duration::from_secs(15)).await;
     let doc = env.doc(t, d).await;
     assert_eq!(doc.state, DocState::InSef);
@@ -211,15 +349,29 @@ async fn timeout_after_commit_and_reconciliation(backend: Backend) {
     assert_eq!(attempts.len(), 2);
     assert_eq!(attempts[0].outcome.as_deref(), Some("unavailable"));
     // refuse mode
-    env.sb.sandbox().update_settings(serde_json::json!({ "idempotencyMode": "refuse" })).await.unwrap();
+    env.sb
+        .sandbox()
+        .update_settings(serde_json::json!({ "idempotencyMode": "refuse" }))
+        .await
+        .unwrap();
     env.sb.sandbox().inject_fault(fault(1));
-    let d2 = env.svc.submit_xml(t, &env.invoice(&p, "T-2"), "t").await.unwrap().id;
+    let d2 = env
+        .svc
+        .submit_xml(t, &env.invoice(&p, "T-2"), "t")
+        .await
+        .unwrap()
+        .id;
     env.drain(t, Duration::from_secs(15)).await;
     assert_eq!(env.doc(t, d2).await.state, DocState::AcceptedIdsUnknown);
     assert!(env.svc.reconcile(t, d2).await.unwrap());
     let doc2 = env.doc(t, d2).await;
     assert_eq!(doc2.state, DocState::InSef);
-    let sb_doc = env.sandbox_docs(&p).await.into_iter().find(|x| x.number == "T-2").unwrap();
+    let sb_doc = env
+        .sandbox_docs(&p)
+        .await
+        .into_iter()
+        .find(|x| x.number == "T-2")
+        .unwrap();
     assert_eq!(doc2.sales_invoice_id, Some(sb_doc.sales_id));
     assert_eq!(env.sandbox_docs(&p).await.len(), 2);
     env.cleanup().await;
@@ -235,8 +387,17 @@ async fn midnight_redate(backend: Backend) {
     let t = r.tenant.id;
     env.set_time(belgrade(2030, 3, 14, 23, 59, 30)).await;
     let ubl_path = "/api/publicApi/sales-invoice/ubl".to_string();
-    env.sb.sandbox().inject_fault(Fault { path: ubl_path.clone(), kind: fiskal_sef::sandbox::FaultKind::Http503, count: 1 });
-    let d = env.svc.submit_xml(t, &env.invoice(&p, "M-1"), "t").await.unwrap().id;
+    env.sb.sandbox().inject_fault(Fault {
+        path: ubl_path.clone(),
+        kind: fiskal_sef::sandbox::FaultKind::Http503,
+        count: 1,
+    });
+    let d = env
+        .svc
+        .submit_xml(t, &env.invoice(&p, "M-1"), "t")
+        .await
+        .unwrap()
+        .id;
     env.svc.run_sender_once().await;
     assert_eq!(env.doc(t, d).await.state, DocState::Sending);
     env.set_time(belgrade(2030, 3, 15, 0, 0, 30)).await;
@@ -244,7 +405,11 @@ async fn midnight_redate(backend: Backend) {
     let doc = env.doc(t, d).await;
     assert_eq!(doc.state, DocState::NeedsRedate);
     assert_eq!(doc.issue_date, "2030-03-14");
-    let v = env.svc.document(t, d, fiskal_einvoice::Lang::Sr).await.unwrap();
+    let v = env
+        .svc
+        .document(t, d, fiskal_einvoice::Lang::Sr)
+        .await
+        .unwrap();
     assert_eq!(v.message.unwrap().id, "sef.document.needs_redate");
     assert!(env.sandbox_docs(&p).await.is_empty());
     let old_rid = doc.request_id.clone().unwrap();
@@ -254,13 +419,26 @@ async fn midnight_redate(backend: Backend) {
     assert_eq!(doc.state, DocState::InSef);
     assert_eq!(doc.issue_date, "2030-03-15");
     assert_eq!(doc.version, 2);
-    assert_ne!(doc.request_id.unwrap(), old_rid, "a re-dated version gets a new requestId");
+    assert_ne!(
+        doc.request_id.unwrap(),
+        old_rid,
+        "a re-dated version gets a new requestId"
+    );
     assert_eq!(env.sandbox_docs(&p).await.len(), 1);
 
     // Committed before midnight, answer lost: the replay after midnight finds it.
     env.set_time(belgrade(2030, 3, 15, 23, 59, 30)).await;
-    env.sb.sandbox().inject_fault(Fault { path: ubl_path, kind: fiskal_sef::sandbox::FaultKind::TimeoutAfterCommit, count: 1 });
-    let d2 = env.svc.submit_xml(t, &env.invoice(&p, "M-2"), "t").await.unwrap().id;
+    env.sb.sandbox().inject_fault(Fault {
+        path: ubl_path,
+        kind: fiskal_sef::sandbox::FaultKind::TimeoutAfterCommit,
+        count: 1,
+    });
+    let d2 = env
+        .svc
+        .submit_xml(t, &env.invoice(&p, "M-2"), "t")
+        .await
+        .unwrap()
+        .id;
     env.svc.run_sender_once().await;
     env.set_time(belgrade(2030, 3, 16, 0, 0, 30)).await;
     env.drain(t, Duration::from_secs(10)).await;
@@ -276,28 +454,66 @@ async fn buyer_rejects_then_storno(backend: Backend) {
     let p = pib(19600001);
     let (r, _) = env.tenant(&p).await;
     let t = r.tenant.id;
-    let d = env.svc.submit_xml(t, &env.invoice(&p, "S-1"), "t").await.unwrap().id;
+    let d = env
+        .svc
+        .submit_xml(t, &env.invoice(&p, "S-1"), "t")
+        .await
+        .unwrap()
+        .id;
     env.drain(t, Duration::from_secs(10)).await;
     let doc = env.svc.refresh_status(t, d).await.unwrap();
     assert_eq!(doc.sef_status.as_deref(), Some("Sent"));
     // Buyer rejects with its own key.
-    let buyer_key = env.sb.sandbox().create_key(fiskal_einvoice::demo::DEMO_BUYER.0, None, true).await.unwrap();
-    let buyer = fiskal_sef::SefClient::new(fiskal_sef::SefClientConfig::sandbox(&env.sb.base_url()), fiskal_sef::ApiKey::parse(&buyer_key).unwrap()).unwrap();
-    buyer.accept_reject_purchase_invoice(doc.purchase_invoice_id.unwrap(), false, Some("Cena ne odgovara ugovoru.")).await.unwrap();
+    let buyer_key = env
+        .sb
+        .sandbox()
+        .create_key(fiskal_einvoice::demo::DEMO_BUYER.0, None, true)
+        .await
+        .unwrap();
+    let buyer = fiskal_sef::SefClient::new(
+        fiskal_sef::SefClientConfig::sandbox(&env.sb.base_url()),
+        fiskal_sef::ApiKey::parse(&buyer_key).unwrap(),
+    )
+    .unwrap();
+    buyer
+        .accept_reject_purchase_invoice(
+            doc.purchase_invoice_id.unwrap(),
+            false,
+            Some("Cena ne odgovara ugovoru."),
+        )
+        .await
+        .unwrap();
     let doc = env.svc.refresh_status(t, d).await.unwrap();
     assert_eq!(doc.sef_status.as_deref(), Some("Rejected"));
-    let v = env.svc.document(t, d, fiskal_einvoice::Lang::Sr).await.unwrap();
+    let v = env
+        .svc
+        .document(t, d, fiskal_einvoice::Lang::Sr)
+        .await
+        .unwrap();
     let m = v.message.unwrap();
     assert_eq!(m.id, "sef.document.rejected_by_buyer");
     assert!(m.text.contains("Cena ne odgovara ugovoru."), "{}", m.text);
     let n = env.svc.db().notifications(t).await.unwrap();
-    assert_eq!(n.iter().filter(|n| n.message_id == "sef.document.rejected_by_buyer").count(), 1);
+    assert_eq!(
+        n.iter()
+            .filter(|n| n.message_id == "sef.document.rejected_by_buyer")
+            .count(),
+        1
+    );
     // Storno needs a comment.
     assert!(env.svc.storno(t, d, "  ", None, "t").await.is_err());
-    let doc = env.svc.storno(t, d, "Faktura odbijena, izdaje se nova.", None, "t").await.unwrap();
+    let doc = env
+        .svc
+        .storno(t, d, "Faktura odbijena, izdaje se nova.", None, "t")
+        .await
+        .unwrap();
     assert_eq!(doc.sef_status.as_deref(), Some("Storno"));
     // Number never reused.
-    let e = env.svc.submit_xml(t, &env.invoice(&p, "S-1"), "t").await.unwrap_err();
+    let e = env
+        .svc
+        .submit_xml(t, &env.invoice(&p, "S-1"), "t")
+        .await
+        .unwrap_err();
     assert_eq!(e.http_status(), 409);
     env.cleanup().await;
 }
@@ -309,25 +525,56 @@ async fn isp_conflict(backend: Backend) {
     cfg.recheck_fast = Duration::from_millis(1);
     let env = Env::with_config(backend, cfg).await;
     let p = pib(19700001);
-    let key = env.sandbox_company(&p, &common::mb_for(&p), "ISP firma").await;
-    env.sb.sandbox().update_company(&p, serde_json::json!({ "isp": true })).await.unwrap();
-    let e = env.svc.register(registration(&p, &key), "t").await.unwrap_err();
+    let key = env
+        .sandbox_company(&p, &common::mb_for(&p), "ISP firma")
+        .await;
+    env.sb
+        .sandbox()
+        .update_company(&p, serde_json::json!({ "isp": true }))
+        .await
+        .unwrap();
+    let e = env
+        .svc
+        .register(registration(&p, &key), "t")
+        .await
+        .unwrap_err();
     assert_eq!(msg_id(&e), "sef.key.isp_conflict");
     assert!(env.svc.db().tenants().await.unwrap().is_empty());
-    env.sb.sandbox().update_company(&p, serde_json::json!({ "isp": false })).await.unwrap();
+    env.sb
+        .sandbox()
+        .update_company(&p, serde_json::json!({ "isp": false }))
+        .await
+        .unwrap();
     let reg = env.svc.register(registration(&p, &key), "t").await.unwrap();
     let t = reg.tenant.id;
-    env.sb.sandbox().update_company(&p, serde_json::json!({ "isp": true })).await.unwrap();
-    let d = env.svc.submit_xml(t, &env.invoice(&p, "I-1"), "t").await.unwrap().id;
+    env.sb
+        .sandbox()
+        .update_company(&p, serde_json::json!({ "isp": true }))
+        .await
+        .unwrap();
+    let d = env
+        .svc
+        .submit_xml(t, &env.invoice(&p, "I-1"), "t")
+        .await
+        .unwrap()
+        .id;
     env.svc.run_sender_once().await;
-    let st = env.svc.key_status(t, fiskal_einvoice::Lang::Sr).await.unwrap();
+    let st = env
+        .svc
+        .key_status(t, fiskal_einvoice::Lang::Sr)
+        .await
+        .unwrap();
     assert_eq!(st.key.unwrap().state, KeyState::IspBlocked);
     assert_eq!(st.message.unwrap().id, "sef.key.isp_conflict");
     assert_eq!(env.doc(t, d).await.state, DocState::BlockedKey);
     // Still set: automatic re-check changes nothing.
     env.svc.run_background_once().await.unwrap();
     assert_eq!(env.doc(t, d).await.state, DocState::BlockedKey);
-    env.sb.sandbox().update_company(&p, serde_json::json!({ "isp": false })).await.unwrap();
+    env.sb
+        .sandbox()
+        .update_company(&p, serde_json::json!({ "isp": false }))
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(20)).await;
     env.svc.run_background_once().await.unwrap();
     env.drain(t, Duration::from_secs(10)).await;
@@ -341,7 +588,10 @@ async fn isp_conflict(backend: Backend) {
 async fn many_tenants_respect_the_rate_limit(backend: Backend) {
     let (tenants, docs) = std::env::var("FISKAL_SEF_LOAD")
         .ok()
-        .and_then(|s| s.split_once('x').and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?))))
+        .and_then(|s| {
+            s.split_once('x')
+                .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+        })
         .unwrap_or((4usize, 12usize));
     let mut cfg = test_config();
     cfg.sending_poll_every = Duration::from_millis(300);
@@ -354,17 +604,31 @@ async fn many_tenants_respect_the_rate_limit(backend: Backend) {
     }
     for (t, p, _) in &ts {
         for j in 0..docs {
-            env.svc.submit_xml(*t, &env.invoice(p, &format!("L-{j}")), "t").await.unwrap();
+            env.svc
+                .submit_xml(*t, &env.invoice(p, &format!("L-{j}")), "t")
+                .await
+                .unwrap();
         }
     }
     let svc = env.svc.clone();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let worker = tokio::spawn(async move { svc.run_workers(async { let _ = stop_rx.await; }).await });
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30 + (tenants * docs) as u64 / 2);
+    let worker = tokio::spawn(async move {
+        svc.run_workers(async {
+            let _ = stop_rx.await;
+        })
+        .await
+    });
+    let deadline =
+        tokio::time::Instant::now() + Duration::from_secs(30 + (tenants * docs) as u64 / 2);
     loop {
         let mut pending = 0;
         for (t, _, _) in &ts {
-            pending += env.svc.db().count_in_states(*t, &[DocState::Queued, DocState::Sending]).await.unwrap();
+            pending += env
+                .svc
+                .db()
+                .count_in_states(*t, &[DocState::Queued, DocState::Sending])
+                .await
+                .unwrap();
         }
         if pending == 0 || tokio::time::Instant::now() > deadline {
             break;
@@ -374,13 +638,33 @@ async fn many_tenants_respect_the_rate_limit(backend: Backend) {
     let _ = stop_tx.send(());
     let _ = worker.await;
     let log = env.sb.sandbox().log();
-    assert!(log.iter().all(|l| l.status != 429), "the sandbox never answered 429");
+    assert!(
+        log.iter().all(|l| l.status != 429),
+        "the sandbox never answered 429"
+    );
     for (t, p, k) in &ts {
-        assert_eq!(env.svc.db().count_in_states(*t, &[DocState::InSef]).await.unwrap(), docs as i64, "tenant {p} finished");
-        let mut starts: Vec<i64> = log.iter().filter(|l| l.api_key.as_deref() == Some(&k[k.len() - 4..])).map(|l| l.at_ms).collect();
+        assert_eq!(
+            env.svc
+                .db()
+                .count_in_states(*t, &[DocState::InSef])
+                .await
+                .unwrap(),
+            docs as i64,
+            "tenant {p} finished"
+        );
+        let mut starts: Vec<i64> = log
+            .iter()
+            .filter(|l| l.api_key.as_deref() == Some(&k[k.len() - 4..]))
+            .map(|l| l.at_ms)
+            .collect();
         starts.sort();
         for w in starts.windows(4) {
-            assert!(w[3] - w[0] >= 1000, "key …{} had 4 calls within {} ms", &k[k.len() - 4..], w[3] - w[0]);
+            assert!(
+                w[3] - w[0] >= 1000,
+                "key …{} had 4 calls within {} ms",
+                &k[k.len() - 4..],
+                w[3] - w[0]
+            );
         }
     }
     env.cleanup().await;
@@ -393,16 +677,39 @@ async fn tenant_isolation(backend: Backend) {
     let pb = pib(19900002);
     let (ra, _) = env.tenant(&pa).await;
     let (rb, _) = env.tenant(&pb).await;
-    let db = env.svc.submit_xml(rb.tenant.id, &env.invoice(&pb, "X-1"), "t").await.unwrap().id;
-    assert!(matches!(env.svc.document(ra.tenant.id, db, fiskal_einvoice::Lang::Sr).await, Err(ServiceError::NotFound)));
-    assert!(matches!(env.svc.cancel(ra.tenant.id, db, "x", "t").await, Err(ServiceError::NotFound)));
-    assert!(matches!(env.svc.document_xml(ra.tenant.id, db).await, Err(ServiceError::NotFound)));
+    let db = env
+        .svc
+        .submit_xml(rb.tenant.id, &env.invoice(&pb, "X-1"), "t")
+        .await
+        .unwrap()
+        .id;
+    assert!(matches!(
+        env.svc
+            .document(ra.tenant.id, db, fiskal_einvoice::Lang::Sr)
+            .await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        env.svc.cancel(ra.tenant.id, db, "x", "t").await,
+        Err(ServiceError::NotFound)
+    ));
+    assert!(matches!(
+        env.svc.document_xml(ra.tenant.id, db).await,
+        Err(ServiceError::NotFound)
+    ));
     assert!(env.svc.documents(ra.tenant.id).await.unwrap().is_empty());
     // A cannot upload as B (supplier must be the tenant).
-    let e = env.svc.submit_xml(ra.tenant.id, &env.invoice(&pb, "X-2"), "t").await.unwrap_err();
+    let e = env
+        .svc
+        .submit_xml(ra.tenant.id, &env.invoice(&pb, "X-2"), "t")
+        .await
+        .unwrap_err();
     assert_eq!(e.http_status(), 409);
     // Tokens are per tenant.
-    assert_eq!(env.svc.authenticate(&ra.access_token).await.unwrap().id, ra.tenant.id);
+    assert_eq!(
+        env.svc.authenticate(&ra.access_token).await.unwrap().id,
+        ra.tenant.id
+    );
     assert!(env.svc.authenticate("nope").await.is_err());
     let _ = MessageId::ApiStatusReminder;
     env.cleanup().await;
@@ -415,12 +722,33 @@ async fn crash_mid_send_resumes(backend: Backend) {
     let p = pib(19900011);
     let (r, _) = env.tenant(&p).await;
     let t = r.tenant.id;
-    let d = env.svc.submit_xml(t, &env.invoice(&p, "K-1"), "t").await.unwrap().id;
+    let d = env
+        .svc
+        .submit_xml(t, &env.invoice(&p, "K-1"), "t")
+        .await
+        .unwrap()
+        .id;
     // Simulate the crash: claim and start an attempt, then abandon it (the HTTP call "happened").
     let now = env.svc.now();
-    let item = env.svc.db().claim_next(t, "dead-process", 5000, now).await.unwrap().unwrap();
-    env.svc.db().start_attempt(&item, &env.svc.today().to_string(), now).await.unwrap();
-    assert!(env.svc.db().may_have_reached_sef(t, item.version_id).await.unwrap());
+    let item = env
+        .svc
+        .db()
+        .claim_next(t, "dead-process", 5000, now)
+        .await
+        .unwrap()
+        .unwrap();
+    env.svc
+        .db()
+        .start_attempt(&item, &env.svc.today().to_string(), now)
+        .await
+        .unwrap();
+    assert!(
+        env.svc
+            .db()
+            .may_have_reached_sef(t, item.version_id)
+            .await
+            .unwrap()
+    );
     // Leased by the dead process: nothing happens yet.
     assert_eq!(env.svc.run_sender_once().await, 0);
     env.clock.advance_ms(6000);
@@ -438,21 +766,54 @@ async fn master_key_rotation(backend: Backend) {
     let p = pib(19900021);
     let (r, _) = env.tenant(&p).await;
     let new = fiskal_einvoice::MasterKey::generate();
-    let ring = fiskal_einvoice::KeyRing::new(new).with_old(fiskal_einvoice::MasterKey::from_base64(&env.master_b64).unwrap());
+    let ring = fiskal_einvoice::KeyRing::new(new)
+        .with_old(fiskal_einvoice::MasterKey::from_base64(&env.master_b64).unwrap());
     let db = fiskal_einvoice::Db::connect(&env.db_url).await.unwrap();
-    let gw: std::sync::Arc<dyn fiskal_einvoice::gateway::SefGateway> = std::sync::Arc::new(fiskal_einvoice::sef_gateway::ClientGateway::sandbox(&env.sb.base_url()).unwrap());
-    let svc2 = fiskal_einvoice::Service::new(db, ring, [("sandbox".to_string(), gw)].into_iter().collect(), std::sync::Arc::new(fiskal_einvoice::ubl_tools::UblTools), test_config());
+    let gw: std::sync::Arc<dyn fiskal_einvoice::gateway::SefGateway> = std::sync::Arc::new(
+        fiskal_einvoice::sef_gateway::ClientGateway::sandbox(&env.sb.base_url()).unwrap(),
+    );
+    let svc2 = fiskal_einvoice::Service::new(
+        db,
+        ring,
+        [("sandbox".to_string(), gw)].into_iter().collect(),
+        std::sync::Arc::new(fiskal_einvoice::ubl_tools::UblTools),
+        test_config(),
+    );
     assert_eq!(svc2.rotate_master_key().await.unwrap(), 1);
     assert_eq!(svc2.rotate_master_key().await.unwrap(), 0);
-    let d = svc2.submit_xml(r.tenant.id, &common::invoice_xml(&p, "MK-1", svc2.today()), "t").await.unwrap().id;
+    let d = svc2
+        .submit_xml(
+            r.tenant.id,
+            &common::invoice_xml(&p, "MK-1", svc2.today()),
+            "t",
+        )
+        .await
+        .unwrap()
+        .id;
     for _ in 0..50 {
         svc2.run_sender_once().await;
-        if svc2.db().document(r.tenant.id, d).await.unwrap().unwrap().state == DocState::InSef {
+        if svc2
+            .db()
+            .document(r.tenant.id, d)
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+            == DocState::InSef
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(svc2.db().document(r.tenant.id, d).await.unwrap().unwrap().state, DocState::InSef);
+    assert_eq!(
+        svc2.db()
+            .document(r.tenant.id, d)
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        DocState::InSef
+    );
     // The old service (old master key only) can no longer open the re-wrapped key.
     env.clock.advance_ms(120_000);
     let e = env.svc.refresh_status(r.tenant.id, d).await.unwrap_err();
@@ -460,7 +821,106 @@ async fn master_key_rotation(backend: Backend) {
     env.cleanup().await;
 }
 
+/// §14.8: a callback with a wrong subscription key is ignored; a correct one leads to a status
+/// read; the next morning's sweep produces no duplicate events.
+async fn callbacks_and_sweep(backend: Backend) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let mut cfg = test_config();
+    cfg.public_base_url = base.clone();
+    let env = Env::with_config(backend, cfg).await;
+    let server = tokio::spawn(fiskal_einvoice::web::serve(
+        listener,
+        env.svc.clone(),
+        std::future::pending(),
+    ));
+    let p = pib(19900031);
+    let (r, _) = env.tenant(&p).await;
+    let t = r.tenant.id;
+    env.set_time(belgrade(2030, 5, 6, 19, 0, 0)).await;
+    env.svc.subscribe(t).await.unwrap();
+    env.sb
+        .sandbox()
+        .set_webhooks(
+            &p,
+            fiskal_sef::sandbox::Webhooks {
+                outgoing: Some(r.callback_url.clone()),
+                incoming: None,
+            },
+        )
+        .await
+        .unwrap();
+    env.set_time(belgrade(2030, 5, 7, 10, 0, 0)).await;
+    // A callback with a wrong subscription key is ignored.
+    let http = reqwest::Client::new();
+    let fake = serde_json::json!([{ "EventId": 999999, "Date": "2030-05-07T10:00:00", "NewInvoiceStatus": "Approved", "SalesInvoiceId": 1, "SubscriptionKey": uuid::Uuid::new_v4().to_string() }]);
+    let resp = http.post(&r.callback_url).json(&fake).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.json::<serde_json::Value>().await.unwrap()["accepted"],
+        0
+    );
+    assert_eq!(env.svc.db().event_count(t).await.unwrap(), 0);
+    // Unknown callback token: 404.
+    assert_eq!(
+        http.post(format!("{base}/sef/callback/nope"))
+            .json(&fake)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    // A real document: the sandbox calls back with the right key.
+    let d = env
+        .svc
+        .submit_xml(t, &env.invoice(&p, "C-1"), "t")
+        .await
+        .unwrap()
+        .id;
+    env.drain(t, Duration::from_secs(10)).await;
+    let mut events = 0;
+    for _ in 0..100 {
+        events = env.svc.db().event_count(t).await.unwrap();
+        if events >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(events >= 2, "callbacks stored ({events})");
+    assert_eq!(
+        env.doc(t, d).await.sef_status.as_deref(),
+        Some("Sending"),
+        "a callback alone changes nothing"
+    );
+    env.svc.run_background_once().await.unwrap();
+    assert_eq!(
+        env.doc(t, d).await.sef_status.as_deref(),
+        Some("Sent"),
+        "the queued status read applied it"
+    );
+    // Next morning: the sweep of yesterday adds no duplicates.
+    env.set_time(belgrade(2030, 5, 8, 6, 30, 0)).await;
+    let new = env
+        .svc
+        .sweep_changes(t, chrono::NaiveDate::from_ymd_opt(2030, 5, 7).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(new, 0, "every event was already known from the callbacks");
+    assert_eq!(env.svc.db().event_count(t).await.unwrap(), events);
+    assert_eq!(
+        env.svc
+            .sweep_changes(t, chrono::NaiveDate::from_ymd_opt(2030, 5, 7).unwrap())
+            .await
+            .unwrap(),
+        0
+    );
+    server.abort();
+    env.cleanup().await;
+}
+
 both_backends!(
+    callbacks_and_sweep,
     onboarding,
     deactivated_key_waits_and_resumes,
     regenerated_key_needs_new_key,

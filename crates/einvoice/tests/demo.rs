@@ -2,7 +2,9 @@
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_flow_reaches_approved() {
-    let s = fiskal_einvoice::demo_flow(fiskal_einvoice::DemoOptions::default()).await.unwrap();
+    let s = fiskal_einvoice::demo_flow(fiskal_einvoice::DemoOptions::default())
+        .await
+        .unwrap();
     assert_eq!(s.final_status, "Approved", "{s}");
     assert_eq!(s.documents_in_sandbox, 1);
     assert!(s.key_masked.starts_with("••••••••-"));

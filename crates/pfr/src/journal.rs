@@ -155,25 +155,26 @@ impl Journal {
         Ok(Journal { pool })
     }
 
-    /// Records requests about to be signed, in one transaction; returns them with their ids.
+    /// Records requests about to be signed, in one transaction (one statement); returns them
+    /// with their ids.
     pub async fn record_pending(&self, rows: Vec<PendingRow>) -> Result<Vec<PendingRow>, JournalError> {
-        let mut tx = self.pool.begin().await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for mut r in rows {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO pending (request_id, request_json, sdc_time_ms, lang) VALUES (?, ?, ?, ?) RETURNING id",
-            )
-            .bind(&r.request_id)
-            .bind(&r.request_json)
-            .bind(r.sdc_time_ms)
-            .bind(&r.lang)
-            .fetch_one(&mut *tx)
-            .await?;
-            r.id = id;
-            out.push(r);
+        if rows.is_empty() {
+            return Ok(rows);
         }
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO pending (request_id, request_json, sdc_time_ms, lang) ");
+        qb.push_values(&rows, |mut b, r| {
+            b.push_bind(r.request_id.clone()).push_bind(r.request_json.clone()).push_bind(r.sdc_time_ms).push_bind(r.lang.clone());
+        });
+        let done = qb.build().execute(&mut *tx).await?;
         tx.commit().await?;
-        Ok(out)
+        // One writer: the ids of one multi-row insert are consecutive and end at the last rowid.
+        let last = done.last_insert_rowid();
+        let first = last - rows.len() as i64 + 1;
+        Ok(rows.into_iter().enumerate().map(|(i, mut r)| {
+            r.id = first + i as i64;
+            r
+        }).collect())
     }
 
     /// Pending rows, oldest first.
@@ -196,35 +197,47 @@ impl Journal {
     /// Stores signed receipts (extending the hash chain) and removes the given pending rows, in
     /// one transaction.
     pub async fn commit_signed(&self, receipts: &[NewReceipt], done_pending: &[i64]) -> Result<(), JournalError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut prev: Vec<u8> = sqlx::query_scalar("SELECT hash FROM receipts ORDER BY total_counter DESC LIMIT 1")
             .fetch_optional(&mut *tx)
             .await?
             .unwrap_or_else(|| vec![0u8; 32]);
-        for r in receipts {
-            let hash = entry_hash(&prev, r);
-            sqlx::query(
+        // Multi-row inserts, at most 64 rows (12 columns) per statement.
+        for chunk in receipts.chunks(64) {
+            let mut chained = Vec::with_capacity(chunk.len());
+            for r in chunk {
+                let hash = entry_hash(&prev, r);
+                chained.push((r, prev.clone(), hash.clone()));
+                prev = hash;
+            }
+            let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO receipts (total_counter, uid, invoice_number, request_id, kind, sdc_time_ms, amount, \
-                 request_json, result_json, se_output, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            )
-            .bind(r.total_counter as i64)
-            .bind(&r.uid)
-            .bind(&r.invoice_number)
-            .bind(&r.request_id)
-            .bind(&r.kind)
-            .bind(r.sdc_time_ms)
-            .bind(&r.amount)
-            .bind(&r.request_json)
-            .bind(&r.result_json)
-            .bind(&r.se_output)
-            .bind(&prev)
-            .bind(&hash)
-            .execute(&mut *tx)
-            .await?;
-            prev = hash;
+                 request_json, result_json, se_output, prev_hash, hash) ",
+            );
+            qb.push_values(chained, |mut b, (r, p, h)| {
+                b.push_bind(r.total_counter as i64)
+                    .push_bind(r.uid.clone())
+                    .push_bind(r.invoice_number.clone())
+                    .push_bind(r.request_id.clone())
+                    .push_bind(r.kind.clone())
+                    .push_bind(r.sdc_time_ms)
+                    .push_bind(r.amount.clone())
+                    .push_bind(r.request_json.clone())
+                    .push_bind(r.result_json.clone())
+                    .push_bind(r.se_output.clone())
+                    .push_bind(p)
+                    .push_bind(h);
+            });
+            qb.build().execute(&mut *tx).await?;
         }
-        for id in done_pending {
-            sqlx::query("DELETE FROM pending WHERE id = ?").bind(id).execute(&mut *tx).await?;
+        for chunk in done_pending.chunks(500) {
+            let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("DELETE FROM pending WHERE id IN (");
+            let mut sep = qb.separated(", ");
+            for id in chunk {
+                sep.push_bind(*id);
+            }
+            sep.push_unseparated(")");
+            qb.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -346,8 +346,9 @@ pub trait SecureElement: Send {
     fn amount_status(&self) -> AmountStatus;
     /// Current total counter (0 before the first signature).
     fn total_counter(&self) -> u32;
-    /// Signatures of the most recent persisted signing step (at least the last one, INS `15`),
-    /// oldest first, for recovery after a crash between signing and journalling.
+    /// The most recent signatures, oldest first (a smart card gives only the last one, INS `15`;
+    /// the software SE keeps [`soft::RECENT_SIGNED_MAX`]), for recovery after a crash between
+    /// signing and journalling.
     fn recent_signed(&self) -> Vec<SignedInvoice>;
     /// Start Audit (INS `21`): the audit request payload.
     fn start_audit(&mut self) -> Result<Vec<u8>, SeError>;

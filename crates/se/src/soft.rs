@@ -41,6 +41,9 @@ pub const MAX_PIN_TRIES: u8 = 5;
 pub const MAX_CATEGORIES: usize = 12;
 /// Shortest accepted state-file password (characters).
 pub const MIN_PASSWORD_LEN: usize = 8;
+/// How many of the latest signatures the state file keeps for recovery (Get Last Signed
+/// Invoice generalised): two groups of the L-PFR's largest signing group.
+pub const RECENT_SIGNED_MAX: usize = 128;
 /// Argon2id memory of the state-file key derivation, KiB.
 pub const KDF_MEMORY_KIB: u32 = 65536;
 /// Argon2id iterations of the state-file key derivation.
@@ -988,7 +991,13 @@ impl SecureElement for SoftSe {
             }
         }
         d.last_signed = outputs.last().cloned();
-        d.recent_signed = outputs;
+        // Keep the signatures of the last groups, so a PFR that journals one group while the
+        // next is being signed can always recover what it had not stored yet.
+        d.recent_signed.extend(outputs);
+        if d.recent_signed.len() > RECENT_SIGNED_MAX {
+            let cut = d.recent_signed.len() - RECENT_SIGNED_MAX;
+            d.recent_signed.drain(..cut);
+        }
         if let Err(e) = self.commit(d) {
             tracing::error!(uid = %self.fixed.uid, error = %e, "signing state not persisted; signatures discarded");
             return reqs.iter().map(|_| Err(e.clone())).collect();

@@ -40,13 +40,21 @@ fn main() {
     println!("fiskal-ubl throughput (one thread = one core; {secs} s per measurement)");
     println!(
         "{:>6} {:>12} {:>16} {:>14} {:>18} {:>22}",
-        "lines", "xml bytes", "build+write+val/s", "µs/document", "read+validate_xml/s", "official validators/s"
+        "lines",
+        "xml bytes",
+        "build+write+val/s",
+        "µs/document",
+        "read+validate_xml/s",
+        "official validators/s"
     );
     for lines in [1usize, 10, 100] {
         let template = sample_invoice_builder("F-2026-0001", day, lines);
         // Sanity: the benchmarked documents are valid.
         let doc = template.clone().build().expect("valid sample");
-        assert!(validate(&doc).is_empty(), "benchmark document must be valid");
+        assert!(
+            validate(&doc).is_empty(),
+            "benchmark document must be valid"
+        );
         let mut buf = Vec::with_capacity(64 * 1024);
         write_into(&doc, &mut buf);
         let xml = String::from_utf8(buf.clone()).expect("utf-8");
@@ -105,7 +113,10 @@ fn main() {
                     .expect("run python3");
                 let wall = t.elapsed().as_secs_f64();
                 if out.status.success() {
-                    format!("{:.1} ({official_docs} docs in {wall:.2} s)", official_docs as f64 / wall)
+                    format!(
+                        "{:.1} ({official_docs} docs in {wall:.2} s)",
+                        official_docs as f64 / wall
+                    )
                 } else {
                     format!("failed (exit {:?})", out.status.code())
                 }

@@ -213,7 +213,9 @@ pub enum BuildError {
         pib: String,
     },
     /// An MB that is not 8 (or 13) digits.
-    #[error("the {role}'s registration number (MB) {mb} must have 8 digits, leading zeros included")]
+    #[error(
+        "the {role}'s registration number (MB) {mb} must have 8 digits, leading zeros included"
+    )]
     InvalidMb {
         /// `seller` or `buyer`.
         role: &'static str,
@@ -372,7 +374,12 @@ impl DocumentBuilder {
         self
     }
     /// Exemption key and/or text for a non-`S` category (one per category, §7.1).
-    pub fn exemption(mut self, category: VatCategory, code: Option<&str>, text: Option<&str>) -> Self {
+    pub fn exemption(
+        mut self,
+        category: VatCategory,
+        code: Option<&str>,
+        text: Option<&str>,
+    ) -> Self {
         self.exemptions.retain(|(c, _, _)| *c != category);
         self.exemptions
             .push((category, code.map(str::to_string), text.map(str::to_string)));
@@ -864,7 +871,10 @@ impl DocumentBuilder {
                     a.rescale(2);
                 }
                 for s in &mut r.tax_total.subtotals {
-                    for v in [&mut s.taxable_amount, &mut s.tax_amount].into_iter().flatten() {
+                    for v in [&mut s.taxable_amount, &mut s.tax_amount]
+                        .into_iter()
+                        .flatten()
+                    {
                         v.rescale(2);
                     }
                 }
@@ -999,7 +1009,11 @@ fn party(p: &PartyInput, role: &'static str) -> Result<Party, BuildError> {
             tax_scheme: Some("VAT".to_string()),
         }],
         legal_entity: Some(LegalEntity {
-            registration_name: Some(p.registration_name.clone().unwrap_or_else(|| p.name.clone())),
+            registration_name: Some(
+                p.registration_name
+                    .clone()
+                    .unwrap_or_else(|| p.name.clone()),
+            ),
             company_id: Some(mb.to_string()),
             company_id_scheme: None,
         }),

@@ -53,8 +53,7 @@ pub const NS_CAC: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonAgg
 /// Common basic components (`cbc`).
 pub const NS_CBC: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2";
 /// Common extension components (`cec`).
-pub const NS_CEC: &str =
-    "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2";
+pub const NS_CEC: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2";
 /// Serbian extension (`sbt`).
 pub const NS_SBT: &str = "http://mfin.gov.rs/srbdt/srbdtext";
 

@@ -31,7 +31,9 @@ pub enum ParseError {
         message: String,
     },
     /// The document declares a DOCTYPE, which the profile forbids (and which could expand entities).
-    #[error("the document contains a DOCTYPE declaration (line {line}); UBL documents for SEF must not have one")]
+    #[error(
+        "the document contains a DOCTYPE declaration (line {line}); UBL documents for SEF must not have one"
+    )]
     Doctype {
         /// 1-based line of the declaration.
         line: u32,
@@ -59,9 +61,7 @@ impl ParseError {
                     line,
                     column,
                     message,
-                } => format!(
-                    "Dokument nije ispravan XML (red {line}, kolona {column}): {message}"
-                ),
+                } => format!("Dokument nije ispravan XML (red {line}, kolona {column}): {message}"),
                 ParseError::Doctype { line } => format!(
                     "Dokument sadrži DOCTYPE deklaraciju (red {line}); UBL dokumenti za SEF ne smeju da je imaju."
                 ),
@@ -481,7 +481,9 @@ impl Ctx<'_> {
         let c = node.child(name)?;
         let p = format!("{path}/{name}");
         match c.attr("currencyID") {
-            Some(cur) => self.currency_uses.push((p.clone(), Some(cur.trim().to_string()))),
+            Some(cur) => self
+                .currency_uses
+                .push((p.clone(), Some(cur.trim().to_string()))),
             None => {
                 self.xsd(
                     c.pos,
@@ -569,8 +571,8 @@ pub fn read_with_findings(xml: &str) -> Result<(Document, Vec<Finding>), ParseEr
             path: String::new(),
             severity: Severity::Warning,
             message_sr: "Dokument počinje oznakom BOM; SEF očekuje UTF-8 bez BOM-a.".into(),
-            message_en: "The document starts with a byte-order mark; SEF expects UTF-8 without BOM."
-                .into(),
+            message_en:
+                "The document starts with a byte-order mark; SEF expects UTF-8 without BOM.".into(),
             sef_code: None,
             line: Some(1),
         });
@@ -586,7 +588,9 @@ pub fn read_with_findings(xml: &str) -> Result<(Document, Vec<Finding>), ParseEr
     let tax_cur = doc.tax_currency.clone();
     for (path, c) in std::mem::take(&mut cx.currency_uses) {
         let ok = c.as_deref() == cur.as_deref()
-            || (tax_cur.is_some() && c.as_deref() == tax_cur.as_deref() && path.contains("TaxTotal"));
+            || (tax_cur.is_some()
+                && c.as_deref() == tax_cur.as_deref()
+                && path.contains("TaxTotal"));
         if !ok && cur.is_some() {
             let c = c.unwrap_or_default();
             let d = cur.clone().unwrap_or_default();
@@ -626,9 +630,8 @@ fn map_document(cx: &mut Ctx<'_>, n: &Node, root: Root, p: &str) -> Document {
         .and_then(|e| e.child("cec:ExtensionContent"))
         .and_then(|e| e.child("sbt:SrbDtExt"))
     {
-        let ep = format!(
-            "{p}/cec:UBLExtensions/cec:UBLExtension/cec:ExtensionContent/sbt:SrbDtExt"
-        );
+        let ep =
+            format!("{p}/cec:UBLExtensions/cec:UBLExtension/cec:ExtensionContent/sbt:SrbDtExt");
         let mut x = SrbDtExt::default();
         for (i, pre) in ext.all("sbt:InvoicedPrepaymentAmmount").enumerate() {
             let pp = idx(&ep, "sbt:InvoicedPrepaymentAmmount", i);
@@ -675,7 +678,9 @@ fn map_document(cx: &mut Ctx<'_>, n: &Node, root: Root, p: &str) -> Document {
         let pp = idx(p, "cac:InvoicePeriod", i);
         d.invoice_periods.push(map_period(cx, per, &pp));
     }
-    d.order_reference = n.child("cac:OrderReference").and_then(|o| cx.text(o, "cbc:ID"));
+    d.order_reference = n
+        .child("cac:OrderReference")
+        .and_then(|o| cx.text(o, "cbc:ID"));
     for (i, b) in n.all("cac:BillingReference").enumerate() {
         let bp = format!(
             "{}/cac:InvoiceDocumentReference",
@@ -724,7 +729,8 @@ fn map_document(cx: &mut Ctx<'_>, n: &Node, root: Root, p: &str) -> Document {
     d.tax_representative = n.child("cac:TaxRepresentativeParty").map(map_party);
     for (i, del) in n.all("cac:Delivery").enumerate() {
         let dp = idx(p, "cac:Delivery", i);
-        d.deliveries.push(cx.date(del, "cbc:ActualDeliveryDate", &dp));
+        d.deliveries
+            .push(cx.date(del, "cbc:ActualDeliveryDate", &dp));
     }
     for (i, pm) in n.all("cac:PaymentMeans").enumerate() {
         let pp = idx(p, "cac:PaymentMeans", i);
@@ -944,9 +950,9 @@ fn map_line(cx: &mut Ctx<'_>, n: &Node, p: &str, qty_name: &str) -> Line {
                 .child("cac:StandardItemIdentification")
                 .and_then(|x| x.child("cbc:ID"))
                 .map(|id| (id.value(), id.attr("schemeID").map(str::to_string))),
-            tax_category: it.child("cac:ClassifiedTaxCategory").map(|t| {
-                map_tax_category(cx, t, &format!("{ip}/cac:ClassifiedTaxCategory"))
-            }),
+            tax_category: it
+                .child("cac:ClassifiedTaxCategory")
+                .map(|t| map_tax_category(cx, t, &format!("{ip}/cac:ClassifiedTaxCategory"))),
         };
     }
     if let Some(pr) = n.child("cac:Price") {
@@ -967,9 +973,18 @@ mod tests {
 
     #[test]
     fn decimals_follow_xsd() {
-        assert_eq!(parse_decimal("5000.00").map(|d| d.to_string()).as_deref(), Some("5000.00"));
-        assert_eq!(parse_decimal(".5").map(|d| d.to_string()).as_deref(), Some("0.5"));
-        assert_eq!(parse_decimal("-1.").map(|d| d.to_string()).as_deref(), Some("-1"));
+        assert_eq!(
+            parse_decimal("5000.00").map(|d| d.to_string()).as_deref(),
+            Some("5000.00")
+        );
+        assert_eq!(
+            parse_decimal(".5").map(|d| d.to_string()).as_deref(),
+            Some("0.5")
+        );
+        assert_eq!(
+            parse_decimal("-1.").map(|d| d.to_string()).as_deref(),
+            Some("-1")
+        );
         for bad in ["1e5", "1,5", "", ".", "1 000", "1_000", "+-1"] {
             assert!(parse_decimal(bad).is_none(), "{bad}");
         }
@@ -999,10 +1014,7 @@ mod tests {
             read("<Order xmlns=\"urn:x\"/>"),
             Err(ParseError::NotUbl { .. })
         ));
-        assert!(matches!(
-            read("<Invoice/>"),
-            Err(ParseError::NotUbl { .. })
-        ));
+        assert!(matches!(read("<Invoice/>"), Err(ParseError::NotUbl { .. })));
         assert!(matches!(
             read("<!DOCTYPE x [<!ENTITY a \"b\">]><Invoice/>"),
             Err(ParseError::Doctype { line: 1 })

@@ -101,7 +101,11 @@ pub fn sample_invoice(number: &str, issue_date: NaiveDate, lines: usize) -> Docu
 }
 
 /// The builder behind [`sample_invoice`] (to add or change things before building).
-pub fn sample_invoice_builder(number: &str, issue_date: NaiveDate, lines: usize) -> DocumentBuilder {
+pub fn sample_invoice_builder(
+    number: &str,
+    issue_date: NaiveDate,
+    lines: usize,
+) -> DocumentBuilder {
     let mut b = DocumentBuilder::new(DocumentType::Invoice, number, issue_date)
         .due_date(issue_date + chrono::Days::new(15))
         .delivery_date(issue_date)
@@ -229,11 +233,19 @@ pub fn sample_mixed_categories_invoice(number: &str, issue_date: NaiveDate) -> D
             d("20"),
         ));
     let cats = [
-        (VatCategory::AE, "PDV-RS-10-2-1", "Građevinske usluge (obrnuto)"),
+        (
+            VatCategory::AE,
+            "PDV-RS-10-2-1",
+            "Građevinske usluge (obrnuto)",
+        ),
         (VatCategory::Z, "PDV-RS-24-1-2", "Izvoz opreme"),
         (VatCategory::E, "PDV-RS-25-2-3", "Zakup stana"),
         (VatCategory::R, "PDV-RS-6-1-1", "Prenos imovine"),
-        (VatCategory::OE, "PDV-RS-17-4-2", "Naplata u ime i za račun drugog"),
+        (
+            VatCategory::OE,
+            "PDV-RS-17-4-2",
+            "Naplata u ime i za račun drugog",
+        ),
         (VatCategory::SS, "PDV-RS-36-5", "Polovni automobil (marža)"),
         (VatCategory::N, "PDV-RS-N", "Ostalo"),
     ];
@@ -249,7 +261,8 @@ pub fn sample_mixed_categories_invoice(number: &str, issue_date: NaiveDate) -> D
             ))
             .exemption(cat, Some(key), None);
     }
-    b.build().expect("the mixed-categories sample is valid input")
+    b.build()
+        .expect("the mixed-categories sample is valid input")
 }
 
 /// An invoice to a budget-user buyer (JBKJS, contract number).

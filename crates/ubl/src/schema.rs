@@ -160,13 +160,9 @@ pub(crate) const PARTY: &[Particle] = &[
     ("cac:FinancialAccount", 0, 1),
 ];
 
-pub(crate) const PARTYIDENTIFICATION: &[Particle] = &[
-    ("cbc:ID", 1, 1),
-];
+pub(crate) const PARTYIDENTIFICATION: &[Particle] = &[("cbc:ID", 1, 1)];
 
-pub(crate) const PARTYNAME: &[Particle] = &[
-    ("cbc:Name", 1, 1),
-];
+pub(crate) const PARTYNAME: &[Particle] = &[("cbc:Name", 1, 1)];
 
 pub(crate) const ADDRESS: &[Particle] = &[
     ("cbc:ID", 0, 1),
@@ -198,14 +194,9 @@ pub(crate) const ADDRESS: &[Particle] = &[
     ("cac:LocationCoordinate", 0, 0),
 ];
 
-pub(crate) const ADDRESSLINE: &[Particle] = &[
-    ("cbc:Line", 1, 1),
-];
+pub(crate) const ADDRESSLINE: &[Particle] = &[("cbc:Line", 1, 1)];
 
-pub(crate) const COUNTRY: &[Particle] = &[
-    ("cbc:IdentificationCode", 0, 1),
-    ("cbc:Name", 0, 1),
-];
+pub(crate) const COUNTRY: &[Particle] = &[("cbc:IdentificationCode", 0, 1), ("cbc:Name", 0, 1)];
 
 pub(crate) const PARTYTAXSCHEME: &[Particle] = &[
     ("cbc:RegistrationName", 0, 1),
@@ -606,41 +597,280 @@ pub(crate) const EXCHANGERATE: &[Particle] = &[
 /// (their content is not checked by fiskal's structural pass).
 pub(crate) fn aggregate_type(qname: &str) -> Option<&'static [Particle]> {
     Some(match qname {
-        "cac:AccountingSupplierParty" | "cac:DespatchSupplierParty" | "cac:SellerSupplierParty" | "cac:SupplierParty" => SUPPLIERPARTY,
-        "cac:AccountingCustomerParty" | "cac:BuyerCustomerParty" | "cac:ContractorCustomerParty" | "cac:CustomerParty" | "cac:DeliveryCustomerParty" | "cac:OriginatorCustomerParty" | "cac:RecipientCustomerParty" | "cac:RetailerCustomerParty" => CUSTOMERPARTY,
-        "cac:AdditionalInformationParty" | "cac:AgentParty" | "cac:AppealInformationParty" | "cac:AppealReceiverParty" | "cac:BeneficiaryParty" | "cac:BillOfLadingHolderParty" | "cac:BillToParty" | "cac:CarrierParty" | "cac:ConsigneeParty" | "cac:ConsignorParty" | "cac:ContactParty" | "cac:ContractResponsibleParty" | "cac:CustomsAgentParty" | "cac:DeliveryParty" | "cac:DespatchParty" | "cac:DocumentProviderParty" | "cac:EvidenceIssuingParty" | "cac:ExporterParty" | "cac:FinalDeliveryParty" | "cac:FinancingParty" | "cac:FreightForwarderParty" | "cac:GuarantorParty" | "cac:HazardousItemNotificationParty" | "cac:HeadOfficeParty" | "cac:ImporterParty" | "cac:InformationContentProviderParty" | "cac:InsuranceParty" | "cac:InterestedParty" | "cac:InventoryReportingParty" | "cac:IssuerParty" | "cac:LoadingProofParty" | "cac:LogisticsOperatorParty" | "cac:ManufacturerParty" | "cac:MediationParty" | "cac:MortgageHolderParty" | "cac:NotaryParty" | "cac:NotifyParty" | "cac:OperatingParty" | "cac:OriginalDespatchParty" | "cac:OriginatorParty" | "cac:OwnerParty" | "cac:Party" | "cac:PayeeParty" | "cac:PayerParty" | "cac:PerformingCarrierParty" | "cac:PickupParty" | "cac:PreSelectedParty" | "cac:PreparationParty" | "cac:ProviderParty" | "cac:ReceiverParty" | "cac:RecipientParty" | "cac:ResponsibleTransportServiceProviderParty" | "cac:SenderParty" | "cac:SignatoryParty" | "cac:SourceIssuerParty" | "cac:SubcontractorParty" | "cac:SubscriberParty" | "cac:SubstituteCarrierParty" | "cac:TaxRepresentativeParty" | "cac:TenderEvaluationParty" | "cac:TenderRecipientParty" | "cac:TendererParty" | "cac:TerminalOperatorParty" | "cac:TransportAdvisorParty" | "cac:TransportServiceProviderParty" | "cac:TransportUserParty" | "cac:UtilityCustomerParty" | "cac:UtilitySupplierParty" | "cac:WarrantyParty" | "cac:WitnessParty" => PARTY,
+        "cac:AccountingSupplierParty"
+        | "cac:DespatchSupplierParty"
+        | "cac:SellerSupplierParty"
+        | "cac:SupplierParty" => SUPPLIERPARTY,
+        "cac:AccountingCustomerParty"
+        | "cac:BuyerCustomerParty"
+        | "cac:ContractorCustomerParty"
+        | "cac:CustomerParty"
+        | "cac:DeliveryCustomerParty"
+        | "cac:OriginatorCustomerParty"
+        | "cac:RecipientCustomerParty"
+        | "cac:RetailerCustomerParty" => CUSTOMERPARTY,
+        "cac:AdditionalInformationParty"
+        | "cac:AgentParty"
+        | "cac:AppealInformationParty"
+        | "cac:AppealReceiverParty"
+        | "cac:BeneficiaryParty"
+        | "cac:BillOfLadingHolderParty"
+        | "cac:BillToParty"
+        | "cac:CarrierParty"
+        | "cac:ConsigneeParty"
+        | "cac:ConsignorParty"
+        | "cac:ContactParty"
+        | "cac:ContractResponsibleParty"
+        | "cac:CustomsAgentParty"
+        | "cac:DeliveryParty"
+        | "cac:DespatchParty"
+        | "cac:DocumentProviderParty"
+        | "cac:EvidenceIssuingParty"
+        | "cac:ExporterParty"
+        | "cac:FinalDeliveryParty"
+        | "cac:FinancingParty"
+        | "cac:FreightForwarderParty"
+        | "cac:GuarantorParty"
+        | "cac:HazardousItemNotificationParty"
+        | "cac:HeadOfficeParty"
+        | "cac:ImporterParty"
+        | "cac:InformationContentProviderParty"
+        | "cac:InsuranceParty"
+        | "cac:InterestedParty"
+        | "cac:InventoryReportingParty"
+        | "cac:IssuerParty"
+        | "cac:LoadingProofParty"
+        | "cac:LogisticsOperatorParty"
+        | "cac:ManufacturerParty"
+        | "cac:MediationParty"
+        | "cac:MortgageHolderParty"
+        | "cac:NotaryParty"
+        | "cac:NotifyParty"
+        | "cac:OperatingParty"
+        | "cac:OriginalDespatchParty"
+        | "cac:OriginatorParty"
+        | "cac:OwnerParty"
+        | "cac:Party"
+        | "cac:PayeeParty"
+        | "cac:PayerParty"
+        | "cac:PerformingCarrierParty"
+        | "cac:PickupParty"
+        | "cac:PreSelectedParty"
+        | "cac:PreparationParty"
+        | "cac:ProviderParty"
+        | "cac:ReceiverParty"
+        | "cac:RecipientParty"
+        | "cac:ResponsibleTransportServiceProviderParty"
+        | "cac:SenderParty"
+        | "cac:SignatoryParty"
+        | "cac:SourceIssuerParty"
+        | "cac:SubcontractorParty"
+        | "cac:SubscriberParty"
+        | "cac:SubstituteCarrierParty"
+        | "cac:TaxRepresentativeParty"
+        | "cac:TenderEvaluationParty"
+        | "cac:TenderRecipientParty"
+        | "cac:TendererParty"
+        | "cac:TerminalOperatorParty"
+        | "cac:TransportAdvisorParty"
+        | "cac:TransportServiceProviderParty"
+        | "cac:TransportUserParty"
+        | "cac:UtilityCustomerParty"
+        | "cac:UtilitySupplierParty"
+        | "cac:WarrantyParty"
+        | "cac:WitnessParty" => PARTY,
         "cac:PartyIdentification" => PARTYIDENTIFICATION,
         "cac:PartyName" => PARTYNAME,
-        "cac:Address" | "cac:ApplicableAddress" | "cac:ApplicableTerritoryAddress" | "cac:DeliveryAddress" | "cac:DespatchAddress" | "cac:JurisdictionRegionAddress" | "cac:LocationAddress" | "cac:OriginAddress" | "cac:PostalAddress" | "cac:RegistrationAddress" | "cac:ResidenceAddress" | "cac:ReturnAddress" => ADDRESS,
+        "cac:Address"
+        | "cac:ApplicableAddress"
+        | "cac:ApplicableTerritoryAddress"
+        | "cac:DeliveryAddress"
+        | "cac:DespatchAddress"
+        | "cac:JurisdictionRegionAddress"
+        | "cac:LocationAddress"
+        | "cac:OriginAddress"
+        | "cac:PostalAddress"
+        | "cac:RegistrationAddress"
+        | "cac:ResidenceAddress"
+        | "cac:ReturnAddress" => ADDRESS,
         "cac:AddressLine" => ADDRESSLINE,
-        "cac:Country" | "cac:DestinationCountry" | "cac:ExportCountry" | "cac:FinalDestinationCountry" | "cac:IssuingCountry" | "cac:OriginCountry" | "cac:OriginalDepartureCountry" | "cac:TransitCountry" => COUNTRY,
+        "cac:Country"
+        | "cac:DestinationCountry"
+        | "cac:ExportCountry"
+        | "cac:FinalDestinationCountry"
+        | "cac:IssuingCountry"
+        | "cac:OriginCountry"
+        | "cac:OriginalDepartureCountry"
+        | "cac:TransitCountry" => COUNTRY,
         "cac:PartyTaxScheme" => PARTYTAXSCHEME,
         "cac:TaxScheme" => TAXSCHEME,
         "cac:PartyLegalEntity" => PARTYLEGALENTITY,
-        "cac:AccountingContact" | "cac:BuyerContact" | "cac:Contact" | "cac:DeliveryContact" | "cac:DespatchContact" | "cac:SellerContact" | "cac:SignatoryContact" => CONTACT,
-        "cac:ActivityPeriod" | "cac:ApplicablePeriod" | "cac:ConstitutionPeriod" | "cac:ContractAcceptancePeriod" | "cac:ContractFormalizationPeriod" | "cac:DeliveryPeriod" | "cac:DocumentAvailabilityPeriod" | "cac:DurationPeriod" | "cac:EffectivePeriod" | "cac:EstimatedDeliveryPeriod" | "cac:EstimatedDespatchPeriod" | "cac:EstimatedDurationPeriod" | "cac:EstimatedTransitPeriod" | "cac:ExceptionObservationPeriod" | "cac:ForecastPeriod" | "cac:FrequencyPeriod" | "cac:InventoryPeriod" | "cac:InvitationSubmissionPeriod" | "cac:InvoicePeriod" | "cac:LineValidityPeriod" | "cac:MainPeriod" | "cac:NominationPeriod" | "cac:NotificationPeriod" | "cac:OptionValidityPeriod" | "cac:ParticipationRequestReceptionPeriod" | "cac:PaymentReversalPeriod" | "cac:PenaltyPeriod" | "cac:Period" | "cac:PlannedPeriod" | "cac:PresentationPeriod" | "cac:PromisedDeliveryPeriod" | "cac:ReminderPeriod" | "cac:RequestedDeliveryPeriod" | "cac:RequestedDespatchPeriod" | "cac:RequestedStatusPeriod" | "cac:RequestedValidityPeriod" | "cac:ServiceEndTimePeriod" | "cac:ServiceStartTimePeriod" | "cac:SettlementPeriod" | "cac:StatementPeriod" | "cac:StatusPeriod" | "cac:TenderSubmissionDeadlinePeriod" | "cac:TenderValidityPeriod" | "cac:TransitPeriod" | "cac:TransportServiceProviderResponseDeadlinePeriod" | "cac:TransportServiceProviderResponseRequiredPeriod" | "cac:TransportUserResponseRequiredPeriod" | "cac:UsabilityPeriod" | "cac:ValidityPeriod" | "cac:WarrantyValidityPeriod" => PERIOD,
+        "cac:AccountingContact"
+        | "cac:BuyerContact"
+        | "cac:Contact"
+        | "cac:DeliveryContact"
+        | "cac:DespatchContact"
+        | "cac:SellerContact"
+        | "cac:SignatoryContact" => CONTACT,
+        "cac:ActivityPeriod"
+        | "cac:ApplicablePeriod"
+        | "cac:ConstitutionPeriod"
+        | "cac:ContractAcceptancePeriod"
+        | "cac:ContractFormalizationPeriod"
+        | "cac:DeliveryPeriod"
+        | "cac:DocumentAvailabilityPeriod"
+        | "cac:DurationPeriod"
+        | "cac:EffectivePeriod"
+        | "cac:EstimatedDeliveryPeriod"
+        | "cac:EstimatedDespatchPeriod"
+        | "cac:EstimatedDurationPeriod"
+        | "cac:EstimatedTransitPeriod"
+        | "cac:ExceptionObservationPeriod"
+        | "cac:ForecastPeriod"
+        | "cac:FrequencyPeriod"
+        | "cac:InventoryPeriod"
+        | "cac:InvitationSubmissionPeriod"
+        | "cac:InvoicePeriod"
+        | "cac:LineValidityPeriod"
+        | "cac:MainPeriod"
+        | "cac:NominationPeriod"
+        | "cac:NotificationPeriod"
+        | "cac:OptionValidityPeriod"
+        | "cac:ParticipationRequestReceptionPeriod"
+        | "cac:PaymentReversalPeriod"
+        | "cac:PenaltyPeriod"
+        | "cac:Period"
+        | "cac:PlannedPeriod"
+        | "cac:PresentationPeriod"
+        | "cac:PromisedDeliveryPeriod"
+        | "cac:ReminderPeriod"
+        | "cac:RequestedDeliveryPeriod"
+        | "cac:RequestedDespatchPeriod"
+        | "cac:RequestedStatusPeriod"
+        | "cac:RequestedValidityPeriod"
+        | "cac:ServiceEndTimePeriod"
+        | "cac:ServiceStartTimePeriod"
+        | "cac:SettlementPeriod"
+        | "cac:StatementPeriod"
+        | "cac:StatusPeriod"
+        | "cac:TenderSubmissionDeadlinePeriod"
+        | "cac:TenderValidityPeriod"
+        | "cac:TransitPeriod"
+        | "cac:TransportServiceProviderResponseDeadlinePeriod"
+        | "cac:TransportServiceProviderResponseRequiredPeriod"
+        | "cac:TransportUserResponseRequiredPeriod"
+        | "cac:UsabilityPeriod"
+        | "cac:ValidityPeriod"
+        | "cac:WarrantyValidityPeriod" => PERIOD,
         "cac:OrderReference" => ORDERREFERENCE,
         "cac:BillingReference" => BILLINGREFERENCE,
-        "cac:AdditionalDocumentReference" | "cac:CallForTendersDocumentReference" | "cac:CatalogueDocumentReference" | "cac:ContractDocumentReference" | "cac:ContractualDocumentReference" | "cac:CreditNoteDocumentReference" | "cac:DebitNoteDocumentReference" | "cac:DespatchDocumentReference" | "cac:DocumentReference" | "cac:EmploymentLegislationDocumentReference" | "cac:EnvironmentalLegislationDocumentReference" | "cac:EvidenceDocumentReference" | "cac:FiscalLegislationDocumentReference" | "cac:GuaranteeDocumentReference" | "cac:GuidanceDocumentReference" | "cac:IdentityDocumentReference" | "cac:InvoiceDocumentReference" | "cac:ItemSpecificationDocumentReference" | "cac:LegalDocumentReference" | "cac:MandateDocumentReference" | "cac:MinutesDocumentReference" | "cac:NoticeDocumentReference" | "cac:OrderDocumentReference" | "cac:OriginalDocumentReference" | "cac:OriginatorDocumentReference" | "cac:ParentDocumentReference" | "cac:PreviousDocumentReference" | "cac:ProcurementLegislationDocumentReference" | "cac:QuotationDocumentReference" | "cac:ReceiptDocumentReference" | "cac:RegistryCertificateDocumentReference" | "cac:ReminderDocumentReference" | "cac:ReplacedNoticeDocumentReference" | "cac:RequestForQuotationDocumentReference" | "cac:RequestedDocumentReference" | "cac:ResolutionDocumentReference" | "cac:SelfBilledCreditNoteDocumentReference" | "cac:SelfBilledInvoiceDocumentReference" | "cac:ShipmentDocumentReference" | "cac:StatementDocumentReference" | "cac:SupportingDocumentReference" | "cac:TechnicalDocumentReference" | "cac:TemplateDocumentReference" | "cac:TenderDocumentReference" | "cac:TendererQualificationDocumentReference" | "cac:TransportExecutionPlanDocumentReference" | "cac:TransportExecutionPlanRequestDocumentReference" | "cac:TransportProgressStatusRequestDocumentReference" | "cac:TransportServiceDescriptionDocumentReference" | "cac:TransportServiceDescriptionRequestDocumentReference" | "cac:TransportationStatusRequestDocumentReference" | "cac:WorkOrderDocumentReference" => DOCUMENTREFERENCE,
+        "cac:AdditionalDocumentReference"
+        | "cac:CallForTendersDocumentReference"
+        | "cac:CatalogueDocumentReference"
+        | "cac:ContractDocumentReference"
+        | "cac:ContractualDocumentReference"
+        | "cac:CreditNoteDocumentReference"
+        | "cac:DebitNoteDocumentReference"
+        | "cac:DespatchDocumentReference"
+        | "cac:DocumentReference"
+        | "cac:EmploymentLegislationDocumentReference"
+        | "cac:EnvironmentalLegislationDocumentReference"
+        | "cac:EvidenceDocumentReference"
+        | "cac:FiscalLegislationDocumentReference"
+        | "cac:GuaranteeDocumentReference"
+        | "cac:GuidanceDocumentReference"
+        | "cac:IdentityDocumentReference"
+        | "cac:InvoiceDocumentReference"
+        | "cac:ItemSpecificationDocumentReference"
+        | "cac:LegalDocumentReference"
+        | "cac:MandateDocumentReference"
+        | "cac:MinutesDocumentReference"
+        | "cac:NoticeDocumentReference"
+        | "cac:OrderDocumentReference"
+        | "cac:OriginalDocumentReference"
+        | "cac:OriginatorDocumentReference"
+        | "cac:ParentDocumentReference"
+        | "cac:PreviousDocumentReference"
+        | "cac:ProcurementLegislationDocumentReference"
+        | "cac:QuotationDocumentReference"
+        | "cac:ReceiptDocumentReference"
+        | "cac:RegistryCertificateDocumentReference"
+        | "cac:ReminderDocumentReference"
+        | "cac:ReplacedNoticeDocumentReference"
+        | "cac:RequestForQuotationDocumentReference"
+        | "cac:RequestedDocumentReference"
+        | "cac:ResolutionDocumentReference"
+        | "cac:SelfBilledCreditNoteDocumentReference"
+        | "cac:SelfBilledInvoiceDocumentReference"
+        | "cac:ShipmentDocumentReference"
+        | "cac:StatementDocumentReference"
+        | "cac:SupportingDocumentReference"
+        | "cac:TechnicalDocumentReference"
+        | "cac:TemplateDocumentReference"
+        | "cac:TenderDocumentReference"
+        | "cac:TendererQualificationDocumentReference"
+        | "cac:TransportExecutionPlanDocumentReference"
+        | "cac:TransportExecutionPlanRequestDocumentReference"
+        | "cac:TransportProgressStatusRequestDocumentReference"
+        | "cac:TransportServiceDescriptionDocumentReference"
+        | "cac:TransportServiceDescriptionRequestDocumentReference"
+        | "cac:TransportationStatusRequestDocumentReference"
+        | "cac:WorkOrderDocumentReference" => DOCUMENTREFERENCE,
         "cac:Attachment" | "cac:DigitalSignatureAttachment" => ATTACHMENT,
         "cac:ProjectReference" => PROJECTREFERENCE,
         "cac:ContractualDelivery" | "cac:Delivery" => DELIVERY,
         "cac:PaymentMeans" => PAYMENTMEANS,
-        "cac:FinancialAccount" | "cac:FinancingFinancialAccount" | "cac:PayeeFinancialAccount" | "cac:PayerFinancialAccount" => FINANCIALACCOUNT,
-        "cac:BonusPaymentTerms" | "cac:CollectPaymentTerms" | "cac:CommissionPaymentTerms" | "cac:DisbursementPaymentTerms" | "cac:PaymentTerms" | "cac:PenaltyPaymentTerms" | "cac:PrepaidPaymentTerms" | "cac:ServiceChargePaymentTerms" => PAYMENTTERMS,
-        "cac:AllowanceCharge" | "cac:ExtraAllowanceCharge" | "cac:FreightAllowanceCharge" | "cac:ServiceAllowanceCharge" => ALLOWANCECHARGE,
+        "cac:FinancialAccount"
+        | "cac:FinancingFinancialAccount"
+        | "cac:PayeeFinancialAccount"
+        | "cac:PayerFinancialAccount" => FINANCIALACCOUNT,
+        "cac:BonusPaymentTerms"
+        | "cac:CollectPaymentTerms"
+        | "cac:CommissionPaymentTerms"
+        | "cac:DisbursementPaymentTerms"
+        | "cac:PaymentTerms"
+        | "cac:PenaltyPaymentTerms"
+        | "cac:PrepaidPaymentTerms"
+        | "cac:ServiceChargePaymentTerms" => PAYMENTTERMS,
+        "cac:AllowanceCharge"
+        | "cac:ExtraAllowanceCharge"
+        | "cac:FreightAllowanceCharge"
+        | "cac:ServiceAllowanceCharge" => ALLOWANCECHARGE,
         "cac:TaxTotal" | "cac:WithholdingTaxTotal" => TAXTOTAL,
         "cac:TaxSubtotal" => TAXSUBTOTAL,
-        "cac:ApplicableTaxCategory" | "cac:ClassifiedTaxCategory" | "cac:TaxCategory" => TAXCATEGORY,
-        "cac:AnticipatedMonetaryTotal" | "cac:LegalMonetaryTotal" | "cac:MonetaryTotal" | "cac:QuotedMonetaryTotal" | "cac:RequestedMonetaryTotal" => MONETARYTOTAL,
+        "cac:ApplicableTaxCategory" | "cac:ClassifiedTaxCategory" | "cac:TaxCategory" => {
+            TAXCATEGORY
+        }
+        "cac:AnticipatedMonetaryTotal"
+        | "cac:LegalMonetaryTotal"
+        | "cac:MonetaryTotal"
+        | "cac:QuotedMonetaryTotal"
+        | "cac:RequestedMonetaryTotal" => MONETARYTOTAL,
         "cac:InvoiceLine" | "cac:SubInvoiceLine" => INVOICELINE,
         "cac:CreditNoteLine" | "cac:SubCreditNoteLine" => CREDITNOTELINE,
         "cac:Item" | "cac:SupplyItem" => ITEM,
-        "cac:AdditionalItemIdentification" | "cac:BuyersItemIdentification" | "cac:CatalogueItemIdentification" | "cac:ItemIdentification" | "cac:ManufacturersItemIdentification" | "cac:SellersItemIdentification" | "cac:StandardItemIdentification" => ITEMIDENTIFICATION,
-        "cac:AdditionalCommodityClassification" | "cac:CommodityClassification" | "cac:MainCommodityClassification" | "cac:SupportedCommodityClassification" | "cac:UnsupportedCommodityClassification" => COMMODITYCLASSIFICATION,
-        "cac:AlternativeConditionPrice" | "cac:Price" | "cac:TaxExclusivePrice" | "cac:TaxInclusivePrice" => PRICE,
+        "cac:AdditionalItemIdentification"
+        | "cac:BuyersItemIdentification"
+        | "cac:CatalogueItemIdentification"
+        | "cac:ItemIdentification"
+        | "cac:ManufacturersItemIdentification"
+        | "cac:SellersItemIdentification"
+        | "cac:StandardItemIdentification" => ITEMIDENTIFICATION,
+        "cac:AdditionalCommodityClassification"
+        | "cac:CommodityClassification"
+        | "cac:MainCommodityClassification"
+        | "cac:SupportedCommodityClassification"
+        | "cac:UnsupportedCommodityClassification" => COMMODITYCLASSIFICATION,
+        "cac:AlternativeConditionPrice"
+        | "cac:Price"
+        | "cac:TaxExclusivePrice"
+        | "cac:TaxInclusivePrice" => PRICE,
         "cac:OrderLineReference" => ORDERLINEREFERENCE,
-        "cac:ExchangeRate" | "cac:PaymentAlternativeExchangeRate" | "cac:PaymentExchangeRate" | "cac:PricingExchangeRate" | "cac:TaxExchangeRate" => EXCHANGERATE,
+        "cac:ExchangeRate"
+        | "cac:PaymentAlternativeExchangeRate"
+        | "cac:PaymentExchangeRate"
+        | "cac:PricingExchangeRate"
+        | "cac:TaxExchangeRate" => EXCHANGERATE,
         _ => return None,
     })
 }

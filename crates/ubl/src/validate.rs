@@ -72,7 +72,11 @@ impl std::fmt::Display for Finding {
             Severity::Fatal => "greška",
             Severity::Warning => "upozorenje",
         };
-        write!(f, "[{}] {sev}: {} ({})", self.rule_id, self.message_sr, self.path)
+        write!(
+            f,
+            "[{}] {sev}: {} ({})",
+            self.rule_id, self.message_sr, self.path
+        )
     }
 }
 
@@ -444,7 +448,11 @@ impl<'a> V<'a> {
                 .iter()
                 .position(|p| p.description_code.is_some())
                 .unwrap_or(0);
-            format!("/{}/cac:InvoicePeriod[{}]/cbc:DescriptionCode", d.root.name(), i + 1)
+            format!(
+                "/{}/cac:InvoicePeriod[{}]/cbc:DescriptionCode",
+                d.root.name(),
+                i + 1
+            )
         };
         let credit = dt == Some(DocumentType::CreditNote);
         let cn_omit = credit && self.opts.credit_note_vat_point_code.is_none();
@@ -742,7 +750,8 @@ impl<'a> V<'a> {
                     self.fatal(
                         "FSK-ATTACHMENT-NAME",
                         format!("{ap}/cac:Attachment/cbc:EmbeddedDocumentBinaryObject/@filename"),
-                        "Ime priloga sme da sadrži samo slova bez kvačica, cifre i znakove . _ -".into(),
+                        "Ime priloga sme da sadrži samo slova bez kvačica, cifre i znakove . _ -"
+                            .into(),
                         "The attachment file name may contain only A-Z, a-z, 0-9 and . _ -".into(),
                     );
                 }
@@ -805,7 +814,9 @@ impl<'a> V<'a> {
                         .fatal(
                             "BR-CL-14",
                             format!("{base}/cac:PostalAddress/cac:Country/cbc:IdentificationCode"),
-                            format!("Šifra države '{c}' nije ISO 3166-1 šifra od dva velika slova."),
+                            format!(
+                                "Šifra države '{c}' nije ISO 3166-1 šifra od dva velika slova."
+                            ),
                             format!("Country code '{c}' is not an ISO 3166-1 alpha-2 code."),
                         ),
                     _ => {}
@@ -842,7 +853,9 @@ impl<'a> V<'a> {
                 r_vat_missing,
                 vat_path,
                 format!("Nedostaje PIB {who_sr} (PartyTaxScheme sa šemom VAT)."),
-                format!("The {who_en}'s VAT identifier (PartyTaxScheme with scheme VAT) is missing."),
+                format!(
+                    "The {who_en}'s VAT identifier (PartyTaxScheme with scheme VAT) is missing."
+                ),
             ),
             Some(v) => {
                 let digits = v.get(2..).unwrap_or("");
@@ -884,7 +897,9 @@ impl<'a> V<'a> {
                 r_ep_missing,
                 ep_path,
                 format!("Nedostaje elektronska adresa {who_sr} (EndpointID = PIB, šema 9948)."),
-                format!("The {who_en}'s electronic address (EndpointID = PIB, scheme 9948) is missing."),
+                format!(
+                    "The {who_en}'s electronic address (EndpointID = PIB, scheme 9948) is missing."
+                ),
             ),
             Some(ep) => {
                 match party.endpoint_scheme.as_deref().map(str::trim) {
@@ -909,9 +924,7 @@ impl<'a> V<'a> {
                 }
                 if let Some(v) = vat
                     && !v.is_empty()
-                    && !(v.len() > 2
-                        && v[..2].eq_ignore_ascii_case("RS")
-                        && v[2..] == *ep)
+                    && !(v.len() > 2 && v[..2].eq_ignore_ascii_case("RS") && v[2..] == *ep)
                 {
                     self.fatal(
                         r_ep_eq,
@@ -1005,7 +1018,8 @@ impl<'a> V<'a> {
                 "FSK-SELLER-ID",
                 format!("{base}/cac:PartyIdentification"),
                 "Prodavac ima PartyIdentification; fiskal ga ne koristi za prodavca.".into(),
-                "The seller carries PartyIdentification, which fiskal does not use for the seller.".into(),
+                "The seller carries PartyIdentification, which fiskal does not use for the seller."
+                    .into(),
             );
         }
     }
@@ -1088,7 +1102,9 @@ impl<'a> V<'a> {
         let d = self.doc;
         if budget
             && d.contract_references.iter().all(|s| s.trim().is_empty())
-            && d.order_reference.as_deref().is_none_or(|s| s.trim().is_empty())
+            && d.order_reference
+                .as_deref()
+                .is_none_or(|s| s.trim().is_empty())
             && d.originator_references.iter().all(|s| s.trim().is_empty())
         {
             self.fatal_sef(
@@ -1190,7 +1206,10 @@ impl<'a> V<'a> {
                 }
             }
             let vat_path = format!("{base}/cac:PartyTaxScheme/cbc:CompanyID");
-            match t.vat_id().or(t.tax_schemes.first().and_then(|s| s.company_id.as_deref())) {
+            match t
+                .vat_id()
+                .or(t.tax_schemes.first().and_then(|s| s.company_id.as_deref()))
+            {
                 None => self.fatal(
                     "RSR-29",
                     vat_path,
@@ -1289,7 +1308,8 @@ impl<'a> V<'a> {
                     "FSK-PAYMENT-DUE-DATE",
                     format!("{base}/cbc:PaymentDueDate"),
                     "U fakturi se datum dospeća piše u elementu DueDate, ne u PaymentMeans.".into(),
-                    "In an Invoice the due date belongs in cbc:DueDate, not in PaymentMeans.".into(),
+                    "In an Invoice the due date belongs in cbc:DueDate, not in PaymentMeans."
+                        .into(),
                 );
             }
         }
@@ -1297,13 +1317,7 @@ impl<'a> V<'a> {
 
     // ------------------------------------------------------- lines and allowances
 
-    fn category_percent_rules(
-        &mut self,
-        tc: &TaxCategory,
-        path: &str,
-        level: Level,
-        charge: bool,
-    ) {
+    fn category_percent_rules(&mut self, tc: &TaxCategory, path: &str, level: Level, charge: bool) {
         let Some(cat) = &tc.id else { return };
         let pct = tc.percent;
         let (rule, ok, sr, en): (&'static str, bool, String, String) = match cat {
@@ -1377,7 +1391,9 @@ impl<'a> V<'a> {
                 "FSK-S-RATE",
                 "UBLIncorrectVatRateForStandardVatRate",
                 format!("{path}/cbc:Percent"),
-                format!("Stopa PDV-a za kategoriju S mora biti {SR_RULE_RATES} %, a navedeno je {p} %."),
+                format!(
+                    "Stopa PDV-a za kategoriju S mora biti {SR_RULE_RATES} %, a navedeno je {p} %."
+                ),
                 format!("The VAT rate for category S must be 20 or 10 %; it is {p} %."),
             );
         }
@@ -1441,16 +1457,16 @@ impl<'a> V<'a> {
     fn lines_and_allowances(&mut self) -> Vec<(GroupKey, Sums)> {
         let d = self.doc;
         let mut groups: Vec<(GroupKey, Sums)> = Vec::new();
-        let mut add = |key: GroupKey, f: &dyn Fn(&mut Sums)| {
-            match groups.iter_mut().find(|(k, _)| *k == key) {
+        let mut add =
+            |key: GroupKey, f: &dyn Fn(&mut Sums)| match groups.iter_mut().find(|(k, _)| *k == key)
+            {
                 Some((_, s)) => f(s),
                 None => {
                     let mut s = Sums::default();
                     f(&mut s);
                     groups.push((key, s));
                 }
-            }
-        };
+            };
         if d.lines.is_empty() {
             self.fatal(
                 "BR-16",
@@ -1785,7 +1801,8 @@ impl<'a> V<'a> {
             self.fatal(
                 "BR-CO-15",
                 self.p(&format!("cac:TaxTotal[{}]", main[1].0 + 1)),
-                "Dokument sme imati samo jedan ukupan iznos PDV-a (TaxTotal) u valuti dokumenta.".into(),
+                "Dokument sme imati samo jedan ukupan iznos PDV-a (TaxTotal) u valuti dokumenta."
+                    .into(),
                 "The document may have only one TaxTotal in the document currency.".into(),
             );
         }
@@ -1971,7 +1988,7 @@ impl<'a> V<'a> {
                 if let Some(p) = tc.percent {
                     let expected = round2(taxable * p / Decimal::ONE_HUNDRED);
                     if expected != tax {
-                            self.fatal(
+                        self.fatal(
                                 "BR-CO-17",
                                 format!("{sp}/cbc:TaxAmount"),
                                 format!(
@@ -2003,15 +2020,16 @@ impl<'a> V<'a> {
                         Severity::Fatal,
                         rule,
                         format!("{sp}/cbc:TaxAmount"),
-                        format!("Za PDV kategoriju {cat} iznos PDV-a mora biti 0, a navedeno je {tax}."),
+                        format!(
+                            "Za PDV kategoriju {cat} iznos PDV-a mora biti 0, a navedeno je {tax}."
+                        ),
                         format!("For VAT category {cat} the tax amount must be 0; it is {tax}."),
                         sef,
                     );
                 }
             }
             // Exemption reasons.
-            let has_reason =
-                !blank(&tc.exemption_reason_code) || !blank(&tc.exemption_reason);
+            let has_reason = !blank(&tc.exemption_reason_code) || !blank(&tc.exemption_reason);
             if *cat == VatCategory::S {
                 if has_reason {
                     self.fatal(
@@ -2228,11 +2246,39 @@ impl<'a> V<'a> {
             );
             return;
         };
-        let checks: [(&'static str, &'static str, &'static str, Option<Decimal>, &str, &str); 4] = [
-            ("BR-12", "cbc:LineExtensionAmount", "UBLLineExtensionAmountMoreDecimalsThanPermitted", m.line_extension, "zbir neto iznosa stavki", "sum of line net amounts (BT-106)"),
-            ("BR-13", "cbc:TaxExclusiveAmount", "UBLTaxExclusiveAmountMoreDecimalsThanPermitted", m.tax_exclusive, "ukupan iznos bez PDV-a", "total without VAT (BT-109)"),
-            ("BR-14", "cbc:TaxInclusiveAmount", "UBLTaxInclusiveAmountMoreDecimalsThanPermitted", m.tax_inclusive, "ukupan iznos sa PDV-om", "total with VAT (BT-112)"),
-            ("BR-15", "cbc:PayableAmount", "UBLPayableAmountMoreDecimalsThanPermitted", m.payable, "iznos za plaćanje", "amount due for payment (BT-115)"),
+        let checks: [TotalCheck<'_>; 4] = [
+            (
+                "BR-12",
+                "cbc:LineExtensionAmount",
+                "UBLLineExtensionAmountMoreDecimalsThanPermitted",
+                m.line_extension,
+                "zbir neto iznosa stavki",
+                "sum of line net amounts (BT-106)",
+            ),
+            (
+                "BR-13",
+                "cbc:TaxExclusiveAmount",
+                "UBLTaxExclusiveAmountMoreDecimalsThanPermitted",
+                m.tax_exclusive,
+                "ukupan iznos bez PDV-a",
+                "total without VAT (BT-109)",
+            ),
+            (
+                "BR-14",
+                "cbc:TaxInclusiveAmount",
+                "UBLTaxInclusiveAmountMoreDecimalsThanPermitted",
+                m.tax_inclusive,
+                "ukupan iznos sa PDV-om",
+                "total with VAT (BT-112)",
+            ),
+            (
+                "BR-15",
+                "cbc:PayableAmount",
+                "UBLPayableAmountMoreDecimalsThanPermitted",
+                m.payable,
+                "iznos za plaćanje",
+                "amount due for payment (BT-115)",
+            ),
         ];
         for (rule, el, _, v, sr, en) in checks {
             if v.is_none() {
@@ -2244,15 +2290,55 @@ impl<'a> V<'a> {
                 );
             }
         }
-        let decs: [(&'static str, &'static str, Option<&'static str>, Option<Decimal>); 8] = [
-            ("BR-DEC-09", "cbc:LineExtensionAmount", Some(checks[0].2), m.line_extension),
-            ("BR-DEC-10", "cbc:AllowanceTotalAmount", Some("UBLAllowanceTotalAmountMoreDecimalsThanPermitted"), m.allowance_total),
+        let decs: [(
+            &'static str,
+            &'static str,
+            Option<&'static str>,
+            Option<Decimal>,
+        ); 8] = [
+            (
+                "BR-DEC-09",
+                "cbc:LineExtensionAmount",
+                Some(checks[0].2),
+                m.line_extension,
+            ),
+            (
+                "BR-DEC-10",
+                "cbc:AllowanceTotalAmount",
+                Some("UBLAllowanceTotalAmountMoreDecimalsThanPermitted"),
+                m.allowance_total,
+            ),
             ("BR-DEC-11", "cbc:ChargeTotalAmount", None, m.charge_total),
-            ("BR-DEC-12", "cbc:TaxExclusiveAmount", Some(checks[1].2), m.tax_exclusive),
-            ("BR-DEC-14", "cbc:TaxInclusiveAmount", Some(checks[2].2), m.tax_inclusive),
-            ("BR-DEC-16", "cbc:PrepaidAmount", Some("UBLPrepayedAmountMoreDecimalsThanPermitted"), m.prepaid),
-            ("BR-DEC-17", "cbc:PayableRoundingAmount", None, m.payable_rounding),
-            ("BR-DEC-18", "cbc:PayableAmount", Some(checks[3].2), m.payable),
+            (
+                "BR-DEC-12",
+                "cbc:TaxExclusiveAmount",
+                Some(checks[1].2),
+                m.tax_exclusive,
+            ),
+            (
+                "BR-DEC-14",
+                "cbc:TaxInclusiveAmount",
+                Some(checks[2].2),
+                m.tax_inclusive,
+            ),
+            (
+                "BR-DEC-16",
+                "cbc:PrepaidAmount",
+                Some("UBLPrepayedAmountMoreDecimalsThanPermitted"),
+                m.prepaid,
+            ),
+            (
+                "BR-DEC-17",
+                "cbc:PayableRoundingAmount",
+                None,
+                m.payable_rounding,
+            ),
+            (
+                "BR-DEC-18",
+                "cbc:PayableAmount",
+                Some(checks[3].2),
+                m.payable,
+            ),
         ];
         for (rule, el, sef, v) in decs {
             if let Some(v) = v
@@ -2310,18 +2396,23 @@ impl<'a> V<'a> {
                 "BR-CO-12",
                 format!("{mp}/cbc:ChargeTotalAmount"),
                 format!("Zbir troškova na nivou dokumenta je {charge}, a u dokumentu piše {c}."),
-                format!("The document-level charges add up to {charge}, but the document says {c}."),
+                format!(
+                    "The document-level charges add up to {charge}, but the document says {c}."
+                ),
             ),
             None if n_charge > 0 => self.fatal(
                 "BR-CO-12",
                 format!("{mp}/cbc:ChargeTotalAmount"),
-                format!("Dokument ima troškove ({charge}), a nedostaje njihov zbir (ChargeTotalAmount)."),
+                format!(
+                    "Dokument ima troškove ({charge}), a nedostaje njihov zbir (ChargeTotalAmount)."
+                ),
                 format!("The document has charges ({charge}) but no ChargeTotalAmount."),
             ),
             _ => {}
         }
         if let (Some(le), Some(te)) = (m.line_extension, m.tax_exclusive) {
-            let expected = le - m.allowance_total.unwrap_or_default() + m.charge_total.unwrap_or_default();
+            let expected =
+                le - m.allowance_total.unwrap_or_default() + m.charge_total.unwrap_or_default();
             if te != expected {
                 self.fatal(
                     "BR-CO-13",
@@ -2449,7 +2540,10 @@ impl<'a> V<'a> {
             }
             let mut sub_tax = Decimal::ZERO;
             for (j, s) in p.tax_total.subtotals.iter().enumerate() {
-                let cp = format!("{pp}/cac:TaxTotal/cac:TaxSubtotal[{}]/cac:TaxCategory/cbc:ID", j + 1);
+                let cp = format!(
+                    "{pp}/cac:TaxTotal/cac:TaxSubtotal[{}]/cac:TaxCategory/cbc:ID",
+                    j + 1
+                );
                 if let Some(cat @ VatCategory::Other(_)) = &s.category.id {
                     self.unknown_category("RSE-01", cat, cp);
                     continue;
@@ -2537,7 +2631,9 @@ impl<'a> V<'a> {
                 continue;
             }
             red_tax_sum += s.tax_amount.unwrap_or_default();
-            let Some(k) = GroupKey::of(&s.category) else { continue };
+            let Some(k) = GroupKey::of(&s.category) else {
+                continue;
+            };
             let (ft, fx) = final_subs
                 .iter()
                 .find(|(g, _, _)| *g == k)
@@ -2593,7 +2689,9 @@ impl<'a> V<'a> {
                 "UBLInvoiceExtensionSrbDtExtNotValid",
                 format!("{rp}/cac:TaxTotal/cbc:TaxAmount"),
                 format!("Umanjeni PDV je {t}, a zbir umanjenih međuzbirova je {red_tax_sum}."),
-                format!("The reduced VAT is {t}, but the reduced subtotals add up to {red_tax_sum}."),
+                format!(
+                    "The reduced VAT is {t}, but the reduced subtotals add up to {red_tax_sum}."
+                ),
             );
         }
         let rm = &red.monetary_total;
@@ -2636,12 +2734,24 @@ impl<'a> V<'a> {
                 "FSK-EXTENSION-REDUCED",
                 "UBLInvoiceExtensionSrbDtExtNotValid",
                 format!("{rp}/cac:LegalMonetaryTotal/cbc:PayableAmount"),
-                format!("Umanjeni iznos za plaćanje je {rpay}, a iznos za plaćanje fakture je {hp}."),
+                format!(
+                    "Umanjeni iznos za plaćanje je {rpay}, a iznos za plaćanje fakture je {hp}."
+                ),
                 format!("The reduced amount due is {rpay}, but the invoice's amount due is {hp}."),
             );
         }
     }
 }
+
+/// (rule, element, SEF decimals code, value, Serbian name, English name) of a mandatory total.
+type TotalCheck<'s> = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<Decimal>,
+    &'s str,
+    &'s str,
+);
 
 #[derive(Clone, Copy)]
 enum Level {

@@ -258,7 +258,12 @@ impl<'a> W<'a, '_> {
     fn party(&mut self, name: &str, p: &Party) -> R {
         self.start(name)?;
         if let Some(e) = &p.endpoint_id {
-            self.text_attr("cbc:EndpointID", "schemeID", p.endpoint_scheme.as_deref(), e)?;
+            self.text_attr(
+                "cbc:EndpointID",
+                "schemeID",
+                p.endpoint_scheme.as_deref(),
+                e,
+            )?;
         }
         for id in &p.identifications {
             self.start("cac:PartyIdentification")?;
@@ -301,7 +306,12 @@ impl<'a> W<'a, '_> {
             self.start("cac:PartyLegalEntity")?;
             self.opt_text("cbc:RegistrationName", l.registration_name.as_deref())?;
             if let Some(c) = &l.company_id {
-                self.text_attr("cbc:CompanyID", "schemeID", l.company_id_scheme.as_deref(), c)?;
+                self.text_attr(
+                    "cbc:CompanyID",
+                    "schemeID",
+                    l.company_id_scheme.as_deref(),
+                    c,
+                )?;
             }
             self.end("cac:PartyLegalEntity")?;
         }
@@ -338,7 +348,10 @@ impl<'a> W<'a, '_> {
             self.text("cbc:ID", id.code())?;
         }
         self.number("cbc:Percent", tc.percent)?;
-        self.opt_text("cbc:TaxExemptionReasonCode", tc.exemption_reason_code.as_deref())?;
+        self.opt_text(
+            "cbc:TaxExemptionReasonCode",
+            tc.exemption_reason_code.as_deref(),
+        )?;
         self.opt_text("cbc:TaxExemptionReason", tc.exemption_reason.as_deref())?;
         if let Some(s) = &tc.tax_scheme {
             self.wrapped_id("cac:TaxScheme", s)?;

@@ -56,9 +56,17 @@ fn builder_reproduces_the_spec_invoice_byte_for_byte() {
 
 #[test]
 fn builder_reproduces_the_spec_credit_note() {
-    let built = sample_credit_note("O-2026-0007", day(2026, 11, 27), "F-2026-0142", day(2026, 11, 25));
+    let built = sample_credit_note(
+        "O-2026-0007",
+        day(2026, 11, 27),
+        "F-2026-0142",
+        day(2026, 11, 25),
+    );
     assert_eq!(built, read(SPEC_381).unwrap());
-    assert_eq!(to_xml(&built).trim_end(), one_line_root(SPEC_381).trim_end());
+    assert_eq!(
+        to_xml(&built).trim_end(),
+        one_line_root(SPEC_381).trim_end()
+    );
 }
 
 fn all_samples() -> Vec<(&'static str, Document)> {
@@ -67,11 +75,23 @@ fn all_samples() -> Vec<(&'static str, Document)> {
     vec![
         ("invoice-380", spec_invoice_380(d)),
         ("invoice-10-lines", sample_invoice("F-2026-0200", d, 10)),
-        ("credit-note-381", sample_credit_note("O-2026-0007", d, "F-2026-0142", day(2026, 11, 20))),
-        ("debit-note-383", sample_debit_note("P-2026-0001", d, "F-2026-0142", day(2026, 11, 20))),
+        (
+            "credit-note-381",
+            sample_credit_note("O-2026-0007", d, "F-2026-0142", day(2026, 11, 20)),
+        ),
+        (
+            "debit-note-383",
+            sample_debit_note("P-2026-0001", d, "F-2026-0142", day(2026, 11, 20)),
+        ),
         ("advance-386", adv.clone()),
-        ("final-380-after-advance", sample_final_invoice("F-2026-0150", d, &adv)),
-        ("mixed-categories", sample_mixed_categories_invoice("F-2026-0300", d)),
+        (
+            "final-380-after-advance",
+            sample_final_invoice("F-2026-0150", d, &adv),
+        ),
+        (
+            "mixed-categories",
+            sample_mixed_categories_invoice("F-2026-0300", d),
+        ),
         ("budget-user", sample_budget_invoice("F-2026-0400", d)),
     ]
 }
@@ -107,10 +127,25 @@ fn final_invoice_numbers_match_the_profile() {
     let ext = fin.extension.as_ref().unwrap();
     let red = ext.reduced_totals.as_ref().unwrap();
     assert_eq!(red.tax_total.tax_amount.unwrap().to_string(), "3000.00");
-    assert_eq!(red.tax_total.subtotals[0].taxable_amount.unwrap().to_string(), "15000.00");
-    assert_eq!(red.monetary_total.tax_exclusive.unwrap().to_string(), "15000.00");
-    assert_eq!(red.monetary_total.tax_inclusive.unwrap().to_string(), "18000.00");
-    assert_eq!(ext.prepayments[0].tax_total.tax_amount.unwrap().to_string(), "2000.00");
+    assert_eq!(
+        red.tax_total.subtotals[0]
+            .taxable_amount
+            .unwrap()
+            .to_string(),
+        "15000.00"
+    );
+    assert_eq!(
+        red.monetary_total.tax_exclusive.unwrap().to_string(),
+        "15000.00"
+    );
+    assert_eq!(
+        red.monetary_total.tax_inclusive.unwrap().to_string(),
+        "18000.00"
+    );
+    assert_eq!(
+        ext.prepayments[0].tax_total.tax_amount.unwrap().to_string(),
+        "2000.00"
+    );
     let xml = to_xml(&fin);
     assert!(xml.contains("<sbt:InvoicedPrepaymentAmmount>"));
     assert!(xml.contains("xmlns:sbt=\"http://mfin.gov.rs/srbdt/srbdtext\""));
@@ -179,7 +214,16 @@ fn builder_applies_base_quantity_allowances_and_document_discounts() {
         .unwrap();
     // 250 × 1234.5678 / 100 = 3086.4195 − 86.42 = 2999.9995 → 3000.00
     assert_eq!(doc.lines[1].line_extension.unwrap().to_string(), "3000.00");
-    assert_eq!(doc.lines[1].price.as_ref().unwrap().amount.unwrap().to_string(), "1234.5678");
+    assert_eq!(
+        doc.lines[1]
+            .price
+            .as_ref()
+            .unwrap()
+            .amount
+            .unwrap()
+            .to_string(),
+        "1234.5678"
+    );
     let m = doc.monetary_total.as_ref().unwrap();
     assert_eq!(m.allowance_total.unwrap().to_string(), "100.00");
     assert_eq!(m.charge_total.unwrap().to_string(), "50.50");
@@ -199,7 +243,10 @@ fn builder_refuses_bad_input() {
     bad_pib.pib = "190000013".into();
     assert_eq!(
         sample_invoice_builder("F", d, 1).buyer(bad_pib).build(),
-        Err(BuildError::InvalidPib { role: "buyer", pib: "190000013".into() })
+        Err(BuildError::InvalidPib {
+            role: "buyer",
+            pib: "190000013".into()
+        })
     );
     let mut bad_mb = sample_seller();
     bad_mb.mb = "9900011".into();
@@ -208,22 +255,55 @@ fn builder_refuses_bad_input() {
         Err(BuildError::InvalidMb { role: "seller", .. })
     ));
     let e = sample_invoice_builder("F", d, 1)
-        .line(LineInput::new("Izvoz", Decimal::ONE, "H87", Decimal::TEN, VatCategory::Z, Decimal::ZERO))
+        .line(LineInput::new(
+            "Izvoz",
+            Decimal::ONE,
+            "H87",
+            Decimal::TEN,
+            VatCategory::Z,
+            Decimal::ZERO,
+        ))
         .build();
     assert_eq!(e, Err(BuildError::MissingExemption("Z".into())));
     let e = sample_invoice_builder("F", d, 1)
-        .line(LineInput::new("X", Decimal::ONE, "H87", Decimal::TEN, VatCategory::S, Decimal::from(18)))
+        .line(LineInput::new(
+            "X",
+            Decimal::ONE,
+            "H87",
+            Decimal::TEN,
+            VatCategory::S,
+            Decimal::from(18),
+        ))
         .build();
-    assert!(matches!(e, Err(BuildError::InvalidStandardRate { line: 2, .. })));
+    assert!(matches!(
+        e,
+        Err(BuildError::InvalidStandardRate { line: 2, .. })
+    ));
     let e = sample_invoice_builder("F", d, 1)
-        .line(LineInput::new("X", Decimal::ONE, "H87", Decimal::TEN, VatCategory::parse("K"), Decimal::ZERO))
+        .line(LineInput::new(
+            "X",
+            Decimal::ONE,
+            "H87",
+            Decimal::TEN,
+            VatCategory::parse("K"),
+            Decimal::ZERO,
+        ))
         .build();
     assert!(matches!(e, Err(BuildError::UnknownCategory { .. })));
     let e = sample_invoice_builder("F", d, 1)
-        .line(LineInput::new("X", Decimal::ONE, "H87", -Decimal::TEN, VatCategory::S, Decimal::from(20)))
+        .line(LineInput::new(
+            "X",
+            Decimal::ONE,
+            "H87",
+            -Decimal::TEN,
+            VatCategory::S,
+            Decimal::from(20),
+        ))
         .build();
     assert!(matches!(e, Err(BuildError::InvalidLine { line: 2, .. })));
-    let e = sample_invoice_builder("F", d, 1).payment("999-123456-33", None).build();
+    let e = sample_invoice_builder("F", d, 1)
+        .payment("999-123456-33", None)
+        .build();
     assert!(matches!(e, Err(BuildError::InvalidAccount(_))));
     let e = sample_invoice_builder("F", d, 1)
         .payment(SAMPLE_ACCOUNT, Some("(mod97) 882026000042"))
@@ -234,17 +314,29 @@ fn builder_refuses_bad_input() {
         .buyer(sample_buyer())
         .delivery_date(d)
         .payment(SAMPLE_ACCOUNT, None)
-        .line(LineInput::new("X", Decimal::ONE, "H87", Decimal::TEN, VatCategory::S, Decimal::from(20)))
+        .line(LineInput::new(
+            "X",
+            Decimal::ONE,
+            "H87",
+            Decimal::TEN,
+            VatCategory::S,
+            Decimal::from(20),
+        ))
         .build();
     assert_eq!(e, Err(BuildError::MissingSource));
-    let e = sample_invoice_builder("F", d, 1).due_date(d + chrono::Days::new(91)).build();
+    let e = sample_invoice_builder("F", d, 1)
+        .due_date(d + chrono::Days::new(91))
+        .build();
     assert_eq!(e, Err(BuildError::DueDateTooFar));
 }
 
 #[test]
 fn dashed_account_is_normalised() {
     let d = day(2026, 11, 25);
-    let doc = sample_invoice_builder("F", d, 1).payment("999-123456-32", None).build().unwrap();
+    let doc = sample_invoice_builder("F", d, 1)
+        .payment("999-123456-32", None)
+        .build()
+        .unwrap();
     assert_eq!(
         doc.payment_means[0].payee_account.as_deref(),
         Some("999000000012345632")
@@ -260,7 +352,14 @@ fn only_s_free_documents_omit_bt8_and_credit_notes_use_the_setting() {
         .due_date(d)
         .delivery_date(d)
         .payment(SAMPLE_ACCOUNT, None)
-        .line(LineInput::new("Zakup", Decimal::ONE, "MON", Decimal::from(12000), VatCategory::E, Decimal::ZERO))
+        .line(LineInput::new(
+            "Zakup",
+            Decimal::ONE,
+            "MON",
+            Decimal::from(12000),
+            VatCategory::E,
+            Decimal::ZERO,
+        ))
         .exemption(VatCategory::E, Some("PDV-RS-25-2-3"), None)
         .build()
         .unwrap();
@@ -274,7 +373,14 @@ fn only_s_free_documents_omit_bt8_and_credit_notes_use_the_setting() {
         .billing_reference("F-1", d)
         .credit_note_vat_point_code(Some("0"))
         .payment(SAMPLE_ACCOUNT, None)
-        .line(LineInput::new("X", Decimal::ONE, "H87", Decimal::TEN, VatCategory::S, Decimal::from(20)))
+        .line(LineInput::new(
+            "X",
+            Decimal::ONE,
+            "H87",
+            Decimal::TEN,
+            VatCategory::S,
+            Decimal::from(20),
+        ))
         .build()
         .unwrap();
     assert_eq!(cn.vat_point_date_code(), Some("0"));
@@ -295,9 +401,15 @@ fn saved_samples_are_current() {
     let adv = sample_advance_invoice("A-2026-0009", day(2026, 11, 10));
     let files = [
         ("invoice-380.xml", spec_invoice_380(d)),
-        ("credit-note-381.xml", sample_credit_note("O-2026-0007", day(2026, 11, 27), "F-2026-0142", d)),
+        (
+            "credit-note-381.xml",
+            sample_credit_note("O-2026-0007", day(2026, 11, 27), "F-2026-0142", d),
+        ),
         ("advance-invoice-386.xml", adv.clone()),
-        ("final-invoice-380-after-advance.xml", sample_final_invoice("F-2026-0150", d, &adv)),
+        (
+            "final-invoice-380-after-advance.xml",
+            sample_final_invoice("F-2026-0150", d, &adv),
+        ),
     ];
     for (name, doc) in files {
         let path = format!("{dir}/{name}");
@@ -306,7 +418,10 @@ fn saved_samples_are_current() {
             std::fs::write(&path, &xml).unwrap();
         }
         let saved = std::fs::read_to_string(&path).unwrap_or_default();
-        assert_eq!(saved, xml, "{name} is stale; rerun with FISKAL_UPDATE_TESTDATA=1");
+        assert_eq!(
+            saved, xml,
+            "{name} is stale; rerun with FISKAL_UPDATE_TESTDATA=1"
+        );
     }
 }
 

@@ -91,13 +91,22 @@ fn cases() -> Vec<Case> {
     let mixed = sample_mixed_categories_invoice("F-2026-0300", d);
     let mut v = vec![
         valid("valid-invoice-380", &inv),
-        valid("valid-invoice-100-lines", &sample_invoice("F-2026-0201", d, 100)),
+        valid(
+            "valid-invoice-100-lines",
+            &sample_invoice("F-2026-0201", d, 100),
+        ),
         valid("valid-credit-note-381", &cn),
-        valid("valid-debit-note-383", &sample_debit_note("P-1", d, "F-2026-0142", day(2026, 11, 20))),
+        valid(
+            "valid-debit-note-383",
+            &sample_debit_note("P-1", d, "F-2026-0142", day(2026, 11, 20)),
+        ),
         valid("valid-advance-386", &adv),
         valid("valid-final-380", &fin),
         valid("valid-mixed-categories", &mixed),
-        valid("valid-budget-user", &sample_budget_invoice("F-2026-0400", d)),
+        valid(
+            "valid-budget-user",
+            &sample_budget_invoice("F-2026-0400", d),
+        ),
     ];
     // Both must reject, with the same rule.
     let m = |f: &dyn Fn(&mut Document)| {
@@ -160,8 +169,13 @@ fn cases() -> Vec<Case> {
     v.push(broken(
         "buyer-mb-length",
         &m(&|x| {
-            x.customer.as_mut().unwrap().legal_entity.as_mut().unwrap().company_id =
-                Some("9900028".into())
+            x.customer
+                .as_mut()
+                .unwrap()
+                .legal_entity
+                .as_mut()
+                .unwrap()
+                .company_id = Some("9900028".into())
         }),
         "RSR-19",
         Some("RSR-19"),
@@ -211,10 +225,20 @@ fn cases() -> Vec<Case> {
     ));
     let mut c = cn.clone();
     c.billing_references[0].issue_date = None;
-    v.push(broken("reference-without-date", &c, "RSR-07", Some("RSR-07")));
+    v.push(broken(
+        "reference-without-date",
+        &c,
+        "RSR-07",
+        Some("RSR-07"),
+    ));
     let mut c = cn.clone();
     c.invoice_periods.clear();
-    v.push(broken("credit-note-s-without-bt8", &c, "RSR-05", Some("RSR-05")));
+    v.push(broken(
+        "credit-note-s-without-bt8",
+        &c,
+        "RSR-05",
+        Some("RSR-05"),
+    ));
     let mut x = mixed.clone();
     let e = x.tax_totals[0]
         .subtotals
@@ -222,7 +246,12 @@ fn cases() -> Vec<Case> {
         .find(|s| s.category.id == Some(VatCategory::E))
         .unwrap();
     e.category.exemption_reason_code = None;
-    v.push(broken("exempt-without-reason", &x, "BR-E-10", Some("BR-E-10")));
+    v.push(broken(
+        "exempt-without-reason",
+        &x,
+        "BR-E-10",
+        Some("BR-E-10"),
+    ));
     let mut x = mixed.clone();
     let ae = x.tax_totals[0]
         .subtotals
@@ -230,7 +259,12 @@ fn cases() -> Vec<Case> {
         .find(|s| s.category.id == Some(VatCategory::AE))
         .unwrap();
     ae.tax_amount = Some(dec("200.00"));
-    v.push(broken("reverse-charge-with-tax", &x, "BR-AE-09", Some("BR-AE-09")));
+    v.push(broken(
+        "reverse-charge-with-tax",
+        &x,
+        "BR-AE-09",
+        Some("BR-AE-09"),
+    ));
     let mut x = fin.clone();
     x.extension
         .as_mut()
@@ -240,7 +274,12 @@ fn cases() -> Vec<Case> {
         .unwrap()
         .monetary_total
         .tax_inclusive = Some(dec("18000.01"));
-    v.push(broken("final-reduced-total-wrong", &x, "RSE-03", Some("RSE-03")));
+    v.push(broken(
+        "final-reduced-total-wrong",
+        &x,
+        "RSE-03",
+        Some("RSE-03"),
+    ));
     let mut x = mixed.clone();
     let r = x.tax_totals[0]
         .subtotals
@@ -248,7 +287,12 @@ fn cases() -> Vec<Case> {
         .find(|s| s.category.id == Some(VatCategory::R))
         .unwrap();
     r.category.exemption_reason_code = None;
-    v.push(broken("not-a-supply-without-reason", &x, "RSK-R-10", Some("RSK-X-10")));
+    v.push(broken(
+        "not-a-supply-without-reason",
+        &x,
+        "RSK-R-10",
+        Some("RSK-X-10"),
+    ));
     // Schema order: DueDate after InvoiceTypeCode.
     let xml = to_xml(&inv).replace(
         "  <cbc:DueDate>2026-12-25</cbc:DueDate>\n  <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>\n",
@@ -274,7 +318,13 @@ fn cases() -> Vec<Case> {
     v.push(broken(
         "buyer-postal-code-missing",
         &m(&|x| {
-            x.customer.as_mut().unwrap().address.as_mut().unwrap().postal_zone = None
+            x.customer
+                .as_mut()
+                .unwrap()
+                .address
+                .as_mut()
+                .unwrap()
+                .postal_zone = None
         }),
         "RSR-26",
         None,
@@ -387,7 +437,9 @@ fn fiskal_and_the_official_validators_agree() {
             .map(|x| x.rule_id)
             .collect();
         match c.fiskal {
-            None if !ours.is_empty() => problems.push(format!("{}: fiskal reports {ours:#?}", c.name)),
+            None if !ours.is_empty() => {
+                problems.push(format!("{}: fiskal reports {ours:#?}", c.name))
+            }
             Some(r) if !ours_fatal.contains(r) => problems.push(format!(
                 "{}: fiskal does not report {r}; it reports {ours_fatal:?}",
                 c.name

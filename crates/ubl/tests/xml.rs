@@ -6,7 +6,11 @@ const SPEC_380: &str = include_str!("../testdata/spec-invoice-380.xml");
 const SPEC_381: &str = include_str!("../testdata/spec-credit-note-381.xml");
 
 fn ids(xml: &str) -> Vec<&'static str> {
-    validate_xml(xml).unwrap().iter().map(|f| f.rule_id).collect()
+    validate_xml(xml)
+        .unwrap()
+        .iter()
+        .map(|f| f.rule_id)
+        .collect()
 }
 
 #[test]
@@ -20,24 +24,42 @@ fn malformed_xml_is_a_parse_error_with_position() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(e.message(Lang::Sr).starts_with("Dokument nije ispravan XML (red 7"));
+    assert!(
+        e.message(Lang::Sr)
+            .starts_with("Dokument nije ispravan XML (red 7")
+    );
     let truncated = &SPEC_380[..SPEC_380.len() / 2];
-    assert!(matches!(validate_xml(truncated), Err(ParseError::Malformed { .. })));
-    assert!(matches!(validate_xml("not xml at all"), Err(ParseError::Malformed { .. }) | Err(ParseError::Empty)));
+    assert!(matches!(
+        validate_xml(truncated),
+        Err(ParseError::Malformed { .. })
+    ));
+    assert!(matches!(
+        validate_xml("not xml at all"),
+        Err(ParseError::Malformed { .. }) | Err(ParseError::Empty)
+    ));
 }
 
 #[test]
 fn wrong_root_is_refused() {
     let order = SPEC_380
-        .replace("<Invoice xmlns=\"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2\"", "<Order xmlns=\"urn:oasis:names:specification:ubl:schema:xsd:Order-2\"")
+        .replace(
+            "<Invoice xmlns=\"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2\"",
+            "<Order xmlns=\"urn:oasis:names:specification:ubl:schema:xsd:Order-2\"",
+        )
         .replace("</Invoice>", "</Order>");
-    assert!(matches!(validate_xml(&order), Err(ParseError::NotUbl { .. })));
+    assert!(matches!(
+        validate_xml(&order),
+        Err(ParseError::NotUbl { .. })
+    ));
     // Invoice element in the CreditNote namespace.
     let mixed = SPEC_380.replace(
         "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
         "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2",
     );
-    assert!(matches!(validate_xml(&mixed), Err(ParseError::NotUbl { .. })));
+    assert!(matches!(
+        validate_xml(&mixed),
+        Err(ParseError::NotUbl { .. })
+    ));
 }
 
 #[test]
@@ -53,10 +75,15 @@ fn element_order_and_cardinality_follow_the_xsd() {
     assert_eq!(x.sef_code, Some("UBLDocumentNotValid"));
     // Missing mandatory element (AccountingCustomerParty).
     let start = SPEC_380.find("  <cac:AccountingCustomerParty>").unwrap();
-    let end = SPEC_380.find("  </cac:AccountingCustomerParty>\n").unwrap() + "  </cac:AccountingCustomerParty>\n".len();
+    let end = SPEC_380.find("  </cac:AccountingCustomerParty>\n").unwrap()
+        + "  </cac:AccountingCustomerParty>\n".len();
     let no_buyer = format!("{}{}", &SPEC_380[..start], &SPEC_380[end..]);
     let f = validate_xml(&no_buyer).unwrap();
-    assert!(f.iter().any(|f| f.rule_id == "XSD" && f.path == "/Invoice/cac:AccountingCustomerParty"), "{f:#?}");
+    assert!(
+        f.iter()
+            .any(|f| f.rule_id == "XSD" && f.path == "/Invoice/cac:AccountingCustomerParty"),
+        "{f:#?}"
+    );
     assert!(f.iter().any(|f| f.rule_id == "BR-07"));
     // DueDate in a CreditNote is not allowed by the schema.
     let cn = SPEC_381.replace(
@@ -71,22 +98,47 @@ fn element_order_and_cardinality_follow_the_xsd() {
     );
     assert!(ids(&twice).contains(&"XSD"));
     // Unknown element inside an aggregate.
-    let unknown = SPEC_380.replace("<cbc:CityName>Beograd</cbc:CityName>", "<cbc:CityName>Beograd</cbc:CityName><cbc:Grad>Beograd</cbc:Grad>");
+    let unknown = SPEC_380.replace(
+        "<cbc:CityName>Beograd</cbc:CityName>",
+        "<cbc:CityName>Beograd</cbc:CityName><cbc:Grad>Beograd</cbc:Grad>",
+    );
     let f = validate_xml(&unknown).unwrap();
-    assert!(f.iter().any(|f| f.rule_id == "XSD" && f.path.ends_with("cbc:Grad[1]")), "{f:#?}");
+    assert!(
+        f.iter()
+            .any(|f| f.rule_id == "XSD" && f.path.ends_with("cbc:Grad[1]")),
+        "{f:#?}"
+    );
 }
 
 #[test]
 fn values_must_have_the_right_type() {
-    let bad_date = SPEC_380.replace("<cbc:IssueDate>2026-11-25</cbc:IssueDate>", "<cbc:IssueDate>25.11.2026.</cbc:IssueDate>");
+    let bad_date = SPEC_380.replace(
+        "<cbc:IssueDate>2026-11-25</cbc:IssueDate>",
+        "<cbc:IssueDate>25.11.2026.</cbc:IssueDate>",
+    );
     let f = validate_xml(&bad_date).unwrap();
-    assert!(f.iter().any(|f| f.rule_id == "XSD" && f.path == "/Invoice/cbc:IssueDate"));
-    let comma = SPEC_380.replace(">34949.97</cbc:PayableAmount>", ">34949,97</cbc:PayableAmount>");
+    assert!(
+        f.iter()
+            .any(|f| f.rule_id == "XSD" && f.path == "/Invoice/cbc:IssueDate")
+    );
+    let comma = SPEC_380.replace(
+        ">34949.97</cbc:PayableAmount>",
+        ">34949,97</cbc:PayableAmount>",
+    );
     let f = validate_xml(&comma).unwrap();
-    assert!(f.iter().any(|f| f.rule_id == "XSD" && f.path.ends_with("cbc:PayableAmount")));
-    let no_currency = SPEC_380.replace("<cbc:PayableAmount currencyID=\"RSD\">", "<cbc:PayableAmount>");
+    assert!(
+        f.iter()
+            .any(|f| f.rule_id == "XSD" && f.path.ends_with("cbc:PayableAmount"))
+    );
+    let no_currency = SPEC_380.replace(
+        "<cbc:PayableAmount currencyID=\"RSD\">",
+        "<cbc:PayableAmount>",
+    );
     assert!(ids(&no_currency).contains(&"XSD"));
-    let eur = SPEC_380.replace("<cbc:PayableAmount currencyID=\"RSD\">", "<cbc:PayableAmount currencyID=\"EUR\">");
+    let eur = SPEC_380.replace(
+        "<cbc:PayableAmount currencyID=\"RSD\">",
+        "<cbc:PayableAmount currencyID=\"EUR\">",
+    );
     assert!(ids(&eur).contains(&"FSK-CUR"));
 }
 
@@ -103,12 +155,18 @@ fn foreign_documents_with_extra_elements_are_read() {
     let f = validate_xml(&x).unwrap();
     assert!(f.is_empty(), "{f:#?}");
     let doc = read(&x).unwrap();
-    assert_eq!(doc.customer.unwrap().name.as_deref(), Some("Kupac & Trgovina d.o.o."));
+    assert_eq!(
+        doc.customer.unwrap().name.as_deref(),
+        Some("Kupac & Trgovina d.o.o.")
+    );
 }
 
 #[test]
 fn totals_are_recomputed_from_the_xml() {
-    let wrong = SPEC_380.replace(">4499.97</cbc:LineExtensionAmount>", ">4499.98</cbc:LineExtensionAmount>");
+    let wrong = SPEC_380.replace(
+        ">4499.97</cbc:LineExtensionAmount>",
+        ">4499.98</cbc:LineExtensionAmount>",
+    );
     let f = ids(&wrong);
     assert!(f.contains(&"FSK-LINE-NET"));
     assert!(f.contains(&"BR-CO-10"));

@@ -19,8 +19,8 @@ use fiskal_einvoice::model::{DocState, Document};
 use fiskal_einvoice::sef_gateway::ClientGateway;
 use fiskal_einvoice::service::{Registered, Registration, Service, ServiceConfig};
 use fiskal_einvoice::ubl_tools::UblTools;
-use fiskal_sef::sandbox::{SandboxConfig, SandboxHandle, spawn_sandbox_for_tests};
 use fiskal_sef::SefEnvironment;
+use fiskal_sef::sandbox::{SandboxConfig, SandboxHandle, spawn_sandbox_for_tests};
 use fiskal_ubl::PartyInput;
 
 /// Which database.
@@ -34,7 +34,8 @@ pub enum Backend {
 
 /// The PostgreSQL base URL.
 pub fn pg_url() -> String {
-    std::env::var("FISKAL_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("FISKAL_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// A database URL for a fresh store. Panics (fails the test) when PostgreSQL is unreachable.
@@ -45,8 +46,13 @@ pub async fn fresh_db_url(backend: Backend, tmp: &tempfile::TempDir) -> String {
             sqlx::any::install_default_drivers();
             let base = pg_url();
             let schema = format!("mf_test_{}", uuid::Uuid::new_v4().simple());
-            let pool = sqlx::AnyPool::connect(&base).await.unwrap_or_else(|e| panic!("PostgreSQL at {base} is required for these tests and is not reachable: {e}"));
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&pool).await.expect("create schema");
+            let pool = sqlx::AnyPool::connect(&base).await.unwrap_or_else(|e| {
+                panic!("PostgreSQL at {base} is required for these tests and is not reachable: {e}")
+            });
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                .execute(&pool)
+                .await
+                .expect("create schema");
             pool.close().await;
             let sep = if base.contains('?') { '&' } else { '?' };
             format!("{base}{sep}options=-c%20search_path%3D{schema}")
@@ -92,15 +98,28 @@ impl Env {
     /// As [`Env::new`] with a configuration.
     pub async fn with_config(backend: Backend, cfg: ServiceConfig) -> Env {
         let (_, sb) = spawn_sandbox_for_tests(SandboxConfig::default()).await;
-        sb.sandbox().update_settings(serde_json::json!({ "faultDelayMs": 2500 })).await.unwrap();
-        sb.company_with_key(DEMO_BUYER.0, DEMO_BUYER.1, DEMO_BUYER.2).await.unwrap();
+        sb.sandbox()
+            .update_settings(serde_json::json!({ "faultDelayMs": 2500 }))
+            .await
+            .unwrap();
+        sb.company_with_key(DEMO_BUYER.0, DEMO_BUYER.1, DEMO_BUYER.2)
+            .await
+            .unwrap();
         let tmp = tempfile::tempdir().unwrap();
         let db_url = fresh_db_url(backend, &tmp).await;
         let master = MasterKey::generate();
         let master_b64 = master.to_base64().to_string();
         let clock = OffsetClock::new();
         let svc = build_service(&db_url, &sb.base_url(), master, cfg, clock.clone()).await;
-        Env { svc, sb, clock, db_url, backend, master_b64, tmp }
+        Env {
+            svc,
+            sb,
+            clock,
+            db_url,
+            backend,
+            master_b64,
+            tmp,
+        }
     }
 
     /// Registers a company in the sandbox (with a key) and returns the key.
@@ -113,7 +132,11 @@ impl Env {
         let mb = mb_for(pib);
         let name = format!("Firma {pib} d.o.o.");
         let key = self.sandbox_company(pib, &mb, &name).await;
-        let reg = self.svc.register(registration(pib, &key), "test").await.unwrap();
+        let reg = self
+            .svc
+            .register(registration(pib, &key), "test")
+            .await
+            .unwrap();
         (reg, key)
     }
 
@@ -127,7 +150,12 @@ impl Env {
         let end = tokio::time::Instant::now() + max;
         loop {
             self.svc.run_sender_once().await;
-            let pending = self.svc.db().count_in_states(tenant, &[DocState::Queued, DocState::Sending]).await.unwrap();
+            let pending = self
+                .svc
+                .db()
+                .count_in_states(tenant, &[DocState::Queued, DocState::Sending])
+                .await
+                .unwrap();
             if pending == 0 || tokio::time::Instant::now() > end {
                 return;
             }
@@ -142,7 +170,13 @@ impl Env {
 
     /// Documents the sandbox holds for a supplier.
     pub async fn sandbox_docs(&self, supplier_pib: &str) -> Vec<fiskal_sef::sandbox::Document> {
-        self.sb.sandbox().documents().await.into_iter().filter(|d| d.supplier_pib == supplier_pib).collect()
+        self.sb
+            .sandbox()
+            .documents()
+            .await
+            .into_iter()
+            .filter(|d| d.supplier_pib == supplier_pib)
+            .collect()
     }
 
     /// Sets both clocks (service and sandbox) to a Belgrade local time.
@@ -158,7 +192,9 @@ impl Env {
         {
             self.svc.db().pool().close().await;
             if let Ok(pool) = sqlx::AnyPool::connect(&pg_url()).await {
-                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&pool).await;
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                    .execute(&pool)
+                    .await;
                 pool.close().await;
             }
         }
@@ -167,12 +203,32 @@ impl Env {
 }
 
 /// Builds a service on a store and a sandbox.
-pub async fn build_service(db_url: &str, sandbox_url: &str, master: MasterKey, cfg: ServiceConfig, clock: OffsetClock) -> Service {
+pub async fn build_service(
+    db_url: &str,
+    sandbox_url: &str,
+    master: MasterKey,
+    cfg: ServiceConfig,
+    clock: OffsetClock,
+) -> Service {
     let db = Db::connect(db_url).await.unwrap();
-    let gw: Arc<dyn SefGateway> = Arc::new(ClientGateway::new(SefEnvironment::Sandbox, Some(sandbox_url), Some(Duration::from_millis(1500))).unwrap());
+    let gw: Arc<dyn SefGateway> = Arc::new(
+        ClientGateway::new(
+            SefEnvironment::Sandbox,
+            Some(sandbox_url),
+            Some(Duration::from_millis(1500)),
+        )
+        .unwrap(),
+    );
     let mut gws = HashMap::new();
     gws.insert("sandbox".to_string(), gw);
-    Service::with_clock(db, KeyRing::new(master), gws, Arc::new(UblTools), cfg, Arc::new(clock))
+    Service::with_clock(
+        db,
+        KeyRing::new(master),
+        gws,
+        Arc::new(UblTools),
+        cfg,
+        Arc::new(clock),
+    )
 }
 
 /// A valid PIB with the given 8-digit body (MOD 11,10 check digit appended).
@@ -214,15 +270,28 @@ pub fn registration(pib: &str, key: &str) -> Registration {
 
 /// A valid 380 from `supplier_pib` to the demo buyer.
 pub fn invoice_xml(supplier_pib: &str, number: &str, day: NaiveDate) -> Vec<u8> {
-    let seller = PartyInput::new(supplier_pib, &mb_for(supplier_pib), &format!("Firma {supplier_pib} d.o.o."), "Bulevar 1", "Novi Sad", "21000");
-    let doc = fiskal_ubl::samples::sample_invoice_builder(number, day, 1).supplier(seller).build().unwrap();
+    let seller = PartyInput::new(
+        supplier_pib,
+        &mb_for(supplier_pib),
+        &format!("Firma {supplier_pib} d.o.o."),
+        "Bulevar 1",
+        "Novi Sad",
+        "21000",
+    );
+    let doc = fiskal_ubl::samples::sample_invoice_builder(number, day, 1)
+        .supplier(seller)
+        .build()
+        .unwrap();
     fiskal_ubl::to_xml(&doc).into_bytes()
 }
 
 /// Belgrade local time.
 pub fn belgrade(y: i32, m: u32, d: u32, hh: u32, mm: u32, ss: u32) -> DateTime<FixedOffset> {
     use chrono::TimeZone;
-    chrono_tz::Europe::Belgrade.with_ymd_and_hms(y, m, d, hh, mm, ss).unwrap().fixed_offset()
+    chrono_tz::Europe::Belgrade
+        .with_ymd_and_hms(y, m, d, hh, mm, ss)
+        .unwrap()
+        .fixed_offset()
 }
 
 /// Generates one test module per backend, each test calling `super::$name(Backend)`.

@@ -1,0 +1,1 @@
+//! fiskal-suf (being written).

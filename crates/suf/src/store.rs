@@ -1,0 +1,579 @@
+//! The SUF's storage: the secure-element registry, tokens, received receipts, audit requests and
+//! commands. [`Store`] is the interface; [`SqlStore`] implements it on SQLite (default) or
+//! PostgreSQL, chosen by URL, with the same SQL (`$n` parameters work on both).
+
+use std::future::Future;
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor, Row};
+
+/// Errors of the storage.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database failed or is unreachable.
+    #[error("the SUF database failed: {0}")]
+    Db(#[from] sqlx::Error),
+    /// The URL names no supported database.
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
+    BadUrl(String),
+}
+
+/// A secure element (or V-PFR signer) known to the SUF.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeRecord {
+    /// UID.
+    pub uid: String,
+    /// Seller TIN from the certificate.
+    pub tin: String,
+    /// DER of the signing certificate.
+    pub certificate: Vec<u8>,
+    /// When the certificate was revoked (ms), if it was.
+    pub revoked_at_ms: Option<i64>,
+}
+
+/// A receipt received by audit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptRecord {
+    /// PFR invoice number `{requestedBy}-{signedBy}-{totalCounter}`.
+    pub invoice_number: String,
+    /// Signing SE.
+    pub signed_by: String,
+    /// Requesting SE.
+    pub requested_by: String,
+    /// Total counter.
+    pub total_counter: u32,
+    /// Transaction-type counter.
+    pub transaction_type_counter: u32,
+    /// PFR time, ms.
+    pub sdc_time_ms: i64,
+    /// Amount × 10 000.
+    pub amount: i64,
+    /// Invoice type code.
+    pub invoice_type: u8,
+    /// Transaction type code.
+    pub transaction_type: u8,
+    /// Buyer ID.
+    pub buyer_id: Option<String>,
+    /// Cumulative sale + refund × 10 000 after this document (from the internal data).
+    pub cumulative_total: i64,
+    /// Internal data bytes.
+    pub internal_data: Vec<u8>,
+    /// Signature bytes.
+    pub signature: Vec<u8>,
+    /// SHA-256 (hex) of the normalised package content.
+    pub content_hash: String,
+    /// Request JSON.
+    pub request_json: String,
+    /// Result JSON.
+    pub result_json: String,
+    /// When it arrived, ms.
+    pub received_ms: i64,
+}
+
+/// Outcome of storing a receipt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InsertOutcome {
+    /// Newly stored.
+    Inserted,
+    /// Already stored with identical content.
+    Duplicate,
+    /// A different receipt with the same invoice number is stored.
+    Conflict,
+}
+
+/// An audit request (ARP) received from an SE, and the proof issued for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// SE UID.
+    pub uid: String,
+    /// Audit number.
+    pub audit_seq: u32,
+    /// Raw ARP bytes.
+    pub arp: Vec<u8>,
+    /// Total counter at Start Audit.
+    pub total_counter: u32,
+    /// Unaudited sum × 10 000 at Start Audit.
+    pub sum: i64,
+    /// Limit × 10 000.
+    pub limit: i64,
+    /// When it arrived, ms.
+    pub requested_ms: i64,
+    /// The proof of audit once issued.
+    pub poa: Option<Vec<u8>>,
+}
+
+/// A command for an SE (suf-backend.md §5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandRecord {
+    /// GUID.
+    pub command_id: String,
+    /// Target SE.
+    pub uid: String,
+    /// Command type.
+    pub command_type: i32,
+    /// Payload text.
+    pub payload: String,
+    /// Creation time (ms); commands run in this order.
+    pub created_ms: i64,
+    /// Result reported by the PFR, once reported.
+    pub success: Option<bool>,
+}
+
+/// The SUF's storage interface. Every method is one atomic step.
+pub trait Store: Send + Sync + 'static {
+    /// Registers or updates an SE (certificate and TIN; revocation is kept).
+    fn put_se(&self, se: &SeRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The SE with this UID.
+    fn get_se(&self, uid: &str) -> impl Future<Output = Result<Option<SeRecord>, StoreError>> + Send;
+    /// Marks an SE revoked at `at_ms`; false when unknown.
+    fn revoke_se(&self, uid: &str, at_ms: i64) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Stores a token for a UID.
+    fn put_token(&self, token: &str, uid: &str, expires_ms: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// A token of this UID still valid at `now_ms`, with its expiry.
+    fn token_of(&self, uid: &str, now_ms: i64) -> impl Future<Output = Result<Option<(String, i64)>, StoreError>> + Send;
+    /// The UID a token valid at `now_ms` belongs to.
+    fn token_uid(&self, token: &str, now_ms: i64) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    /// Stores a receipt unless one with the same invoice number exists.
+    fn insert_receipt(&self, r: &ReceiptRecord) -> impl Future<Output = Result<InsertOutcome, StoreError>> + Send;
+    /// The receipt with this invoice number.
+    fn receipt(&self, invoice_number: &str) -> impl Future<Output = Result<Option<ReceiptRecord>, StoreError>> + Send;
+    /// The receipt of SE `uid` with this total counter.
+    fn receipt_at(&self, uid: &str, total_counter: u32) -> impl Future<Output = Result<Option<ReceiptRecord>, StoreError>> + Send;
+    /// How many receipts of `uid` have a total counter in `from..=to`.
+    fn count_range(&self, uid: &str, from: u32, to: u32) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Stores an audit request (idempotent per UID and audit number).
+    fn put_audit(&self, a: &AuditRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Audit requests of `uid` without a proof yet, oldest first.
+    fn open_audits(&self, uid: &str) -> impl Future<Output = Result<Vec<AuditRecord>, StoreError>> + Send;
+    /// Records the proof of audit issued for an audit request.
+    fn set_poa(&self, uid: &str, audit_seq: u32, poa: &[u8]) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Highest total counter covered by an issued proof of audit for `uid` (0 if none).
+    fn last_proof_counter(&self, uid: &str) -> impl Future<Output = Result<u32, StoreError>> + Send;
+    /// Queues a command.
+    fn add_command(&self, c: &CommandRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Commands of `uid` not yet reported, in order.
+    fn pending_commands(&self, uid: &str) -> impl Future<Output = Result<Vec<CommandRecord>, StoreError>> + Send;
+    /// Records a command result (the first report wins); false when no such command of `uid`.
+    fn complete_command(&self, uid: &str, command_id: &str, success: bool) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+/// Which SQL database a [`SqlStore`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite (a file).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// [`Store`] on SQLite or PostgreSQL.
+#[derive(Clone, Debug)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+fn schema(backend: Backend) -> String {
+    let blob = match backend {
+        Backend::Sqlite => "BLOB",
+        Backend::Postgres => "BYTEA",
+    };
+    format!(
+        r#"
+CREATE TABLE IF NOT EXISTS suf_se (
+    uid TEXT PRIMARY KEY,
+    tin TEXT NOT NULL,
+    certificate {blob} NOT NULL,
+    revoked_at_ms BIGINT
+);
+CREATE TABLE IF NOT EXISTS suf_token (
+    token TEXT PRIMARY KEY,
+    uid TEXT NOT NULL,
+    expires_ms BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS suf_token_uid ON suf_token(uid, expires_ms);
+CREATE TABLE IF NOT EXISTS suf_receipt (
+    invoice_number TEXT PRIMARY KEY,
+    signed_by TEXT NOT NULL,
+    requested_by TEXT NOT NULL,
+    total_counter BIGINT NOT NULL,
+    tt_counter BIGINT NOT NULL,
+    sdc_time_ms BIGINT NOT NULL,
+    amount BIGINT NOT NULL,
+    invoice_type BIGINT NOT NULL,
+    transaction_type BIGINT NOT NULL,
+    buyer_id TEXT,
+    cumulative_total BIGINT NOT NULL,
+    internal_data {blob} NOT NULL,
+    signature {blob} NOT NULL,
+    content_hash TEXT NOT NULL,
+    request_json TEXT NOT NULL,
+    result_json TEXT NOT NULL,
+    received_ms BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS suf_receipt_counter ON suf_receipt(signed_by, total_counter);
+CREATE TABLE IF NOT EXISTS suf_audit (
+    uid TEXT NOT NULL,
+    audit_seq BIGINT NOT NULL,
+    arp {blob} NOT NULL,
+    total_counter BIGINT NOT NULL,
+    sum_at_start BIGINT NOT NULL,
+    limit_amount BIGINT NOT NULL,
+    requested_ms BIGINT NOT NULL,
+    poa {blob},
+    PRIMARY KEY (uid, audit_seq)
+);
+CREATE TABLE IF NOT EXISTS suf_command (
+    command_id TEXT PRIMARY KEY,
+    uid TEXT NOT NULL,
+    command_type BIGINT NOT NULL,
+    payload TEXT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    success BIGINT
+);
+CREATE INDEX IF NOT EXISTS suf_command_uid ON suf_command(uid, created_ms);
+"#
+    )
+}
+
+const RECEIPT_COLS: &str = "invoice_number, signed_by, requested_by, total_counter, tt_counter, sdc_time_ms, amount, \
+     invoice_type, transaction_type, buyer_id, cumulative_total, internal_data, signature, content_hash, \
+     request_json, result_json, received_ms";
+
+fn receipt_row(r: &sqlx::any::AnyRow) -> Result<ReceiptRecord, sqlx::Error> {
+    Ok(ReceiptRecord {
+        invoice_number: r.try_get(0)?,
+        signed_by: r.try_get(1)?,
+        requested_by: r.try_get(2)?,
+        total_counter: r.try_get::<i64, _>(3)? as u32,
+        transaction_type_counter: r.try_get::<i64, _>(4)? as u32,
+        sdc_time_ms: r.try_get(5)?,
+        amount: r.try_get(6)?,
+        invoice_type: r.try_get::<i64, _>(7)? as u8,
+        transaction_type: r.try_get::<i64, _>(8)? as u8,
+        buyer_id: r.try_get(9)?,
+        cumulative_total: r.try_get(10)?,
+        internal_data: r.try_get(11)?,
+        signature: r.try_get(12)?,
+        content_hash: r.try_get(13)?,
+        request_json: r.try_get(14)?,
+        result_json: r.try_get(15)?,
+        received_ms: r.try_get(16)?,
+    })
+}
+
+fn audit_row(r: &sqlx::any::AnyRow) -> Result<AuditRecord, sqlx::Error> {
+    Ok(AuditRecord {
+        uid: r.try_get(0)?,
+        audit_seq: r.try_get::<i64, _>(1)? as u32,
+        arp: r.try_get(2)?,
+        total_counter: r.try_get::<i64, _>(3)? as u32,
+        sum: r.try_get(4)?,
+        limit: r.try_get(5)?,
+        requested_ms: r.try_get(6)?,
+        poa: r.try_get(7)?,
+    })
+}
+
+impl SqlStore {
+    /// Connects to `url` (`sqlite://PATH` — created if missing — or `postgres://...`) and creates
+    /// the tables. `schema`, for PostgreSQL only, puts the tables in that schema (created if
+    /// missing); tests use a fresh one per run.
+    pub async fn connect(url: &str, pg_schema: Option<&str>) -> Result<SqlStore, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::BadUrl(url.to_string()));
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
+            _ => url.to_string(),
+        };
+        let opts = AnyConnectOptions::from_str(&url)?;
+        let schema_name = pg_schema.map(str::to_string);
+        if let (Backend::Postgres, Some(s)) = (backend, &schema_name) {
+            if !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return Err(StoreError::BadUrl(format!("schema {s:?}")));
+            }
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect_with(&opts).await?;
+            conn.execute(format!("CREATE SCHEMA IF NOT EXISTS {s}").as_str()).await?;
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+            .after_connect(move |conn, _| {
+                let schema_name = schema_name.clone();
+                Box::pin(async move {
+                    match (backend, schema_name) {
+                        (Backend::Postgres, Some(s)) => {
+                            conn.execute(format!("SET search_path TO {s}").as_str()).await?;
+                        }
+                        (Backend::Sqlite, _) => {
+                            conn.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;")
+                                .await?;
+                        }
+                        _ => {}
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(opts)
+            .await?;
+        let store = SqlStore { pool, backend };
+        for stmt in schema(backend).split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            store.pool.execute(stmt).await?;
+        }
+        Ok(store)
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+impl Store for SqlStore {
+    async fn put_se(&self, se: &SeRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO suf_se (uid, tin, certificate, revoked_at_ms) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (uid) DO UPDATE SET tin = excluded.tin, certificate = excluded.certificate",
+        )
+        .bind(&se.uid)
+        .bind(&se.tin)
+        .bind(se.certificate.clone())
+        .bind(se.revoked_at_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_se(&self, uid: &str) -> Result<Option<SeRecord>, StoreError> {
+        let r = sqlx::query("SELECT uid, tin, certificate, revoked_at_ms FROM suf_se WHERE uid = $1")
+            .bind(uid)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match r {
+            Some(r) => Some(SeRecord {
+                uid: r.try_get(0)?,
+                tin: r.try_get(1)?,
+                certificate: r.try_get(2)?,
+                revoked_at_ms: r.try_get(3)?,
+            }),
+            None => None,
+        })
+    }
+
+    async fn revoke_se(&self, uid: &str, at_ms: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE suf_se SET revoked_at_ms = $1 WHERE uid = $2 AND revoked_at_ms IS NULL")
+            .bind(at_ms)
+            .bind(uid)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0 || self.get_se(uid).await?.is_some())
+    }
+
+    async fn put_token(&self, token: &str, uid: &str, expires_ms: i64) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO suf_token (token, uid, expires_ms) VALUES ($1, $2, $3)")
+            .bind(token)
+            .bind(uid)
+            .bind(expires_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn token_of(&self, uid: &str, now_ms: i64) -> Result<Option<(String, i64)>, StoreError> {
+        let r = sqlx::query(
+            "SELECT token, expires_ms FROM suf_token WHERE uid = $1 AND expires_ms > $2 ORDER BY expires_ms DESC LIMIT 1",
+        )
+        .bind(uid)
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match r {
+            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+            None => None,
+        })
+    }
+
+    async fn token_uid(&self, token: &str, now_ms: i64) -> Result<Option<String>, StoreError> {
+        let r = sqlx::query("SELECT uid FROM suf_token WHERE token = $1 AND expires_ms > $2")
+            .bind(token)
+            .bind(now_ms)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match r {
+            Some(r) => Some(r.try_get(0)?),
+            None => None,
+        })
+    }
+
+    async fn insert_receipt(&self, r: &ReceiptRecord) -> Result<InsertOutcome, StoreError> {
+        let q = format!(
+            "INSERT INTO suf_receipt ({RECEIPT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+             $14, $15, $16, $17) ON CONFLICT DO NOTHING"
+        );
+        let done = sqlx::query(&q)
+            .bind(&r.invoice_number)
+            .bind(&r.signed_by)
+            .bind(&r.requested_by)
+            .bind(i64::from(r.total_counter))
+            .bind(i64::from(r.transaction_type_counter))
+            .bind(r.sdc_time_ms)
+            .bind(r.amount)
+            .bind(i64::from(r.invoice_type))
+            .bind(i64::from(r.transaction_type))
+            .bind(r.buyer_id.clone())
+            .bind(r.cumulative_total)
+            .bind(r.internal_data.clone())
+            .bind(r.signature.clone())
+            .bind(&r.content_hash)
+            .bind(&r.request_json)
+            .bind(&r.result_json)
+            .bind(r.received_ms)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 1 {
+            return Ok(InsertOutcome::Inserted);
+        }
+        let existing = match self.receipt(&r.invoice_number).await? {
+            Some(e) => Some(e),
+            None => self.receipt_at(&r.signed_by, r.total_counter).await?,
+        };
+        Ok(match existing {
+            Some(e) if e.content_hash == r.content_hash => InsertOutcome::Duplicate,
+            _ => InsertOutcome::Conflict,
+        })
+    }
+
+    async fn receipt(&self, invoice_number: &str) -> Result<Option<ReceiptRecord>, StoreError> {
+        let q = format!("SELECT {RECEIPT_COLS} FROM suf_receipt WHERE invoice_number = $1");
+        let r = sqlx::query(&q).bind(invoice_number).fetch_optional(&self.pool).await?;
+        Ok(r.as_ref().map(receipt_row).transpose()?)
+    }
+
+    async fn receipt_at(&self, uid: &str, total_counter: u32) -> Result<Option<ReceiptRecord>, StoreError> {
+        let q = format!("SELECT {RECEIPT_COLS} FROM suf_receipt WHERE signed_by = $1 AND total_counter = $2");
+        let r = sqlx::query(&q)
+            .bind(uid)
+            .bind(i64::from(total_counter))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(r.as_ref().map(receipt_row).transpose()?)
+    }
+
+    async fn count_range(&self, uid: &str, from: u32, to: u32) -> Result<u64, StoreError> {
+        let r = sqlx::query(
+            "SELECT COUNT(*) FROM suf_receipt WHERE signed_by = $1 AND total_counter >= $2 AND total_counter <= $3",
+        )
+        .bind(uid)
+        .bind(i64::from(from))
+        .bind(i64::from(to))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(r.try_get::<i64, _>(0)? as u64)
+    }
+
+    async fn put_audit(&self, a: &AuditRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO suf_audit (uid, audit_seq, arp, total_counter, sum_at_start, limit_amount, requested_ms, poa) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        )
+        .bind(&a.uid)
+        .bind(i64::from(a.audit_seq))
+        .bind(a.arp.clone())
+        .bind(i64::from(a.total_counter))
+        .bind(a.sum)
+        .bind(a.limit)
+        .bind(a.requested_ms)
+        .bind(a.poa.clone())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn open_audits(&self, uid: &str) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT uid, audit_seq, arp, total_counter, sum_at_start, limit_amount, requested_ms, poa FROM suf_audit \
+             WHERE uid = $1 AND poa IS NULL ORDER BY audit_seq",
+        )
+        .bind(uid)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(audit_row).collect::<Result<_, _>>()?)
+    }
+
+    async fn set_poa(&self, uid: &str, audit_seq: u32, poa: &[u8]) -> Result<(), StoreError> {
+        sqlx::query("UPDATE suf_audit SET poa = $1 WHERE uid = $2 AND audit_seq = $3 AND poa IS NULL")
+            .bind(poa.to_vec())
+            .bind(uid)
+            .bind(i64::from(audit_seq))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn last_proof_counter(&self, uid: &str) -> Result<u32, StoreError> {
+        let r = sqlx::query("SELECT MAX(total_counter) FROM suf_audit WHERE uid = $1 AND poa IS NOT NULL")
+            .bind(uid)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(r.try_get::<Option<i64>, _>(0)?.unwrap_or(0) as u32)
+    }
+
+    async fn add_command(&self, c: &CommandRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO suf_command (command_id, uid, command_type, payload, created_ms, success) \
+             VALUES ($1, $2, $3, $4, $5, NULL)",
+        )
+        .bind(&c.command_id)
+        .bind(&c.uid)
+        .bind(i64::from(c.command_type))
+        .bind(&c.payload)
+        .bind(c.created_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn pending_commands(&self, uid: &str) -> Result<Vec<CommandRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT command_id, uid, command_type, payload, created_ms, success FROM suf_command \
+             WHERE uid = $1 AND success IS NULL ORDER BY created_ms, command_id",
+        )
+        .bind(uid)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(CommandRecord {
+                    command_id: r.try_get(0)?,
+                    uid: r.try_get(1)?,
+                    command_type: r.try_get::<i64, _>(2)? as i32,
+                    payload: r.try_get(3)?,
+                    created_ms: r.try_get(4)?,
+                    success: r.try_get::<Option<i64>, _>(5)?.map(|v| v != 0),
+                })
+            })
+            .collect()
+    }
+
+    async fn complete_command(&self, uid: &str, command_id: &str, success: bool) -> Result<bool, StoreError> {
+        sqlx::query("UPDATE suf_command SET success = $1 WHERE uid = $2 AND command_id = $3 AND success IS NULL")
+            .bind(i64::from(success))
+            .bind(uid)
+            .bind(command_id)
+            .execute(&self.pool)
+            .await?;
+        let r = sqlx::query("SELECT COUNT(*) FROM suf_command WHERE uid = $1 AND command_id = $2")
+            .bind(uid)
+            .bind(command_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(r.try_get::<i64, _>(0)? > 0)
+    }
+}
