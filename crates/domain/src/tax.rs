@@ -325,4 +325,75 @@ mod tests {
         let before = DateTime::parse_from_rfc3339("2020-06-01T00:00:00+01:00").unwrap();
         assert!(group_at(&groups, before).is_none());
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn label() -> impl Strategy<Value = char> {
+            prop_oneof![Just('А'), Just('Г'), Just('Ђ'), Just('Е')]
+        }
+
+        proptest! {
+            /// Per label, the 4-decimal tax differs from the exact tax by at most half a unit of
+            /// the 4th decimal per item, and the printed tax is the 2-decimal rounding of it.
+            #[test]
+            fn tax_stays_within_the_rounding_rule(
+                items in proptest::collection::vec((1i64..=100_000_000, label()), 1..20)
+            ) {
+                let group = TaxRateGroup::serbian_default();
+                let lines: Vec<(Decimal, Decimal, Vec<char>)> =
+                    items.iter().map(|(cents, l)| (Decimal::new(*cents, 2), Decimal::ONE, vec![*l])).collect();
+                let taxes = compute_taxes(&group, &lines).unwrap();
+                for t in &taxes {
+                    let l = t.label.chars().next().unwrap();
+                    let rate = group.label(l).unwrap().rate;
+                    let n = lines.iter().filter(|x| x.2[0] == l).count() as i64;
+                    let gross: Decimal = lines.iter().filter(|x| x.2[0] == l).map(|x| x.0).sum();
+                    let exact = gross * rate / (Decimal::ONE_HUNDRED + rate);
+                    let bound = Decimal::new(5, 5) * Decimal::from(n);
+                    prop_assert!((t.amount - exact).abs() <= bound, "{} vs {}", t.amount, exact);
+                    prop_assert_eq!(t.amount.scale(), 4);
+                    prop_assert!(t.amount <= gross);
+                }
+                // Labels appear once each, in order of first appearance.
+                let mut seen: Vec<char> = Vec::new();
+                for (_, l) in &items {
+                    if !seen.contains(l) { seen.push(*l); }
+                }
+                let got: Vec<char> = taxes.iter().map(|t| t.label.chars().next().unwrap()).collect();
+                prop_assert_eq!(got, seen);
+            }
+
+            /// The invoice total is the sum of the item totals, and the per-category sums equal the
+            /// per-label sums.
+            #[test]
+            fn totals_equal_the_sum_of_items(
+                items in proptest::collection::vec((1i64..=1_000_000, 1i64..=5_000, label()), 1..30)
+            ) {
+                use crate::api::{InvoiceRequest, Item, Payment, InvoiceOptions, compute};
+                use crate::kinds::{InvoiceType, TransactionType, PaymentType};
+                let its: Vec<Item> = items.iter().map(|(price, qty_milli, l)| {
+                    let unit_price = Decimal::new(*price, 2);
+                    let quantity = Decimal::new(*qty_milli, 3);
+                    Item { gtin: None, name: "X".into(), quantity, unit_price, labels: vec![l.to_string()],
+                           total_amount: crate::money::round2(unit_price * quantity) }
+                }).collect();
+                let sum: Decimal = its.iter().map(|i| i.total_amount).sum();
+                let req = InvoiceRequest {
+                    date_and_time_of_issue: None, cashier: None, buyer_id: None, buyer_cost_center_id: None,
+                    invoice_type: InvoiceType::Normal, transaction_type: TransactionType::Sale,
+                    payment: vec![Payment { amount: sum, payment_type: PaymentType::Cash }],
+                    invoice_number: None, referent_document_number: None, referent_document_dt: None,
+                    options: InvoiceOptions::default(), items: its,
+                };
+                let now = chrono::Utc::now();
+                let c = compute(&req, &[TaxRateGroup::serbian_default()], now, Decimal::ZERO).unwrap();
+                prop_assert_eq!(c.total_amount, sum);
+                let by_label: Decimal = c.tax_items.iter().map(|t| t.amount).sum();
+                let by_cat: Decimal = taxes_by_category(&c.tax_items).iter().map(|(_, a)| *a).sum();
+                prop_assert_eq!(by_label, by_cat);
+            }
+        }
+    }
 }
