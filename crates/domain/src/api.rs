@@ -340,11 +340,10 @@ impl Parser {
         let date_and_time_of_issue = self.time(obj, "dateAndTimeOfIssue", "dateAndTimeOfIssue", false);
         let cashier = self.string(obj, "cashier", "cashier", 50, false);
         let buyer_id = self.string(obj, "buyerId", "buyerId", 20, false);
-        if let Some(b) = &buyer_id {
-            if !b.bytes().all(|c| (0x20..=0x7e).contains(&c)) {
+        if let Some(b) = &buyer_id
+            && !b.bytes().all(|c| (0x20..=0x7e).contains(&c)) {
                 self.err("buyerId", Gsc::InvalidFormat);
             }
-        }
         let buyer_cost_center_id = self.string(obj, "buyerCostCenterId", "buyerCostCenterId", 50, false);
         let invoice_type = self.enum_value(obj, "invoiceType", InvoiceType::from_code, InvoiceType::parse_name);
         let transaction_type =
@@ -353,18 +352,16 @@ impl Parser {
         let invoice_number = self.string(obj, "invoiceNumber", "invoiceNumber", 60, false);
         let referent_document_number =
             self.string(obj, "referentDocumentNumber", "referentDocumentNumber", 50, true);
-        if let Some(r) = &referent_document_number {
-            if !is_valid_referent_number(r) {
+        if let Some(r) = &referent_document_number
+            && !is_valid_referent_number(r) {
                 self.err("referentDocumentNumber", Gsc::InvalidFormat);
             }
-        }
-        if let (Some(it), Some(tt), None) = (invoice_type, transaction_type, &referent_document_number) {
-            if DocumentKind::new(it, tt).requires_reference()
+        if let (Some(it), Some(tt), None) = (invoice_type, transaction_type, &referent_document_number)
+            && DocumentKind::new(it, tt).requires_reference()
                 && !self.errors.iter().any(|e| e.property == "referentDocumentNumber")
             {
                 self.err("referentDocumentNumber", Gsc::FieldRequired);
             }
-        }
         let referent_document_dt = self.time(obj, "referentDocumentDT", "referentDocumentDT", true);
         if referent_document_dt.is_some() && referent_document_number.is_none() {
             self.err("referentDocumentDT", Gsc::InvalidValue);
@@ -596,11 +593,10 @@ impl Parser {
                 self.err(fp, Gsc::OutOfRange);
             } else if decimal_places(t) > 2 {
                 self.err(fp, Gsc::InvalidFormat);
-            } else if let (Some(q), Some(u)) = (quantity, unit_price) {
-                if self.errors.len() == before && round2(q * u) != round2(t) {
+            } else if let (Some(q), Some(u)) = (quantity, unit_price)
+                && self.errors.len() == before && round2(q * u) != round2(t) {
                     self.err(fp, Gsc::InvalidValue);
                 }
-            }
         }
         Some(Item {
             gtin,
@@ -636,11 +632,10 @@ pub fn compute(
     paid_in_advance: Decimal,
 ) -> Result<Computed, Vec<FieldError>> {
     let mut errors = Vec::new();
-    if let Some(rdt) = req.referent_document_dt {
-        if rdt.with_timezone(&Utc) > pfr_time {
+    if let Some(rdt) = req.referent_document_dt
+        && rdt.with_timezone(&Utc) > pfr_time {
             errors.push(FieldError { property: "referentDocumentDT".into(), code: Gsc::OutOfRange });
         }
-    }
     let reference_instant = match (req.kind().requires_reference(), req.referent_document_dt) {
         (true, Some(t)) => t,
         _ => pfr_time.fixed_offset(),

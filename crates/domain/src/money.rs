@@ -52,7 +52,7 @@ fn group_thousands(int_part: &str) -> String {
     let bytes: Vec<char> = int_part.chars().collect();
     let mut out = String::new();
     for (i, c) in bytes.iter().enumerate() {
-        if i > 0 && (bytes.len() - i) % 3 == 0 {
+        if i > 0 && (bytes.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(*c);

@@ -151,7 +151,7 @@ impl TaxRateGroup {
 }
 
 /// Picks the group that applies at `at`: the latest `validFrom` not after it (pfr-api.md §6.4).
-pub fn group_at<'a>(groups: &'a [TaxRateGroup], at: DateTime<FixedOffset>) -> Option<&'a TaxRateGroup> {
+pub fn group_at(groups: &[TaxRateGroup], at: DateTime<FixedOffset>) -> Option<&TaxRateGroup> {
     groups.iter().filter(|g| g.valid_from <= at).max_by_key(|g| (g.valid_from, g.group_id))
 }
 

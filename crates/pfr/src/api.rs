@@ -84,11 +84,10 @@ pub fn negotiate_language(headers: &HeaderMap) -> Option<Lang> {
         } else {
             None
         };
-        if let Some(l) = lang {
-            if best.map(|(bq, _)| q > bq).unwrap_or(true) {
+        if let Some(l) = lang
+            && best.map(|(bq, _)| q > bq).unwrap_or(true) {
                 best = Some((q, l));
             }
-        }
     }
     best.map(|(_, l)| l)
 }

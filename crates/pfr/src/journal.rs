@@ -305,8 +305,8 @@ impl Journal {
         .fetch_all(&self.pool)
         .await?;
         let mut prev = vec![0u8; 32];
-        let mut expected = rows.first().map(|r| r.get::<i64, _>(0) as u32).unwrap_or(1);
-        for r in &rows {
+        for (i, r) in rows.iter().enumerate() {
+            let expected = i as u32 + 1;
             let n = NewReceipt {
                 total_counter: r.get::<i64, _>(0) as u32,
                 uid: r.get(1),
@@ -325,7 +325,6 @@ impl Journal {
                 return Err(JournalError::BrokenChain(n.total_counter));
             }
             prev = stored_hash;
-            expected += 1;
         }
         Ok(rows.len() as u64)
     }
