@@ -134,7 +134,9 @@ fn entry_hash(prev: &[u8], r: &NewReceipt) -> Vec<u8> {
     let mut h = Sha256::new();
     h.update(prev);
     h.update(r.total_counter.to_be_bytes());
-    for part in [&r.invoice_number, &r.request_json, &r.result_json] {
+    h.update(r.sdc_time_ms.to_be_bytes());
+    let request_id = r.request_id.clone().unwrap_or_default();
+    for part in [&r.uid, &r.invoice_number, &request_id, &r.kind, &r.amount, &r.request_json, &r.result_json] {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
@@ -342,5 +344,61 @@ impl Journal {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn receipt(n: u32) -> NewReceipt {
+        NewReceipt {
+            total_counter: n,
+            uid: "AAAAAAAA".into(),
+            invoice_number: format!("AAAAAAAA-AAAAAAAA-{n}"),
+            request_id: Some(format!("r{n}")),
+            kind: "ПП".into(),
+            sdc_time_ms: 1_700_000_000_000 + n as i64,
+            amount: "10.00".into(),
+            request_json: "{}".into(),
+            result_json: "{}".into(),
+            se_output: vec![n as u8; 10],
+        }
+    }
+
+    #[tokio::test]
+    async fn pending_rows_chain_and_tampering() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::open(&dir.path().join("j.sqlite")).await.unwrap();
+        let rows = j
+            .record_pending(
+                (0..3)
+                    .map(|i| PendingRow { id: 0, request_id: None, request_json: format!("{i}"), sdc_time_ms: i, lang: "sr".into() })
+                    .collect(),
+            )
+            .await
+            .unwrap();
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        assert_eq!(j.pending().await.unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), ids);
+        j.commit_signed(&[receipt(1), receipt(2)], &ids).await.unwrap();
+        assert!(j.pending().await.unwrap().is_empty());
+        j.commit_signed(&[receipt(3)], &[]).await.unwrap();
+        assert_eq!(j.verify_chain().await.unwrap(), 3);
+        assert_eq!(j.count_and_max().await.unwrap(), (3, 3));
+        assert_eq!(j.by_request_id("AAAAAAAA", "r2").await.unwrap().unwrap().total_counter, 2);
+        assert_eq!(j.after(1, 10).await.unwrap().len(), 2);
+        // A repeated counter is refused by the database itself.
+        assert!(j.commit_signed(&[receipt(3)], &[]).await.is_err());
+        // Altering a stored receipt breaks the chain at that receipt.
+        sqlx::query("UPDATE receipts SET amount = '99.00' WHERE total_counter = 2").execute(&j.pool).await.unwrap();
+        assert!(matches!(j.verify_chain().await, Err(JournalError::BrokenChain(2))));
+    }
+
+    #[tokio::test]
+    async fn a_gap_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::open(&dir.path().join("j.sqlite")).await.unwrap();
+        j.commit_signed(&[receipt(1), receipt(3)], &[]).await.unwrap();
+        assert!(matches!(j.verify_chain().await, Err(JournalError::BrokenChain(3))));
     }
 }
