@@ -31,7 +31,7 @@ pub enum SefCommand {
     /// Send a UBL invoice: through the Moje fakture service (`--service`), into a service's store
     /// (`--db --pib`), or straight to SEF (`--direct`).
     Send(SendArgs),
-    /// Show document status: from the service (`--service`) or straight from SEF (`--direct`).
+    /// Show document status: from the service (`--service`) or straight from SEF (`--sales-id`).
     Status(StatusArgs),
     /// Run Moje fakture, the multi-tenant e-invoicing service (HTTP API and pages).
     Serve(ServeArgs),

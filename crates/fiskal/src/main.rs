@@ -32,6 +32,9 @@ enum Command {
     /// SEF e-invoicing: validate and send UBL invoices, the local SEF sandbox, the service.
     #[command(subcommand)]
     Sef(cmd::sef::SefCommand),
+    /// SUF (tax authority side): audit intake, proof of audit, commands, verification page.
+    #[command(subcommand)]
+    Suf(cmd::suf::SufCommand),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
             Command::Pfr(c) => cmd::pfr::run(c).await,
             Command::Esir(a) => cmd::esir::run(a).await,
             Command::Sef(c) => cmd::sef::run(c).await,
+            Command::Suf(c) => cmd::suf::run(c).await,
         }
     });
     match result {

@@ -8,6 +8,7 @@
 //! | `environment.json` | [`Environment`]: public, camelCase JSON |
 //! | `authority/authority.json` | [`AuthorityKeys`]: the test authority's private keys (mode 0600), for a future local SUF |
 //! | `se/{UID}.fse` | the software SE state file ([`crate::soft`]) |
+//! | `se/{UID}.crt` | the SE signing certificate (DER, public), for a SUF adopting the environment |
 
 use std::path::{Path, PathBuf};
 
@@ -244,6 +245,9 @@ pub fn init(dir: &Path, opts: InitOptions) -> Result<Environment, EnvError> {
         },
     )?;
     let uid = crate::SecureElement::uid(&se).clone();
+    // The public SE certificate beside the state file, for a SUF adopting this environment.
+    let crt = se_dir.join(format!("{uid}.crt"));
+    crate::fsutil::write_atomic(&crt, &crate::SecureElement::certificate_der(&se), false).map_err(io(&crt))?;
     let public = authority.public();
     let env = Environment {
         environment_name: DEFAULT_ENVIRONMENT_NAME.into(),

@@ -52,19 +52,27 @@ impl SufKeys {
         let authority = AuthorityKeys::load(dir)?;
         let path = AuthorityKeys::file_path(dir);
         let bytes = Zeroizing::new(
-            std::fs::read(&path).map_err(|e| KeyError::Encryption(format!("{}: {e}", path.display())))?,
+            std::fs::read(&path)
+                .map_err(|e| KeyError::Encryption(format!("{}: {e}", path.display())))?,
         );
         let f: EncryptionOnly =
             serde_json::from_slice(&bytes).map_err(|e| KeyError::Encryption(e.to_string()))?;
-        let der = Zeroizing::new(B64.decode(&f.encryption_key).map_err(|e| KeyError::Encryption(e.to_string()))?);
+        let der = Zeroizing::new(
+            B64.decode(&f.encryption_key)
+                .map_err(|e| KeyError::Encryption(e.to_string()))?,
+        );
         SufKeys::from_parts(authority, &der)
     }
 
     /// Builds the keys from authority keys and the PKCS#8 DER of the same encryption key.
-    pub fn from_parts(authority: AuthorityKeys, encryption_pkcs8: &[u8]) -> Result<SufKeys, KeyError> {
+    pub fn from_parts(
+        authority: AuthorityKeys,
+        encryption_pkcs8: &[u8],
+    ) -> Result<SufKeys, KeyError> {
         let key = PrivateDecryptingKey::from_pkcs8(encryption_pkcs8)
             .map_err(|e| KeyError::Encryption(e.to_string()))?;
-        let pkcs1 = Pkcs1PrivateDecryptingKey::new(key).map_err(|e| KeyError::Encryption(e.to_string()))?;
+        let pkcs1 =
+            Pkcs1PrivateDecryptingKey::new(key).map_err(|e| KeyError::Encryption(e.to_string()))?;
         Ok(SufKeys { authority, pkcs1 })
     }
 

@@ -1,1 +1,35 @@
-//! fiskal-suf (being written).
+//! # fiskal-suf
+//!
+//! fiskal's SUF (систем за управљање фискализацијом), the tax authority's side of fiscalization:
+//!
+//! - [`service::Suf`]: the secure-element registry, tokens, audit intake with every check of
+//!   suf-backend.md §6.2, proofs of audit (§6.3), commands (§5) and receipt verification
+//!   (verification-url.md §4);
+//! - [`store`]: storage behind the [`store::Store`] trait, SQLite by default, PostgreSQL by URL;
+//! - [`package`]: the audit-package format shared with the L-PFR;
+//! - [`http::router`]: TaxCore.API for PFRs and the public verification page `GET /v/?vl=`;
+//! - [`local`]: local audit (removable media) on the authority's side.
+//!
+//! The SUF adopts the environment bundle made by `fiskal se init` ([`service::Suf::adopt`]).
+
+pub mod http;
+pub mod keys;
+pub mod local;
+pub mod package;
+pub mod page;
+pub mod service;
+pub mod store;
+
+pub use service::{Suf, SufConfig, SufError};
+pub use store::{SqlStore, Store};
+
+/// Serves the SUF on `listener` until `shutdown` completes.
+pub async fn serve<S: Store>(
+    suf: std::sync::Arc<Suf<S>>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, http::router(suf))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -4,7 +4,8 @@
 //! Both sides use this module: [`seal`] (the L-PFR) and [`open`] (the SUF).
 
 use aws_lc_rs::cipher::{
-    AES_256, DecryptionContext, PaddedBlockDecryptingKey, PaddedBlockEncryptingKey, UnboundCipherKey,
+    AES_256, DecryptionContext, PaddedBlockDecryptingKey, PaddedBlockEncryptingKey,
+    UnboundCipherKey,
 };
 use aws_lc_rs::iv::FixedLength;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
@@ -59,13 +60,24 @@ pub struct PackagePlain {
 pub const PLAIN_VERSION: u32 = 1;
 
 /// Builds the plaintext JSON of a package from the L-PFR journal's stored JSON texts.
-pub fn plaintext(request_json: &str, request_id: Option<&str>, result_json: &str) -> Result<Vec<u8>, PackageError> {
-    let request: Value = serde_json::from_str(request_json).map_err(|e| PackageError::Build(e.to_string()))?;
-    let mut result: Value = serde_json::from_str(result_json).map_err(|e| PackageError::Build(e.to_string()))?;
+pub fn plaintext(
+    request_json: &str,
+    request_id: Option<&str>,
+    result_json: &str,
+) -> Result<Vec<u8>, PackageError> {
+    let request: Value =
+        serde_json::from_str(request_json).map_err(|e| PackageError::Build(e.to_string()))?;
+    let mut result: Value =
+        serde_json::from_str(result_json).map_err(|e| PackageError::Build(e.to_string()))?;
     if let Value::Object(m) = &mut result {
         m.remove("verificationQRCode");
     }
-    let p = PackagePlain { version: PLAIN_VERSION, request, request_id: request_id.map(str::to_string), result };
+    let p = PackagePlain {
+        version: PLAIN_VERSION,
+        request,
+        request_id: request_id.map(str::to_string),
+        result,
+    };
     serde_json::to_vec(&p).map_err(|e| PackageError::Build(e.to_string()))
 }
 
@@ -79,7 +91,8 @@ pub fn seal(encryption_spki: &[u8], plaintext: &[u8]) -> Result<AuditPackage, Pa
     let err = |m: &str| PackageError::Build(m.to_string());
     let rng = SystemRandom::new();
     let mut key = Zeroizing::new([0u8; 32]);
-    rng.fill(&mut key[..]).map_err(|_| err("no random numbers"))?;
+    rng.fill(&mut key[..])
+        .map_err(|_| err("no random numbers"))?;
     let aes = PaddedBlockEncryptingKey::cbc_pkcs7(
         UnboundCipherKey::new(&AES_256, &key[..]).map_err(|_| err("AES key"))?,
     )
@@ -91,21 +104,38 @@ pub fn seal(encryption_spki: &[u8], plaintext: &[u8]) -> Result<AuditPackage, Pa
     let rsa = Pkcs1PublicEncryptingKey::new(pk).map_err(|_| err("encryption key"))?;
     let wrap = |m: &[u8]| -> Result<String, PackageError> {
         let mut out = vec![0u8; rsa.ciphertext_size()];
-        let n = rsa.encrypt(m, &mut out).map_err(|_| err("RSA key wrapping"))?.len();
+        let n = rsa
+            .encrypt(m, &mut out)
+            .map_err(|_| err("RSA key wrapping"))?
+            .len();
         out.truncate(n);
         Ok(B64.encode(out))
     };
-    Ok(AuditPackage { key: wrap(&key[..])?, iv: wrap(iv)?, payload: B64.encode(&data) })
+    Ok(AuditPackage {
+        key: wrap(&key[..])?,
+        iv: wrap(iv)?,
+        payload: B64.encode(&data),
+    })
 }
 
 /// Decrypts a package; returns the plaintext bytes.
 pub fn open(keys: &SufKeys, pkg: &AuditPackage) -> Result<Zeroizing<Vec<u8>>, PackageError> {
     let u = PackageError::Undecryptable;
-    let wrapped_key = B64.decode(pkg.key.trim()).map_err(|_| u("the key is not base64"))?;
-    let wrapped_iv = B64.decode(pkg.iv.trim()).map_err(|_| u("the IV is not base64"))?;
-    let mut data = B64.decode(pkg.payload.trim()).map_err(|_| u("the payload is not base64"))?;
-    let key = keys.unwrap_pkcs1(&wrapped_key).ok_or(u("the key is not wrapped for this SUF"))?;
-    let iv = keys.unwrap_pkcs1(&wrapped_iv).ok_or(u("the IV is not wrapped for this SUF"))?;
+    let wrapped_key = B64
+        .decode(pkg.key.trim())
+        .map_err(|_| u("the key is not base64"))?;
+    let wrapped_iv = B64
+        .decode(pkg.iv.trim())
+        .map_err(|_| u("the IV is not base64"))?;
+    let mut data = B64
+        .decode(pkg.payload.trim())
+        .map_err(|_| u("the payload is not base64"))?;
+    let key = keys
+        .unwrap_pkcs1(&wrapped_key)
+        .ok_or(u("the key is not wrapped for this SUF"))?;
+    let iv = keys
+        .unwrap_pkcs1(&wrapped_iv)
+        .ok_or(u("the IV is not wrapped for this SUF"))?;
     if key.len() != 32 {
         return Err(u("the key is not 32 bytes"));
     }

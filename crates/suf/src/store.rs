@@ -126,37 +126,90 @@ pub trait Store: Send + Sync + 'static {
     /// Registers or updates an SE (certificate and TIN; revocation is kept).
     fn put_se(&self, se: &SeRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The SE with this UID.
-    fn get_se(&self, uid: &str) -> impl Future<Output = Result<Option<SeRecord>, StoreError>> + Send;
+    fn get_se(
+        &self,
+        uid: &str,
+    ) -> impl Future<Output = Result<Option<SeRecord>, StoreError>> + Send;
     /// Marks an SE revoked at `at_ms`; false when unknown.
-    fn revoke_se(&self, uid: &str, at_ms: i64) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    fn revoke_se(
+        &self,
+        uid: &str,
+        at_ms: i64,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Stores a token for a UID.
-    fn put_token(&self, token: &str, uid: &str, expires_ms: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn put_token(
+        &self,
+        token: &str,
+        uid: &str,
+        expires_ms: i64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// A token of this UID still valid at `now_ms`, with its expiry.
-    fn token_of(&self, uid: &str, now_ms: i64) -> impl Future<Output = Result<Option<(String, i64)>, StoreError>> + Send;
+    fn token_of(
+        &self,
+        uid: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<Option<(String, i64)>, StoreError>> + Send;
     /// The UID a token valid at `now_ms` belongs to.
-    fn token_uid(&self, token: &str, now_ms: i64) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    fn token_uid(
+        &self,
+        token: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
     /// Stores a receipt unless one with the same invoice number exists.
-    fn insert_receipt(&self, r: &ReceiptRecord) -> impl Future<Output = Result<InsertOutcome, StoreError>> + Send;
+    fn insert_receipt(
+        &self,
+        r: &ReceiptRecord,
+    ) -> impl Future<Output = Result<InsertOutcome, StoreError>> + Send;
     /// The receipt with this invoice number.
-    fn receipt(&self, invoice_number: &str) -> impl Future<Output = Result<Option<ReceiptRecord>, StoreError>> + Send;
+    fn receipt(
+        &self,
+        invoice_number: &str,
+    ) -> impl Future<Output = Result<Option<ReceiptRecord>, StoreError>> + Send;
     /// The receipt of SE `uid` with this total counter.
-    fn receipt_at(&self, uid: &str, total_counter: u32) -> impl Future<Output = Result<Option<ReceiptRecord>, StoreError>> + Send;
+    fn receipt_at(
+        &self,
+        uid: &str,
+        total_counter: u32,
+    ) -> impl Future<Output = Result<Option<ReceiptRecord>, StoreError>> + Send;
     /// How many receipts of `uid` have a total counter in `from..=to`.
-    fn count_range(&self, uid: &str, from: u32, to: u32) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    fn count_range(
+        &self,
+        uid: &str,
+        from: u32,
+        to: u32,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Stores an audit request (idempotent per UID and audit number).
     fn put_audit(&self, a: &AuditRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Audit requests of `uid` without a proof yet, oldest first.
-    fn open_audits(&self, uid: &str) -> impl Future<Output = Result<Vec<AuditRecord>, StoreError>> + Send;
+    fn open_audits(
+        &self,
+        uid: &str,
+    ) -> impl Future<Output = Result<Vec<AuditRecord>, StoreError>> + Send;
     /// Records the proof of audit issued for an audit request.
-    fn set_poa(&self, uid: &str, audit_seq: u32, poa: &[u8]) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn set_poa(
+        &self,
+        uid: &str,
+        audit_seq: u32,
+        poa: &[u8],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Highest total counter covered by an issued proof of audit for `uid` (0 if none).
-    fn last_proof_counter(&self, uid: &str) -> impl Future<Output = Result<u32, StoreError>> + Send;
+    fn last_proof_counter(&self, uid: &str)
+    -> impl Future<Output = Result<u32, StoreError>> + Send;
     /// Queues a command.
-    fn add_command(&self, c: &CommandRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn add_command(&self, c: &CommandRecord)
+    -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Commands of `uid` not yet reported, in order.
-    fn pending_commands(&self, uid: &str) -> impl Future<Output = Result<Vec<CommandRecord>, StoreError>> + Send;
+    fn pending_commands(
+        &self,
+        uid: &str,
+    ) -> impl Future<Output = Result<Vec<CommandRecord>, StoreError>> + Send;
     /// Records a command result (the first report wins); false when no such command of `uid`.
-    fn complete_command(&self, uid: &str, command_id: &str, success: bool) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    fn complete_command(
+        &self,
+        uid: &str,
+        command_id: &str,
+        success: bool,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }
 
 /// Which SQL database a [`SqlStore`] talks to.
@@ -301,7 +354,10 @@ impl SqlStore {
                 return Err(StoreError::BadUrl(format!("schema {s:?}")));
             }
             let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect_with(&opts).await?;
-            conn.execute(format!("CREATE SCHEMA IF NOT EXISTS {s}").as_str()).await?;
+            conn.execute(sqlx::AssertSqlSafe(format!(
+                "CREATE SCHEMA IF NOT EXISTS {s}"
+            )))
+            .await?;
         }
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
@@ -310,7 +366,7 @@ impl SqlStore {
                 Box::pin(async move {
                     match (backend, schema_name) {
                         (Backend::Postgres, Some(s)) => {
-                            conn.execute(format!("SET search_path TO {s}").as_str()).await?;
+                            conn.execute(sqlx::AssertSqlSafe(format!("SET search_path TO {s}"))).await?;
                         }
                         (Backend::Sqlite, _) => {
                             conn.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;")
@@ -324,8 +380,15 @@ impl SqlStore {
             .connect_with(opts)
             .await?;
         let store = SqlStore { pool, backend };
-        for stmt in schema(backend).split(';').map(str::trim).filter(|s| !s.is_empty()) {
-            store.pool.execute(stmt).await?;
+        for stmt in schema(backend)
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            store
+                .pool
+                .execute(sqlx::AssertSqlSafe(stmt.to_string()))
+                .await?;
         }
         Ok(store)
     }
@@ -352,10 +415,11 @@ impl Store for SqlStore {
     }
 
     async fn get_se(&self, uid: &str) -> Result<Option<SeRecord>, StoreError> {
-        let r = sqlx::query("SELECT uid, tin, certificate, revoked_at_ms FROM suf_se WHERE uid = $1")
-            .bind(uid)
-            .fetch_optional(&self.pool)
-            .await?;
+        let r =
+            sqlx::query("SELECT uid, tin, certificate, revoked_at_ms FROM suf_se WHERE uid = $1")
+                .bind(uid)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(match r {
             Some(r) => Some(SeRecord {
                 uid: r.try_get(0)?,
@@ -368,11 +432,13 @@ impl Store for SqlStore {
     }
 
     async fn revoke_se(&self, uid: &str, at_ms: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE suf_se SET revoked_at_ms = $1 WHERE uid = $2 AND revoked_at_ms IS NULL")
-            .bind(at_ms)
-            .bind(uid)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE suf_se SET revoked_at_ms = $1 WHERE uid = $2 AND revoked_at_ms IS NULL",
+        )
+        .bind(at_ms)
+        .bind(uid)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() > 0 || self.get_se(uid).await?.is_some())
     }
 
@@ -417,7 +483,7 @@ impl Store for SqlStore {
             "INSERT INTO suf_receipt ({RECEIPT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
              $14, $15, $16, $17) ON CONFLICT DO NOTHING"
         );
-        let done = sqlx::query(&q)
+        let done = sqlx::query(sqlx::AssertSqlSafe(q))
             .bind(&r.invoice_number)
             .bind(&r.signed_by)
             .bind(&r.requested_by)
@@ -452,13 +518,22 @@ impl Store for SqlStore {
 
     async fn receipt(&self, invoice_number: &str) -> Result<Option<ReceiptRecord>, StoreError> {
         let q = format!("SELECT {RECEIPT_COLS} FROM suf_receipt WHERE invoice_number = $1");
-        let r = sqlx::query(&q).bind(invoice_number).fetch_optional(&self.pool).await?;
+        let r = sqlx::query(sqlx::AssertSqlSafe(q))
+            .bind(invoice_number)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(r.as_ref().map(receipt_row).transpose()?)
     }
 
-    async fn receipt_at(&self, uid: &str, total_counter: u32) -> Result<Option<ReceiptRecord>, StoreError> {
-        let q = format!("SELECT {RECEIPT_COLS} FROM suf_receipt WHERE signed_by = $1 AND total_counter = $2");
-        let r = sqlx::query(&q)
+    async fn receipt_at(
+        &self,
+        uid: &str,
+        total_counter: u32,
+    ) -> Result<Option<ReceiptRecord>, StoreError> {
+        let q = format!(
+            "SELECT {RECEIPT_COLS} FROM suf_receipt WHERE signed_by = $1 AND total_counter = $2"
+        );
+        let r = sqlx::query(sqlx::AssertSqlSafe(q))
             .bind(uid)
             .bind(i64::from(total_counter))
             .fetch_optional(&self.pool)
@@ -508,20 +583,24 @@ impl Store for SqlStore {
     }
 
     async fn set_poa(&self, uid: &str, audit_seq: u32, poa: &[u8]) -> Result<(), StoreError> {
-        sqlx::query("UPDATE suf_audit SET poa = $1 WHERE uid = $2 AND audit_seq = $3 AND poa IS NULL")
-            .bind(poa.to_vec())
-            .bind(uid)
-            .bind(i64::from(audit_seq))
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE suf_audit SET poa = $1 WHERE uid = $2 AND audit_seq = $3 AND poa IS NULL",
+        )
+        .bind(poa.to_vec())
+        .bind(uid)
+        .bind(i64::from(audit_seq))
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
     async fn last_proof_counter(&self, uid: &str) -> Result<u32, StoreError> {
-        let r = sqlx::query("SELECT MAX(total_counter) FROM suf_audit WHERE uid = $1 AND poa IS NOT NULL")
-            .bind(uid)
-            .fetch_one(&self.pool)
-            .await?;
+        let r = sqlx::query(
+            "SELECT MAX(total_counter) FROM suf_audit WHERE uid = $1 AND poa IS NOT NULL",
+        )
+        .bind(uid)
+        .fetch_one(&self.pool)
+        .await?;
         Ok(r.try_get::<Option<i64>, _>(0)?.unwrap_or(0) as u32)
     }
 
@@ -562,7 +641,12 @@ impl Store for SqlStore {
             .collect()
     }
 
-    async fn complete_command(&self, uid: &str, command_id: &str, success: bool) -> Result<bool, StoreError> {
+    async fn complete_command(
+        &self,
+        uid: &str,
+        command_id: &str,
+        success: bool,
+    ) -> Result<bool, StoreError> {
         sqlx::query("UPDATE suf_command SET success = $1 WHERE uid = $2 AND command_id = $3 AND success IS NULL")
             .bind(i64::from(success))
             .bind(uid)

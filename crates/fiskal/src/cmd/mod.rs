@@ -6,6 +6,7 @@ pub mod pfr;
 pub mod se;
 pub mod secrets;
 pub mod sef;
+pub mod suf;
 
 /// Logs go to stderr; `RUST_LOG` selects the level (default `info` for fiskal crates).
 pub fn init_logging() {

@@ -14,7 +14,11 @@ pub fn bin() -> &'static str {
 
 /// Runs `fiskal` with arguments and returns (success, stdout, stderr).
 pub fn run(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(bin()).args(args).env("FISKAL_LANG", "sr").output().expect("run fiskal");
+    let out = Command::new(bin())
+        .args(args)
+        .env("FISKAL_LANG", "sr")
+        .output()
+        .expect("run fiskal");
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -56,7 +60,14 @@ impl Pfr {
     /// Starts `fiskal pfr serve` on a free port and waits until it listens.
     pub fn start(data: &Path, extra: &[&str]) -> Pfr {
         let mut child = Command::new(bin())
-            .args(["pfr", "serve", "--data", data.to_str().unwrap(), "--listen", "127.0.0.1:0"])
+            .args([
+                "pfr",
+                "serve",
+                "--data",
+                data.to_str().unwrap(),
+                "--listen",
+                "127.0.0.1:0",
+            ])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -78,7 +89,11 @@ impl Pfr {
                 sink.clear();
             }
         });
-        Pfr { child, base: url, data: data.to_path_buf() }
+        Pfr {
+            child,
+            base: url,
+            data: data.to_path_buf(),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -100,7 +115,10 @@ impl Drop for Pfr {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap()
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
 }
 
 /// The seed's example receipt as JSON.
@@ -117,19 +135,36 @@ pub fn pivo_lav() -> serde_json::Value {
     })
 }
 
-pub async fn post_invoice(c: &reqwest::Client, pfr: &Pfr, body: &str, request_id: Option<&str>) -> (u16, serde_json::Value) {
-    let mut r = c.post(pfr.url("api/v3/invoices")).header("Content-Type", "application/json").body(body.to_string());
+pub async fn post_invoice(
+    c: &reqwest::Client,
+    pfr: &Pfr,
+    body: &str,
+    request_id: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let mut r = c
+        .post(pfr.url("api/v3/invoices"))
+        .header("Content-Type", "application/json")
+        .body(body.to_string());
     if let Some(id) = request_id {
         r = r.header("RequestId", id);
     }
     let resp = r.send().await.expect("send");
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
 }
 
 pub async fn status(c: &reqwest::Client, pfr: &Pfr) -> serde_json::Value {
-    c.get(pfr.url("api/v3/status")).send().await.unwrap().json().await.unwrap()
+    c.get(pfr.url("api/v3/status"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 pub async fn enter_pin(c: &reqwest::Client, pfr: &Pfr, pin: &str) -> (u16, String) {

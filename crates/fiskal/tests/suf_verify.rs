@@ -1,0 +1,212 @@
+//! Black-box tests of `fiskal suf serve`: real receipts from the real L-PFR, checked on the
+//! SUF's public verification page (HTML, JSON, headless Chromium), on SQLite and PostgreSQL.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use common::*;
+use serde_json::Value;
+
+/// A running SUF.
+struct SufProc {
+    child: Child,
+    base: String,
+}
+
+impl SufProc {
+    fn start(env: &std::path::Path, extra: &[&str]) -> SufProc {
+        let mut child = Command::new(bin())
+            .args([
+                "suf",
+                "serve",
+                "--env",
+                env.to_str().unwrap(),
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn suf");
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("read listen line");
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_string();
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+                sink.clear();
+            }
+        });
+        SufProc { child, base }
+    }
+
+    /// The receipt's verification URL pointed at this SUF.
+    fn page_url(&self, verification_url: &str) -> String {
+        let vl = verification_url.split_once("vl=").expect("vl").1;
+        format!("{}v/?vl={vl}", self.base)
+    }
+}
+
+impl Drop for SufProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn chromium() -> String {
+    for c in ["chromium", "chromium-browser", "google-chrome"] {
+        if Command::new("which")
+            .arg(c)
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+        {
+            return c.to_string();
+        }
+    }
+    panic!("headless Chromium is required for this test (apt-get install -y chromium)");
+}
+
+fn dump_dom(url: &str) -> String {
+    let out = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--window-size=412,900",
+            "--dump-dom",
+            url,
+        ])
+        .output()
+        .expect("run chromium");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+async fn check_pages(extra: &[&str]) {
+    let data = DataDir::new(&[]);
+    let pfr = Pfr::start(data.path(), &["--pin", "1234"]);
+    let suf = SufProc::start(data.path(), extra);
+    let c = client();
+    let (st, res) = post_invoice(&c, &pfr, &pivo_lav().to_string(), None).await;
+    assert_eq!(st, 200, "{res}");
+    let url = suf.page_url(res["verificationUrl"].as_str().unwrap());
+
+    // HTML for a phone.
+    let r = c
+        .get(&url)
+        .header("Accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("data-valid=\"true\""), "{html}");
+    assert!(html.contains("164,00 RSD"));
+    assert!(html.contains("Супермаркет АБВ"));
+    assert!(html.contains("data-received=\"false\""), "not audited yet");
+    assert!(html.contains("1/1ПП"));
+
+    // JSON for machines.
+    let j: Value = c
+        .get(&url)
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(j["isValid"], true);
+    assert_eq!(j["invoiceResult"]["totalAmount"].to_string(), "164.00");
+    assert_eq!(j["invoiceResult"]["totalCounter"], 1);
+    assert_eq!(j["invoiceResult"]["invoiceNumber"], res["invoiceNumber"]);
+    assert_eq!(j["invoiceRequest"]["taxId"], "123456789");
+    assert_eq!(j["journal"], Value::Null);
+
+    // Altered, truncated, forged links: a page saying so, never a crash.
+    let vl_start = url.find("vl=").unwrap() + 3;
+    let mut altered: Vec<char> = url.chars().collect();
+    let i = vl_start + 30;
+    altered[i] = if altered[i] == 'A' { 'B' } else { 'A' };
+    let altered: String = altered.into_iter().collect();
+    let truncated = &url[..url.len() - 50];
+    for bad in [
+        altered.as_str(),
+        truncated,
+        &format!("{}v/?vl=AAAA", suf.base),
+        &format!("{}v/?vl=%ZZ", suf.base),
+    ] {
+        let r = c.get(bad).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{bad}");
+        let h = r.text().await.unwrap();
+        assert!(h.contains("data-valid=\"false\""), "{bad}: {h}");
+        let j: Value = c
+            .get(bad)
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            j,
+            serde_json::json!({"isValid": false, "invoiceRequest": null, "invoiceResult": null, "journal": null})
+        );
+    }
+    let r = c
+        .get(format!("{}v/", suf.base))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "vl missing");
+
+    // The SUF still answers after all that.
+    let j: Value = c
+        .get(&url)
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(j["isValid"], true);
+
+    // Headless Chromium renders the amount and the validity.
+    let dom = dump_dom(&url);
+    assert!(dom.contains("164,00 RSD"), "{dom}");
+    assert!(dom.contains("Рачун је исправан"), "{dom}");
+    let dom = dump_dom(&altered);
+    assert!(dom.contains("Рачун НИЈЕ исправан"), "{dom}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verification_page_sqlite() {
+    check_pages(&[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verification_page_postgres() {
+    let url = std::env::var("FISKAL_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let schema = format!("suf_cli_{}_{nanos}", std::process::id());
+    check_pages(&["--db", &url, "--db-schema", &schema]).await;
+}

@@ -1,0 +1,296 @@
+//! The SUF's HTTP API (suf-backend.md §3, §4) and the verification page (verification-url.md §5),
+//! on one axum router.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post, put};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use fiskal_domain::api::{FieldError, ModelErrors};
+use fiskal_domain::gsc::Gsc;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::package::AuditPackage;
+use crate::page;
+use crate::service::{Suf, SufError};
+use crate::store::{CommandRecord, Store};
+
+/// Header carrying the token (suf-backend.md §4).
+pub const TOKEN_HEADER: &str = "TaxCoreAuthenticationToken";
+/// Header naming the client's SE UID on a plain-HTTP listener, standing in for the TLS client
+/// certificate (docs/suf-formats.md).
+pub const CLIENT_UID_HEADER: &str = "X-Fiskal-Client-Uid";
+
+type App<S> = Arc<Suf<S>>;
+
+/// The router.
+pub fn router<S: Store>(suf: App<S>) -> axum::Router {
+    axum::Router::new()
+        .route("/api/v3/configuration", get(configuration::<S>))
+        .route("/api/v3/tax-rates", get(tax_rates::<S>))
+        .route("/api/v3/environments", get(environments::<S>))
+        .route("/api/v3/encryption-certificate", get(encryption_key::<S>))
+        .route("/api/v3/sdc/token", get(token::<S>))
+        .route("/api/v3/sdc/status", put(status::<S>))
+        .route("/api/v3/sdc/commands", get(commands::<S>))
+        .route("/api/v3/sdc/commands/{id}", put(command_result::<S>))
+        .route("/api/v3/sdc/audit", post(audit::<S>))
+        .route("/api/v3/sdc/audit-proof", post(audit_proof::<S>))
+        .route("/v/", get(verify_page::<S>))
+        .route("/v", get(verify_page::<S>))
+        .with_state(suf)
+}
+
+fn model_errors(status: StatusCode, message: &str, codes: &[Gsc]) -> Response {
+    let errors: Vec<FieldError> = codes
+        .iter()
+        .map(|c| FieldError {
+            property: String::new(),
+            code: *c,
+        })
+        .collect();
+    (status, Json(ModelErrors::from_errors(message, &errors))).into_response()
+}
+
+fn error_response(e: SufError) -> Response {
+    match e {
+        SufError::Unauthorized => model_errors(StatusCode::UNAUTHORIZED, "Unauthorized", &[]),
+        SufError::NotFound(m) => model_errors(StatusCode::NOT_FOUND, &m, &[]),
+        SufError::Refused(m) => model_errors(StatusCode::BAD_REQUEST, &m, &[Gsc::InvalidFormat]),
+        other => {
+            tracing::error!(error = %other, "SUF request failed");
+            model_errors(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal Server Error",
+                &[],
+            )
+        }
+    }
+}
+
+fn command_json(c: &CommandRecord) -> Value {
+    json!({"commandId": c.command_id, "type": c.command_type, "payload": c.payload, "uid": c.uid})
+}
+
+async fn configuration<S: Store>(State(s): State<App<S>>) -> Response {
+    Json(s.configuration()).into_response()
+}
+
+async fn tax_rates<S: Store>(State(s): State<App<S>>) -> Response {
+    let all = s.tax_groups();
+    let now = chrono::Utc::now().fixed_offset();
+    let current = fiskal_domain::tax::group_at(&all, now).cloned();
+    Json(json!({"currentTaxRates": current, "allTaxRates": all})).into_response()
+}
+
+async fn environments<S: Store>(State(s): State<App<S>>) -> Response {
+    let c = s.config();
+    Json(
+        json!([{"name": c.environment_name, "url": c.base_url, "description": c.organization_name,
+                 "environmentName": "LOCAL"}]),
+    )
+    .into_response()
+}
+
+async fn encryption_key<S: Store>(State(s): State<App<S>>) -> Response {
+    Json(Value::String(
+        B64.encode(s.keys().authority().encryption_public_key_der()),
+    ))
+    .into_response()
+}
+
+async fn token<S: Store>(State(s): State<App<S>>, headers: HeaderMap) -> Response {
+    let Some(uid) = headers.get(CLIENT_UID_HEADER).and_then(|v| v.to_str().ok()) else {
+        return model_errors(
+            StatusCode::UNAUTHORIZED,
+            "A client certificate (or client UID) is required",
+            &[],
+        );
+    };
+    match s.token(uid.trim()).await {
+        Ok((t, exp)) => {
+            Json(json!({"token": t, "expiresAt": exp.format("%Y-%m-%dT%H:%M:%SZ").to_string()}))
+                .into_response()
+        }
+        Err(SufError::Refused(m)) => model_errors(StatusCode::UNAUTHORIZED, &m, &[]),
+        Err(e) => error_response(e),
+    }
+}
+
+async fn client<S: Store>(s: &Suf<S>, headers: &HeaderMap) -> Result<String, Response> {
+    let t = headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok());
+    s.authenticate(t).await.map_err(error_response)
+}
+
+fn parse_bool(body: &[u8]) -> Option<bool> {
+    let t = std::str::from_utf8(body)
+        .ok()?
+        .trim()
+        .trim_matches('"')
+        .to_ascii_lowercase();
+    match t.as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+async fn status<S: Store>(State(s): State<App<S>>, headers: HeaderMap, body: Bytes) -> Response {
+    let uid = match client(&s, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let Some(online) = parse_bool(&body) else {
+        return model_errors(
+            StatusCode::BAD_REQUEST,
+            "The body must be true or false",
+            &[Gsc::InvalidFormat],
+        );
+    };
+    if !online {
+        return Json(json!([])).into_response();
+    }
+    match s.commands(&uid).await {
+        Ok(cs) => Json(Value::Array(cs.iter().map(command_json).collect())).into_response(),
+        Err(e) => error_response(e),
+    }
+}
+
+async fn commands<S: Store>(State(s): State<App<S>>, headers: HeaderMap) -> Response {
+    let uid = match client(&s, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    match s.commands(&uid).await {
+        Ok(cs) => Json(Value::Array(cs.iter().map(command_json).collect())).into_response(),
+        Err(e) => error_response(e),
+    }
+}
+
+async fn command_result<S: Store>(
+    State(s): State<App<S>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let uid = match client(&s, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let Some(ok) = parse_bool(&body) else {
+        return model_errors(
+            StatusCode::BAD_REQUEST,
+            "The body must be true or false",
+            &[Gsc::InvalidFormat],
+        );
+    };
+    match s.command_result(&uid, &id, ok).await {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(e) => error_response(e),
+    }
+}
+
+async fn audit<S: Store>(State(s): State<App<S>>, headers: HeaderMap, body: Bytes) -> Response {
+    let uid = match client(&s, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let Ok(pkg) = serde_json::from_slice::<AuditPackage>(&body) else {
+        return model_errors(
+            StatusCode::BAD_REQUEST,
+            "The body is not an audit package",
+            &[Gsc::InvalidFormat],
+        );
+    };
+    let answer = s.audit_package(&uid, &pkg).await;
+    if answer.status != 4 {
+        tracing::warn!(uid, status = answer.status, message = %answer.message, "audit package rejected");
+    }
+    let cmds = s.commands(&uid).await.unwrap_or_default();
+    Json(json!({"status": answer.status, "message": answer.message,
+                "commands": cmds.iter().map(command_json).collect::<Vec<_>>()}))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ProofRequest {
+    audit_request_payload: String,
+    sum: i64,
+    limit: i64,
+}
+
+async fn audit_proof<S: Store>(
+    State(s): State<App<S>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let uid = match client(&s, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let Ok(req) = serde_json::from_slice::<ProofRequest>(&body) else {
+        return model_errors(
+            StatusCode::BAD_REQUEST,
+            "The body is not a ProofOfAuditRequest",
+            &[Gsc::InvalidFormat],
+        );
+    };
+    let Ok(arp) = B64.decode(req.audit_request_payload.trim()) else {
+        return model_errors(
+            StatusCode::BAD_REQUEST,
+            "auditRequestPayload is not base64",
+            &[Gsc::InvalidFormat],
+        );
+    };
+    match s.audit_proof_request(&uid, &arp, req.sum, req.limit).await {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(e) => error_response(e),
+    }
+}
+
+/// Extracts the raw `vl` value (still percent-encoded) from a query string.
+fn vl_of(query: &str) -> Option<&str> {
+    query.split('&').find_map(|kv| kv.strip_prefix("vl="))
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json") && !a.contains("text/html"))
+}
+
+async fn verify_page<S: Store>(
+    State(s): State<App<S>>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let json_mode = wants_json(&headers);
+    let Some(vl) = q.as_deref().and_then(vl_of) else {
+        return if json_mode {
+            model_errors(
+                StatusCode::BAD_REQUEST,
+                "The vl parameter is missing",
+                &[Gsc::InvalidFormat],
+            )
+        } else {
+            (StatusCode::BAD_REQUEST, Html(page::missing_vl())).into_response()
+        };
+    };
+    let verdict = match s.verify(vl).await {
+        Ok(v) => v,
+        Err(e) => return error_response(e),
+    };
+    if json_mode {
+        Json(page::json(&verdict)).into_response()
+    } else {
+        Html(page::html(&verdict)).into_response()
+    }
+}

@@ -1,0 +1,958 @@
+//! The SUF's use cases, without HTTP: the registry, tokens, audit intake (suf-backend.md §6),
+//! proof of audit (§6.3), commands (§5) and receipt verification (verification-url.md §4).
+
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use chrono::{DateTime, Utc};
+use fiskal_domain::api::{self, Endpoints, EnvironmentParameters, InvoiceRequest, InvoiceResult};
+use fiskal_domain::money::to_scaled;
+use fiskal_domain::seller::Seller;
+use fiskal_domain::tax::{TaxRateGroup, taxes_by_category};
+use fiskal_domain::verification_url::{UrlError, VerificationPayload, se_header};
+use fiskal_se::authority::{decrypt_audit_request, decrypt_internal_data, verify_rsa_sha256};
+use fiskal_se::cert::{CertificateInfo, parse_certificate};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::keys::{KeyError, SufKeys};
+use crate::package::{self, AuditPackage, PackagePlain};
+use crate::store::{
+    AuditRecord, CommandRecord, InsertOutcome, ReceiptRecord, SeRecord, Store, StoreError,
+};
+
+/// Token lifetime: 8 hours (suf-backend.md §4).
+pub const TOKEN_TTL_MS: i64 = 8 * 3600 * 1000;
+/// Oldest PFR time accepted relative to arrival: 30 days (status 75).
+pub const MAX_PAST_MS: i64 = 30 * 24 * 3600 * 1000;
+/// Furthest PFR time in the future accepted relative to arrival: 5 minutes (status 73).
+pub const MAX_FUTURE_MS: i64 = 5 * 60 * 1000;
+
+/// Command types (suf-backend.md §5).
+pub mod command_type {
+    /// SetTaxRates.
+    pub const SET_TAX_RATES: i32 = 0;
+    /// SetTimeServerUrl.
+    pub const SET_TIME_SERVER_URL: i32 = 1;
+    /// SetVerificationUrl.
+    pub const SET_VERIFICATION_URL: i32 = 2;
+    /// ForwardProofOfAudit.
+    pub const FORWARD_PROOF_OF_AUDIT: i32 = 5;
+    /// SetTaxCoreConfiguration.
+    pub const SET_TAX_CORE_CONFIGURATION: i32 = 7;
+    /// ForwardSecureElementDirective.
+    pub const FORWARD_DIRECTIVE: i32 = 8;
+}
+
+/// Errors of the SUF service.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SufError {
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Keys could not be loaded.
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    /// The environment bundle could not be read.
+    #[error("the environment bundle could not be used: {0}")]
+    Environment(String),
+    /// A request was refused (shown to the client).
+    #[error("{0}")]
+    Refused(String),
+    /// The caller is not authenticated.
+    #[error("the token is missing, unknown or expired")]
+    Unauthorized,
+    /// No such object.
+    #[error("{0}")]
+    NotFound(String),
+}
+
+/// Configuration of a SUF.
+#[derive(Debug, Clone)]
+pub struct SufConfig {
+    /// Environment name.
+    pub environment_name: String,
+    /// Authority name.
+    pub organization_name: String,
+    /// Public base URL of the SUF (ends with `/`).
+    pub base_url: String,
+    /// Verification URL prefix (`{base}v/?vl=`).
+    pub verification_prefix: String,
+    /// Time server URL.
+    pub ntp_server: String,
+}
+
+/// The answer to an audit package (`AuditDataStatus`), plus a sentence saying why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditAnswer {
+    /// TaxCore audit status (4 = verified; 1 = retry later; anything else = rejected).
+    pub status: u8,
+    /// Why (English; fiskal's addition to `AuditDataStatus`).
+    pub message: String,
+}
+
+impl AuditAnswer {
+    fn reject(status: u8, message: impl Into<String>) -> AuditAnswer {
+        AuditAnswer {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+/// Why a verification URL is not valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invalid {
+    /// The URL cannot be decoded.
+    Damaged(UrlError),
+    /// The signer is not in the registry.
+    UnknownSigner(String),
+    /// The signer's certificate was revoked before, or was not valid at, the PFR time.
+    CertificateNotValid,
+    /// The signature does not match.
+    BadSignature,
+    /// The internal data do not match the URL.
+    InternalData,
+    /// The URL differs from the receipt the SUF received by audit.
+    DataDiffer,
+}
+
+impl Invalid {
+    /// Serbian (Cyrillic) explanation for the verification page.
+    pub fn serbian(&self) -> &'static str {
+        match self {
+            Invalid::Damaged(_) => {
+                "Веза за проверу је оштећена или непотпуна: подаци рачуна не могу да се прочитају."
+            }
+            Invalid::UnknownSigner(_) => {
+                "Безбедносни елемент који је потписао рачун није познат пореској управи."
+            }
+            Invalid::CertificateNotValid => {
+                "Сертификат безбедносног елемента није био важећи у време издавања рачуна."
+            }
+            Invalid::BadSignature => "Потпис рачуна није исправан: подаци у вези су измењени.",
+            Invalid::InternalData => "Интерни подаци рачуна се не слажу са подацима у вези.",
+            Invalid::DataDiffer => {
+                "Подаци у вези се разликују од рачуна који је пореска управа примила."
+            }
+        }
+    }
+}
+
+/// A receipt whose verification URL checked out.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// The decoded URL.
+    pub payload: VerificationPayload,
+    /// The seller from the certificate of `requestedBy`.
+    pub seller: Seller,
+    /// The receipt as received by audit, if it arrived.
+    pub received: Option<ReceiptRecord>,
+}
+
+/// The SUF.
+pub struct Suf<S: Store> {
+    store: S,
+    keys: SufKeys,
+    config: SufConfig,
+    tax_groups: RwLock<Vec<TaxRateGroup>>,
+    certs: RwLock<std::collections::HashMap<String, Arc<(SeRecord, CertificateInfo)>>>,
+}
+
+impl<S: Store> std::fmt::Debug for Suf<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Suf")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+fn content_hash(request: &InvoiceRequest, result: &InvoiceResult) -> String {
+    let mut h = Sha256::new();
+    h.update(serde_json::to_vec(request).unwrap_or_default());
+    h.update([0u8]);
+    h.update(serde_json::to_vec(result).unwrap_or_default());
+    hex::encode(h.finalize())
+}
+
+fn mrc_ok(mrc: &str) -> bool {
+    let mut parts = mrc.splitn(3, '-');
+    let (Some(a), Some(b), Some(c)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let an = |s: &str, n: usize| {
+        s.len() == n
+            && s.bytes()
+                .all(|x| x.is_ascii_uppercase() || x.is_ascii_digit())
+    };
+    an(a, 2)
+        && an(b, 4)
+        && !c.is_empty()
+        && c.chars().count() <= 32
+        && !c.chars().any(char::is_control)
+}
+
+impl<S: Store> Suf<S> {
+    /// A SUF over `store` with `keys`, `config` and the tax-rate groups it knows.
+    pub fn new(
+        store: S,
+        keys: SufKeys,
+        config: SufConfig,
+        tax_groups: Vec<TaxRateGroup>,
+    ) -> Suf<S> {
+        Suf {
+            store,
+            keys,
+            config,
+            tax_groups: RwLock::new(tax_groups),
+            certs: RwLock::default(),
+        }
+    }
+
+    /// Adopts the local environment bundle made by `fiskal se init --data DIR`: its authority keys,
+    /// tax rates and verification prefix, and registers its SE. The SE certificate is read from
+    /// `DIR/se/{UID}.crt` (DER) when present, else from the SE state file opened with
+    /// `se_password` (the authority issued that password, so it may open the file).
+    pub async fn adopt(
+        dir: &Path,
+        store: S,
+        se_password: Option<&str>,
+    ) -> Result<Suf<S>, SufError> {
+        let env = fiskal_se::env::load(dir).map_err(|e| SufError::Environment(e.to_string()))?;
+        let keys = SufKeys::load(dir)?;
+        let base_url = if env.suf_url.ends_with('/') {
+            env.suf_url.clone()
+        } else {
+            format!("{}/", env.suf_url)
+        };
+        let config = SufConfig {
+            environment_name: env.environment_name.clone(),
+            organization_name: env.organization_name.clone(),
+            base_url,
+            verification_prefix: env.verification_url_prefix.clone(),
+            ntp_server: "http://0.pool.ntp.org:80/".into(),
+        };
+        let suf = Suf::new(store, keys, config, env.tax_rate_groups.clone());
+        let crt = dir.join("se").join(format!("{}.crt", env.se_uid));
+        let der = match std::fs::read(&crt) {
+            Ok(der) => der,
+            Err(_) => {
+                let password = se_password
+                    .unwrap_or(fiskal_se::env::DEFAULT_SE_PASSWORD)
+                    .to_string();
+                let dir = dir.to_path_buf();
+                let env2 = env.clone();
+                tokio::task::spawn_blocking(move || {
+                    env2.open_se(&dir, &password)
+                        .map(|se| fiskal_se::SecureElement::certificate_der(&se))
+                })
+                .await
+                .map_err(|e| SufError::Environment(e.to_string()))?
+                .map_err(|e| {
+                    SufError::Environment(format!(
+                        "the SE certificate is neither in {} nor readable from the SE file: {e}",
+                        crt.display()
+                    ))
+                })?
+            }
+        };
+        suf.register_certificate(&der).await?;
+        Ok(suf)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SufConfig {
+        &self.config
+    }
+
+    /// The keys.
+    pub fn keys(&self) -> &SufKeys {
+        &self.keys
+    }
+
+    /// The storage.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The tax-rate groups.
+    pub fn tax_groups(&self) -> Vec<TaxRateGroup> {
+        self.tax_groups
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Registers an SE certificate (DER) issued by this authority. A new UID gets the
+    /// initialisation commands (types 0, 1, 2 and 7). Returns the UID.
+    pub async fn register_certificate(&self, der: &[u8]) -> Result<String, SufError> {
+        let info = parse_certificate(der)
+            .map_err(|e| SufError::Refused(format!("not an SE certificate: {e}")))?;
+        let uid = info.uid.to_string();
+        let existing = self.store.get_se(&uid).await?;
+        self.store
+            .put_se(&SeRecord {
+                uid: uid.clone(),
+                tin: info.seller.tin.clone(),
+                certificate: der.to_vec(),
+                revoked_at_ms: None,
+            })
+            .await?;
+        self.certs
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&uid);
+        if existing.is_none() {
+            self.queue_initialisation(&uid).await?;
+        }
+        Ok(uid)
+    }
+
+    async fn queue_initialisation(&self, uid: &str) -> Result<(), SufError> {
+        for g in self.tax_groups() {
+            self.queue_command(
+                uid,
+                command_type::SET_TAX_RATES,
+                serde_json::to_string(&g).unwrap_or_default(),
+            )
+            .await?;
+        }
+        self.queue_command(
+            uid,
+            command_type::SET_TIME_SERVER_URL,
+            self.config.ntp_server.clone(),
+        )
+        .await?;
+        self.queue_command(
+            uid,
+            command_type::SET_VERIFICATION_URL,
+            self.config.verification_prefix.clone(),
+        )
+        .await?;
+        let conf = serde_json::to_string(&self.configuration()).unwrap_or_default();
+        self.queue_command(uid, command_type::SET_TAX_CORE_CONFIGURATION, conf)
+            .await?;
+        Ok(())
+    }
+
+    /// Queues a command for `uid`; returns its id.
+    pub async fn queue_command(
+        &self,
+        uid: &str,
+        command_type: i32,
+        payload: String,
+    ) -> Result<String, SufError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        // Strictly increasing creation times keep the order of commands queued in one millisecond.
+        let created_ms = {
+            static LAST: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+            let now = now_ms();
+            let prev = LAST.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
+            if prev >= now {
+                LAST.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1
+            } else {
+                now
+            }
+        };
+        self.store
+            .add_command(&CommandRecord {
+                command_id: id.clone(),
+                uid: uid.to_string(),
+                command_type,
+                payload,
+                created_ms,
+                success: None,
+            })
+            .await?;
+        Ok(id)
+    }
+
+    /// The configuration object (`/api/v3/configuration`, SetTaxCoreConfiguration).
+    pub fn configuration(&self) -> EnvironmentParameters {
+        let base = self.config.base_url.clone();
+        EnvironmentParameters {
+            organization_name: self.config.organization_name.clone(),
+            server_time_zone: "Central Europe Standard Time".into(),
+            street: String::new(),
+            city: "Београд".into(),
+            country: "RS".into(),
+            endpoints: Endpoints {
+                taxpayer_admin_portal: base.clone(),
+                tax_core_api: base.clone(),
+                vsdc: String::new(),
+                root: self.config.verification_prefix.clone(),
+            },
+            environment_name: self.config.environment_name.clone(),
+            logo: String::new(),
+            ntp_server: self.config.ntp_server.clone(),
+            supported_languages: vec!["sr-Cyrl-RS".into(), "en-US".into()],
+        }
+    }
+
+    async fn signer(
+        &self,
+        uid: &str,
+    ) -> Result<Option<Arc<(SeRecord, CertificateInfo)>>, SufError> {
+        if let Some(c) = self
+            .certs
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(uid)
+        {
+            return Ok(Some(c.clone()));
+        }
+        let Some(rec) = self.store.get_se(uid).await? else {
+            return Ok(None);
+        };
+        let Ok(info) = parse_certificate(&rec.certificate) else {
+            return Ok(None);
+        };
+        let entry = Arc::new((rec, info));
+        self.certs
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(uid.to_string(), entry.clone());
+        Ok(Some(entry))
+    }
+
+    /// Revokes an SE from `at_ms` on; false when unknown.
+    pub async fn revoke(&self, uid: &str, at_ms: i64) -> Result<bool, SufError> {
+        let r = self.store.revoke_se(uid, at_ms).await?;
+        self.certs
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(uid);
+        Ok(r)
+    }
+
+    // ---------------------------------------------------------------- tokens
+
+    /// `GET /api/v3/sdc/token` for an authenticated client UID: the valid token or a new one.
+    pub async fn token(&self, uid: &str) -> Result<(String, DateTime<Utc>), SufError> {
+        let Some(se) = self.signer(uid).await? else {
+            return Err(SufError::Refused(format!(
+                "secure element {uid} is not registered"
+            )));
+        };
+        let now = now_ms();
+        if se.0.revoked_at_ms.is_some_and(|r| r <= now) {
+            return Err(SufError::Refused(format!(
+                "secure element {uid} is revoked"
+            )));
+        }
+        let (token, exp) = match self.store.token_of(uid, now).await? {
+            Some(t) => t,
+            None => {
+                let t = uuid::Uuid::new_v4().to_string();
+                let exp = now + TOKEN_TTL_MS;
+                self.store.put_token(&t, uid, exp).await?;
+                (t, exp)
+            }
+        };
+        let exp = DateTime::<Utc>::from_timestamp_millis(exp).unwrap_or_else(Utc::now);
+        Ok((token, exp))
+    }
+
+    /// The UID a token belongs to.
+    pub async fn authenticate(&self, token: Option<&str>) -> Result<String, SufError> {
+        let Some(t) = token.map(str::trim).filter(|t| !t.is_empty()) else {
+            return Err(SufError::Unauthorized);
+        };
+        self.store
+            .token_uid(t, now_ms())
+            .await?
+            .ok_or(SufError::Unauthorized)
+    }
+
+    /// Commands of `uid` not yet reported.
+    pub async fn commands(&self, uid: &str) -> Result<Vec<CommandRecord>, SufError> {
+        Ok(self.store.pending_commands(uid).await?)
+    }
+
+    /// Records a command result; `NotFound` when `uid` has no such command.
+    pub async fn command_result(
+        &self,
+        uid: &str,
+        command_id: &str,
+        success: bool,
+    ) -> Result<(), SufError> {
+        if self
+            .store
+            .complete_command(uid, command_id, success)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(SufError::NotFound(format!(
+                "no command {command_id} for {uid}"
+            )))
+        }
+    }
+
+    // ---------------------------------------------------------------- audit intake
+
+    /// Checks and stores one audit package sent by SE `client_uid` (suf-backend.md §6.2, checks in
+    /// the spec's order). Status 1 means "retry later" (storage failure).
+    pub async fn audit_package(&self, client_uid: &str, pkg: &AuditPackage) -> AuditAnswer {
+        match self.audit_inner(client_uid, pkg, now_ms()).await {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!(error = %e, "audit package could not be stored now");
+                AuditAnswer::reject(
+                    1,
+                    "the SUF cannot store the package now; send it again later",
+                )
+            }
+        }
+    }
+
+    async fn audit_inner(
+        &self,
+        client_uid: &str,
+        pkg: &AuditPackage,
+        arrival_ms: i64,
+    ) -> Result<AuditAnswer, SufError> {
+        use AuditAnswer as A;
+        // 0: decryption, then shape.
+        let plain = match package::open(&self.keys, pkg) {
+            Ok(p) => p,
+            Err(e) => return Ok(A::reject(0, e.to_string())),
+        };
+        let Ok(p) = serde_json::from_slice::<PackagePlain>(&plain) else {
+            return Ok(A::reject(
+                0,
+                "the package plaintext is not a fiskal audit package",
+            ));
+        };
+        if p.version != package::PLAIN_VERSION {
+            return Ok(A::reject(
+                0,
+                format!("package version {} is not supported", p.version),
+            ));
+        }
+        let Ok(request) = InvoiceRequest::from_value(&p.request) else {
+            return Ok(A::reject(
+                0,
+                "the package's request is not a valid InvoiceRequest",
+            ));
+        };
+        let result: InvoiceResult = match serde_json::from_value(p.result.clone()) {
+            Ok(r) => r,
+            Err(e) => {
+                return Ok(A::reject(
+                    0,
+                    format!("the package's result is not a valid InvoiceResult: {e}"),
+                ));
+            }
+        };
+        // Signer certificate known and valid at PFR time (6, 8).
+        let Some(signer) = self.signer(&result.signed_by).await? else {
+            return Ok(A::reject(
+                72,
+                format!(
+                    "secure element {} is not registered at this SUF",
+                    result.signed_by
+                ),
+            ));
+        };
+        let (se, cert) = (&signer.0, &signer.1);
+        let time_ms = result.sdc_date_time.timestamp_millis();
+        if time_ms < cert.not_before_ms {
+            return Ok(A::reject(
+                8,
+                "the certificate was not yet issued when the receipt was signed",
+            ));
+        }
+        if time_ms > cert.not_after_ms || se.revoked_at_ms.is_some_and(|r| r <= time_ms) {
+            return Ok(A::reject(
+                6,
+                "the certificate was revoked or expired when the receipt was signed",
+            ));
+        }
+        // Signature (2).
+        let (Ok(internal), Ok(signature)) = (
+            B64.decode(&result.encrypted_internal_data),
+            B64.decode(&result.signature),
+        ) else {
+            return Ok(A::reject(
+                2,
+                "the signature or internal data are not base64",
+            ));
+        };
+        let Some(amount) = to_scaled(result.total_amount) else {
+            return Ok(A::reject(0, "the total amount cannot be signed"));
+        };
+        let mut signed = se_header(
+            time_ms.max(0) as u64,
+            &cert.seller.tin,
+            request.buyer_id.as_deref(),
+            request.invoice_type,
+            request.transaction_type,
+            amount,
+            result.transaction_type_counter,
+            result.total_counter,
+        )
+        .to_vec();
+        signed.extend_from_slice(&internal);
+        if !verify_rsa_sha256(&cert.public_key_spki, &signed, &signature) {
+            return Ok(A::reject(2, "the signature does not match the receipt"));
+        }
+        // Internal data (3).
+        let Ok(data) = decrypt_internal_data(self.keys.authority(), &internal) else {
+            return Ok(A::reject(3, "the internal data cannot be decrypted"));
+        };
+        // Taxes recomputed from the items at the PFR time (with the categories' order ids); the
+        // payment rule is the PFR's, so only taxes and the total are compared (status 0 below).
+        let groups = self.tax_groups();
+        let sdc_time = result.sdc_date_time.with_timezone(&Utc);
+        let computed = api::compute(&request, &groups, sdc_time, result.total_amount).ok();
+        let tax_basis = computed
+            .as_ref()
+            .map(|c| c.tax_items.as_slice())
+            .unwrap_or(&result.tax_items);
+        let taxes: Vec<(u8, u64)> = taxes_by_category(tax_basis)
+            .into_iter()
+            .map(|(o, t)| (o, to_scaled(t).unwrap_or(u64::MAX)))
+            .collect();
+        if data.uid.as_str() != result.signed_by
+            || data.time_ms != time_ms as u64
+            || data.invoice_type != request.invoice_type
+            || data.transaction_type != request.transaction_type
+            || data.total_counter != result.total_counter
+            || data.transaction_type_counter != result.transaction_type_counter
+            || data.amount != amount
+            || data.taxes != taxes
+        {
+            return Ok(A::reject(3, "the internal data do not match the receipt"));
+        }
+        // MRC (24).
+        if !result.mrc.as_deref().is_some_and(mrc_ok) {
+            return Ok(A::reject(
+                24,
+                "the MRC is missing or not in the form XX-XXXX-serial",
+            ));
+        }
+        // Tax group and labels (5, 69).
+        let Some(group) = groups
+            .iter()
+            .find(|g| g.group_id == result.tax_group_revision)
+        else {
+            return Ok(A::reject(
+                5,
+                format!("tax group {} is unknown", result.tax_group_revision),
+            ));
+        };
+        for t in &result.tax_items {
+            let mut cs = t.label.chars();
+            let ok = match (cs.next(), cs.next()) {
+                (Some(c), None) => group.label(c).is_some(),
+                _ => false,
+            };
+            if !ok {
+                return Ok(A::reject(
+                    69,
+                    format!("tax label {} is not in group {}", t.label, group.group_id),
+                ));
+            }
+        }
+        // Payment (71).
+        if request.payment.is_empty() {
+            return Ok(A::reject(71, "the receipt has no payment"));
+        }
+        // TIN and UIDs (72).
+        if result.tin != cert.seller.tin
+            || result.requested_by != result.signed_by
+            || result.signed_by != client_uid
+        {
+            return Ok(A::reject(
+                72,
+                "TIN, signedBy or requestedBy do not match the secure element",
+            ));
+        }
+        let expected_number = format!(
+            "{}-{}-{}",
+            result.requested_by, result.signed_by, result.total_counter
+        );
+        if result.invoice_number != expected_number {
+            return Ok(A::reject(
+                72,
+                "the invoice number does not match the UIDs and the counter",
+            ));
+        }
+        // Verification URL (78).
+        let url_ok = VerificationPayload::decode(&result.verification_url).is_ok_and(|u| {
+            u.requested_by == result.requested_by
+                && u.signed_by == result.signed_by
+                && u.total_counter == result.total_counter
+                && u.transaction_type_counter == result.transaction_type_counter
+                && u.total_amount == amount
+                && u.sdc_time_ms == time_ms as u64
+                && u.invoice_type == request.invoice_type
+                && u.transaction_type == request.transaction_type
+                && u.buyer_id == request.buyer_id
+                && u.internal_data == internal
+                && u.signature == signature
+        });
+        if !url_ok {
+            return Ok(A::reject(
+                78,
+                "the verification URL is missing or does not match the receipt",
+            ));
+        }
+        // Time window (73, 75) and reference time (74).
+        if time_ms > arrival_ms + MAX_FUTURE_MS {
+            return Ok(A::reject(73, "the PFR time is too far in the future"));
+        }
+        if time_ms < arrival_ms - MAX_PAST_MS {
+            return Ok(A::reject(75, "the PFR time is too far in the past"));
+        }
+        if let Some(rt) = request.referent_document_dt
+            && rt.timestamp_millis() > time_ms + MAX_FUTURE_MS
+        {
+            return Ok(A::reject(74, "the reference time is after the PFR time"));
+        }
+        // Taxes recomputed (0).
+        let same_taxes = |c: &api::Computed| {
+            c.total_amount == result.total_amount
+                && c.tax_items.len() == result.tax_items.len()
+                && c.tax_items.iter().zip(&result.tax_items).all(|(a, b)| {
+                    a.label == b.label
+                        && a.amount == b.amount
+                        && a.rate == b.rate
+                        && a.category_type == b.category_type
+                        && a.category_name == b.category_name
+                })
+        };
+        if !computed.as_ref().is_some_and(same_taxes) {
+            return Ok(A::reject(0, "the taxes do not match the items"));
+        }
+        // Counter chain: cumulative totals must follow from the neighbours already stored.
+        let cumulative = data.cumulative_sale.saturating_add(data.cumulative_refund);
+        if let Some(prev) = self
+            .store
+            .receipt_at(&result.signed_by, result.total_counter.saturating_sub(1))
+            .await?
+            && result.total_counter > 1
+            && (prev.cumulative_total as u64).saturating_add(amount) != cumulative
+        {
+            return Ok(A::reject(
+                0,
+                "the cumulative totals do not follow from the previous receipt",
+            ));
+        }
+        if let Some(next) = self
+            .store
+            .receipt_at(&result.signed_by, result.total_counter.saturating_add(1))
+            .await?
+            && cumulative.saturating_add(next.amount as u64) != next.cumulative_total as u64
+        {
+            return Ok(A::reject(
+                0,
+                "the cumulative totals do not lead to the next receipt",
+            ));
+        }
+        let record = ReceiptRecord {
+            invoice_number: result.invoice_number.clone(),
+            signed_by: result.signed_by.clone(),
+            requested_by: result.requested_by.clone(),
+            total_counter: result.total_counter,
+            transaction_type_counter: result.transaction_type_counter,
+            sdc_time_ms: time_ms,
+            amount: amount as i64,
+            invoice_type: request.invoice_type.code(),
+            transaction_type: request.transaction_type.code(),
+            buyer_id: request.buyer_id.clone(),
+            cumulative_total: cumulative as i64,
+            internal_data: internal,
+            signature,
+            content_hash: content_hash(&request, &result),
+            request_json: serde_json::to_string(&request).unwrap_or_default(),
+            result_json: serde_json::to_string(&result).unwrap_or_default(),
+            received_ms: arrival_ms,
+        };
+        match self.store.insert_receipt(&record).await? {
+            InsertOutcome::Inserted | InsertOutcome::Duplicate => {}
+            InsertOutcome::Conflict => {
+                return Ok(A::reject(
+                    0,
+                    "a different receipt with this invoice number or counter is already stored",
+                ));
+            }
+        }
+        self.issue_proofs(&result.signed_by).await?;
+        Ok(AuditAnswer {
+            status: 4,
+            message: "verified".into(),
+        })
+    }
+
+    // ---------------------------------------------------------------- proof of audit
+
+    /// `POST /api/v3/sdc/audit-proof`: checks and stores the ARP; issues the proof at once when
+    /// every receipt it covers is stored.
+    pub async fn audit_proof_request(
+        &self,
+        client_uid: &str,
+        arp: &[u8],
+        sum: i64,
+        limit: i64,
+    ) -> Result<(), SufError> {
+        let req = decrypt_audit_request(self.keys.authority(), arp).map_err(|_| {
+            SufError::Refused("the audit request payload cannot be decrypted".into())
+        })?;
+        if req.uid.as_str() != client_uid {
+            return Err(SufError::Refused(
+                "the audit request belongs to another secure element".into(),
+            ));
+        }
+        if req.sum_at_start as i64 != sum || req.limit as i64 != limit {
+            return Err(SufError::Refused(
+                "sum and limit differ from the audit request payload".into(),
+            ));
+        }
+        self.store_arp(arp, &req).await?;
+        self.issue_proofs(client_uid).await?;
+        Ok(())
+    }
+
+    /// Local audit: an ARP read from the medium (no token; the SE is the one named in it).
+    pub async fn local_audit_request(&self, arp: &[u8]) -> Result<String, SufError> {
+        let req = decrypt_audit_request(self.keys.authority(), arp).map_err(|_| {
+            SufError::Refused("the audit request payload cannot be decrypted".into())
+        })?;
+        self.store_arp(arp, &req).await?;
+        self.issue_proofs(req.uid.as_str()).await?;
+        Ok(req.uid.to_string())
+    }
+
+    async fn store_arp(
+        &self,
+        arp: &[u8],
+        req: &fiskal_se::authority::AuditRequest,
+    ) -> Result<(), SufError> {
+        if self.signer(req.uid.as_str()).await?.is_none() {
+            return Err(SufError::Refused(format!(
+                "secure element {} is not registered",
+                req.uid
+            )));
+        }
+        self.store
+            .put_audit(&AuditRecord {
+                uid: req.uid.to_string(),
+                audit_seq: req.audit_seq,
+                arp: arp.to_vec(),
+                total_counter: req.total_counter,
+                sum: req.sum_at_start as i64,
+                limit: req.limit as i64,
+                requested_ms: now_ms(),
+                poa: None,
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Issues the proof for every open audit of `uid` whose receipts are all stored, oldest
+    /// first, and queues each as a ForwardProofOfAudit command. Returns how many were issued.
+    pub async fn issue_proofs(&self, uid: &str) -> Result<usize, SufError> {
+        let mut issued = 0;
+        for a in self.store.open_audits(uid).await? {
+            let covered = if a.total_counter == 0 {
+                true
+            } else {
+                u64::from(a.total_counter)
+                    == self.store.count_range(uid, 1, a.total_counter).await?
+            };
+            if !covered {
+                break;
+            }
+            let poa = fiskal_se::authority::make_proof_of_audit(self.keys.authority(), &a.arp)
+                .map_err(|e| SufError::Refused(e.to_string()))?;
+            self.store.set_poa(uid, a.audit_seq, &poa).await?;
+            self.queue_command(uid, command_type::FORWARD_PROOF_OF_AUDIT, B64.encode(&poa))
+                .await?;
+            tracing::info!(
+                uid,
+                audit_seq = a.audit_seq,
+                total_counter = a.total_counter,
+                "proof of audit issued"
+            );
+            issued += 1;
+        }
+        Ok(issued)
+    }
+
+    // ---------------------------------------------------------------- verification
+
+    /// Checks a verification URL (verification-url.md §4).
+    pub async fn verify(&self, vl: &str) -> Result<Result<Verified, Invalid>, SufError> {
+        let payload = match VerificationPayload::decode(vl) {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(Invalid::Damaged(e))),
+        };
+        let Some(signer) = self.signer(&payload.signed_by).await? else {
+            return Ok(Err(Invalid::UnknownSigner(payload.signed_by.clone())));
+        };
+        let requester = if payload.requested_by == payload.signed_by {
+            signer.clone()
+        } else {
+            match self.signer(&payload.requested_by).await? {
+                Some(r) => r,
+                None => return Ok(Err(Invalid::UnknownSigner(payload.requested_by.clone()))),
+            }
+        };
+        let time = payload.sdc_time_ms.min(i64::MAX as u64) as i64;
+        let (se, cert) = (&signer.0, &signer.1);
+        if !cert.is_valid_at(time) || se.revoked_at_ms.is_some_and(|r| r <= time) {
+            return Ok(Err(Invalid::CertificateNotValid));
+        }
+        let seller = requester.1.seller.clone();
+        let signed = payload.signed_data(&seller.tin);
+        if !verify_rsa_sha256(&cert.public_key_spki, &signed, &payload.signature) {
+            return Ok(Err(Invalid::BadSignature));
+        }
+        let received = self.store.receipt(&payload.invoice_number()).await?;
+        if let Some(r) = &received {
+            let same = r.requested_by == payload.requested_by
+                && r.transaction_type_counter == payload.transaction_type_counter
+                && r.amount as u64 == payload.total_amount
+                && r.sdc_time_ms as u64 == payload.sdc_time_ms
+                && r.invoice_type == payload.invoice_type.code()
+                && r.transaction_type == payload.transaction_type.code()
+                && r.buyer_id == payload.buyer_id
+                && r.signature == payload.signature;
+            if !same {
+                return Ok(Err(Invalid::DataDiffer));
+            }
+            // The internal data were decrypted and checked when the receipt arrived.
+            if r.internal_data != payload.internal_data {
+                return Ok(Err(Invalid::InternalData));
+            }
+        } else {
+            let Ok(d) = decrypt_internal_data(self.keys.authority(), &payload.internal_data) else {
+                return Ok(Err(Invalid::InternalData));
+            };
+            if d.uid.as_str() != payload.signed_by
+                || d.time_ms != payload.sdc_time_ms
+                || d.invoice_type != payload.invoice_type
+                || d.transaction_type != payload.transaction_type
+                || d.total_counter != payload.total_counter
+                || d.transaction_type_counter != payload.transaction_type_counter
+                || d.amount != payload.total_amount
+            {
+                return Ok(Err(Invalid::InternalData));
+            }
+        }
+        Ok(Ok(Verified {
+            payload,
+            seller,
+            received,
+        }))
+    }
+}
