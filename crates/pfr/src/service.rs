@@ -142,6 +142,8 @@ struct Inner {
     in_flight: Mutex<HashSet<String>>,
     /// Set when the journal failed after signing: no more signing until a restart.
     poisoned: AtomicBool,
+    /// Whether the last call to the SUF succeeded (status `0210`, else `0220`).
+    suf_online: AtomicBool,
 }
 
 /// The L-PFR service. Cheap to clone.
@@ -280,6 +282,7 @@ impl Lpfr {
                 jobs: tx,
                 in_flight: Mutex::new(HashSet::new()),
                 poisoned: AtomicBool::new(false),
+                suf_online: AtomicBool::new(false),
             }),
         };
         lpfr.recover().await?;
@@ -304,6 +307,56 @@ impl Lpfr {
     /// Current settings.
     pub fn settings(&self) -> Settings {
         self.inner.settings.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Runs `f` with the secure element on a blocking thread (the SE lock is held meanwhile, so
+    /// signing waits), then refreshes what the L-PFR knows about the SE (PIN, amounts; signing
+    /// is tried again after any SE operation here, so a directive can enable it).
+    pub async fn with_se<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn SecureElement) -> R + Send + 'static,
+    ) -> R {
+        let me = self.clone();
+        let run = move || {
+            let mut se = me.inner.se.lock().unwrap_or_else(|e| e.into_inner());
+            let r = f(se.as_mut());
+            me.refresh_snapshot(se.as_ref());
+            me.inner.snapshot.write().unwrap_or_else(|e| e.into_inner()).signing_disabled = false;
+            r
+        };
+        match tokio::task::spawn_blocking(run).await {
+            Ok(r) => r,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+
+    /// Changes the settings (SUF commands) and stores them in the journal database.
+    pub async fn update_settings(&self, f: impl FnOnce(&mut Settings)) -> Result<(), PfrError> {
+        let text = {
+            let mut s = self.inner.settings.write().unwrap_or_else(|e| e.into_inner());
+            let mut next = s.clone();
+            f(&mut next);
+            let text = serde_json::to_string(&next).map_err(|e| PfrError::Internal(e.to_string()))?;
+            *s = next;
+            text
+        };
+        self.inner.journal.set_setting("settings", &text).await?;
+        Ok(())
+    }
+
+    /// Records whether the last call to the SUF succeeded (status `0210` or `0220`).
+    pub fn set_suf_online(&self, online: bool) {
+        self.inner.suf_online.store(online, Ordering::SeqCst);
+    }
+
+    /// Whether the last call to the SUF succeeded.
+    pub fn suf_online(&self) -> bool {
+        self.inner.suf_online.load(Ordering::SeqCst)
+    }
+
+    /// The SE's unaudited amount and limit as last seen.
+    pub fn amount_status(&self) -> AmountStatus {
+        self.snapshot().amount
     }
 
     fn snapshot(&self) -> SeSnapshot {
@@ -459,8 +512,7 @@ impl Lpfr {
                 gsc.push(Gsc::NotConfigured);
             }
         }
-        // No SUF connection exists yet in this version: internet audit is unavailable.
-        gsc.push(Gsc::InternetUnavailable);
+        gsc.push(if self.suf_online() { Gsc::InternetAvailable } else { Gsc::InternetUnavailable });
         gsc.sort_by_key(|g| {
             let c = g.code();
             let group = match c.as_bytes()[0] {
@@ -577,7 +629,10 @@ impl Lpfr {
         let (tx, rx) = oneshot::channel();
         let job = Job { request: req.clone(), computed_advance: advance, request_id, lang, reply: tx };
         self.inner.jobs.send(job).await.map_err(|_| PfrError::Internal("the signer stopped".into()))?;
-        let result = rx.await.map_err(|_| PfrError::Internal("the signer dropped the request".into()))??;
+        let mut result = rx.await.map_err(|_| PfrError::Internal("the signer dropped the request".into()))??;
+        if self.snapshot().amount.audit_required() {
+            result.messages = audit_warning_message(&result.messages, lang);
+        }
         Ok((result, req))
     }
 
@@ -820,6 +875,16 @@ struct SignedGroup {
     results: Vec<(usize, InvoiceResult)>,
     pending_ids: Vec<i64>,
     followers: Vec<Job>,
+}
+
+/// `messages` of an invoice result signed at or above 75 % of the limit: the success text followed
+/// by the warning 1400 (pfr-api.md §4, suf-backend.md §8), in the answer's language.
+pub fn audit_warning_message(success: &str, lang: Lang) -> String {
+    let warning = match lang {
+        Lang::SrCyrl => "1400: Потребно је ишчитавање: неишчитани износ је прешао 75% лимита безбедносног елемента.",
+        Lang::En => "1400: Audit required: the unaudited amount passed 75% of the secure element's limit.",
+    };
+    format!("{success} {warning}")
 }
 
 /// Amount helper for status output: the unaudited amount and limit as decimals.

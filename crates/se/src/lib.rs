@@ -15,6 +15,7 @@ use fiskal_domain::counter::Uid;
 use fiskal_domain::gsc::Gsc;
 use fiskal_domain::kinds::{InvoiceType, TransactionType};
 
+pub mod audit_package;
 pub mod authority;
 pub mod cert;
 pub mod env;

@@ -12,6 +12,7 @@
 //!
 //! The SUF adopts the environment bundle made by `fiskal se init` ([`service::Suf::adopt`]).
 
+pub mod ca;
 pub mod http;
 pub mod keys;
 pub mod local;
