@@ -55,10 +55,11 @@ const CSS: &str = "body{font-family:system-ui,sans-serif;margin:0;color:#1d2733;
 header{background:#0b3d6e;color:#fff;padding:.8rem 1.5rem}header a{color:#fff;text-decoration:none}\
 main{display:flex;gap:1.5rem;padding:1.5rem}nav{min-width:14rem;background:#fff;padding:1rem;border-radius:6px}\
 nav a{display:block;padding:.3rem 0;color:#0b3d6e}section{flex:1;background:#fff;padding:1rem 1.5rem;border-radius:6px}\
-label{display:block;margin:.6rem 0 .2rem;font-weight:600}input,select{padding:.4rem;min-width:22rem;font-size:1rem}\
+label{display:block;margin:.6rem 0 .2rem;font-weight:600}input,select{padding:.4rem;width:100%;max-width:28rem;box-sizing:border-box;font-size:1rem}\
 button{margin-top:.8rem;padding:.5rem 1rem;font-size:1rem;cursor:pointer}.err{background:#fde2e1;padding:.6rem;border-radius:4px}\
 .ok{background:#e3f6e5;padding:.6rem;border-radius:4px}.warn{background:#fff4d6;padding:.6rem;border-radius:4px}\
 table{border-collapse:collapse}td,th{border-bottom:1px solid #dde;padding:.3rem .8rem;text-align:left}\
+@media(max-width:700px){main{flex-direction:column;padding:.6rem}nav{min-width:0}section{padding:.6rem}table{font-size:.85rem}}\
 .status-on{color:#176b2c;font-weight:700}.status-off{color:#a11;font-weight:700}code,input.key{font-family:monospace}";
 
 fn page(title: &str, nav: Option<&Company>, body: &str) -> Html<String> {
@@ -75,7 +76,7 @@ fn page(title: &str, nav: Option<&Company>, body: &str) -> Html<String> {
         None => String::new(),
     };
     Html(format!(
-        "<!DOCTYPE html><html lang=\"sr-Latn\"><head><meta charset=\"utf-8\"><title>{t} — SEF sandbox</title>\
+        "<!DOCTYPE html><html lang=\"sr-Latn\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{t} — SEF sandbox</title>\
          <style>{CSS}</style></head><body><header><a href=\"/portal\"><strong>Sistem elektronskih faktura</strong> — lokalni sandbox (fiskal)</a></header>\
          <main>{nav_html}<section><h1>{t}</h1>{body}</section></main></body></html>",
         t = e(title)
