@@ -86,7 +86,9 @@ pub enum CaError {
     #[error("the data are not valid: {0}")]
     Invalid(String),
     /// Material of one environment met a CA or verifier of another.
-    #[error("the certificate belongs to the {found} environment, not to {expected}; sandbox, local and production material are never mixed")]
+    #[error(
+        "the certificate belongs to the {found} environment, not to {expected}; sandbox, local and production material are never mixed"
+    )]
     EnvironmentMismatch {
         /// The environment that was expected.
         expected: String,
@@ -558,7 +560,10 @@ pub fn write_pfx(entries: &[PfxEntry], password: &str) -> Result<Vec<u8>> {
         let mut id = [0u8; 20];
         aws_lc_rs::rand::fill(&mut id).map_err(|_| CaError::Crypto("no randomness".into()))?;
         let chain = p12_keystore::PrivateKeyChain::new(id.to_vec(), key, certs);
-        ks.add_entry(&e.alias, p12_keystore::KeyStoreEntry::PrivateKeyChain(chain));
+        ks.add_entry(
+            &e.alias,
+            p12_keystore::KeyStoreEntry::PrivateKeyChain(chain),
+        );
     }
     ks.writer(password)
         .encryption_iterations(100_000)
@@ -834,11 +839,8 @@ impl Pki {
             &dir.join("issuing-ca.key"),
             to_pem("PRIVATE KEY", &issuing_key).as_bytes(),
         )?;
-        std::fs::write(
-            dir.join("root-ca.crt"),
-            to_pem("CERTIFICATE", root.der()),
-        )
-        .map_err(io("root-ca.crt"))?;
+        std::fs::write(dir.join("root-ca.crt"), to_pem("CERTIFICATE", root.der()))
+            .map_err(io("root-ca.crt"))?;
         std::fs::write(
             dir.join("issuing-ca.crt"),
             to_pem("CERTIFICATE", issuing.der()),
@@ -865,8 +867,9 @@ impl Pki {
     /// Opens the CA in `dir`, checking that both certificates belong to its environment and the
     /// issuing CA chains to the root.
     pub fn open(dir: &Path) -> Result<Pki> {
-        let env = folder_environment(dir)?
-            .ok_or_else(|| CaError::Invalid(format!("{} holds no CA ({CA_FILE})", dir.display())))?;
+        let env = folder_environment(dir)?.ok_or_else(|| {
+            CaError::Invalid(format!("{} holds no CA ({CA_FILE})", dir.display()))
+        })?;
         let root_der = read_pem_one(&dir.join("root-ca.crt"), "CERTIFICATE")?.to_vec();
         let issuing_der = read_pem_one(&dir.join("issuing-ca.crt"), "CERTIFICATE")?.to_vec();
         let issuing_key = read_pem_one(&dir.join("issuing-ca.key"), "PRIVATE KEY")?;
@@ -1001,7 +1004,11 @@ impl Pki {
         Ok(path)
     }
 
-    fn issue_leaf(&self, spec: &LeafSpec<'_>, spki: &[u8]) -> Result<(Vec<u8>, String, DateTime<Utc>)> {
+    fn issue_leaf(
+        &self,
+        spec: &LeafSpec<'_>,
+        spki: &[u8],
+    ) -> Result<(Vec<u8>, String, DateTime<Utc>)> {
         let now = Utc::now();
         let not_after = now + Duration::days(LEAF_VALIDITY_DAYS);
         let issuer = Issuer::new(ca_params(self.env, false)?, rcgen_key(&self.issuing_key)?);
@@ -1144,7 +1151,12 @@ impl Pki {
     /// certificate (V33) and an authentication certificate (V34), each with a new RSA-2048 key,
     /// in one PFX (entries `signing` and `auth`, default `DIR/issued/{UID}.pfx`). A 4-digit PIN
     /// is generated (or taken from `pin`) and stored hashed.
-    pub fn issue_se(&self, seller: &Seller, pin: Option<&str>, out: Option<&Path>) -> Result<IssuedSe> {
+    pub fn issue_se(
+        &self,
+        seller: &Seller,
+        pin: Option<&str>,
+        out: Option<&Path>,
+    ) -> Result<IssuedSe> {
         check_taxpayer(&seller.tin, &seller.business_name)?;
         let pin = match pin {
             Some(p) if p.len() == 4 && p.bytes().all(|b| b.is_ascii_digit()) => {
@@ -1321,7 +1333,11 @@ fn environment_of(c: &X509Certificate<'_>) -> Result<EnvironmentKind> {
         .ok_or_else(|| CaError::NotTrusted(format!("unknown environment digit {d}")))
 }
 
-fn check_signed_by(c: &X509Certificate<'_>, issuer: &X509Certificate<'_>, what: &str) -> Result<()> {
+fn check_signed_by(
+    c: &X509Certificate<'_>,
+    issuer: &X509Certificate<'_>,
+    what: &str,
+) -> Result<()> {
     if c.issuer().as_raw() != issuer.subject().as_raw() {
         return Err(CaError::NotTrusted(format!(
             "the {what} was issued by {}, not by {}",
@@ -1431,11 +1447,16 @@ impl Verifier {
             });
         }
         if matches!(leaf.basic_constraints(), Ok(Some(b)) if b.value.ca) {
-            return Err(CaError::NotTrusted("the certificate is a CA, not a leaf".into()));
+            return Err(CaError::NotTrusted(
+                "the certificate is a CA, not a leaf".into(),
+            ));
         }
         let mut last = None;
         let mut ok = false;
-        for i in intermediates.iter().filter(|i| i.as_slice() != self.root_der) {
+        for i in intermediates
+            .iter()
+            .filter(|i| i.as_slice() != self.root_der)
+        {
             let Ok((_, ic)) = X509Certificate::from_der(i) else {
                 continue;
             };
