@@ -7,9 +7,13 @@
 //!   [`journal::Journal`]; a single signer task groups concurrent requests so one fsync covers
 //!   many receipts.
 //! - [`api::router`]: the axum routes with TaxCore's error bodies and codes.
+//! - [`audit`]: the audit towards the SUF (internet loop and local audit on removable media);
+//!   [`commands`]: the SUF's commands.
 //! - [`serve`]: binds and serves until Ctrl-C or SIGTERM.
 
 pub mod api;
+pub mod audit;
+pub mod commands;
 pub mod journal;
 pub mod qr;
 pub mod service;

@@ -135,10 +135,8 @@ pub fn open_with(
     let mut data = B64
         .decode(pkg.payload.trim())
         .map_err(|_| u("the payload is not base64"))?;
-    let key = unwrap_pkcs1(&wrapped_key)
-        .ok_or(u("the key is not wrapped for this SUF"))?;
-    let iv = unwrap_pkcs1(&wrapped_iv)
-        .ok_or(u("the IV is not wrapped for this SUF"))?;
+    let key = unwrap_pkcs1(&wrapped_key).ok_or(u("the key is not wrapped for this SUF"))?;
+    let iv = unwrap_pkcs1(&wrapped_iv).ok_or(u("the IV is not wrapped for this SUF"))?;
     if key.len() != 32 {
         return Err(u("the key is not 32 bytes"));
     }
@@ -167,7 +165,9 @@ mod tests {
         (spki, Pkcs1PrivateDecryptingKey::new(k).unwrap())
     }
 
-    fn unwrapper(k: &Pkcs1PrivateDecryptingKey) -> impl Fn(&[u8]) -> Option<Zeroizing<Vec<u8>>> + '_ {
+    fn unwrapper(
+        k: &Pkcs1PrivateDecryptingKey,
+    ) -> impl Fn(&[u8]) -> Option<Zeroizing<Vec<u8>>> + '_ {
         move |c| {
             let mut out = Zeroizing::new(vec![0u8; k.min_output_size()]);
             let n = k.decrypt(c, &mut out).ok()?.len();
@@ -198,6 +198,9 @@ mod tests {
         let mut bad = pkg.clone();
         bad.payload = "not base64!".into();
         assert!(open_with(unwrapper(&key), &bad).is_err());
-        assert_eq!(file_name("AB12CD34", "AB12CD34", 7), "AB12CD34-AB12CD34-7.json");
+        assert_eq!(
+            file_name("AB12CD34", "AB12CD34", 7),
+            "AB12CD34-AB12CD34-7.json"
+        );
     }
 }

@@ -2,8 +2,10 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
+use fiskal_pfr::audit::{self, AuditConfig};
 use fiskal_pfr::journal::Journal;
 use fiskal_pfr::{Lpfr, Settings};
 use fiskal_se::SecureElement;
@@ -14,10 +16,50 @@ use super::secrets::{optional_secret, secret};
 /// `fiskal pfr` subcommands.
 #[derive(clap::Subcommand)]
 pub enum PfrCommand {
-    /// Serve the TaxCore PFR API v3 (L-PFR) for ESIRs.
-    Serve(ServeArgs),
+    /// Serve the TaxCore PFR API v3 (L-PFR) for ESIRs, and audit towards the SUF in the
+    /// background (packages, proof of audit, commands).
+    Serve(ServeCli),
     /// Check the journal's hash chain and counters.
     Verify(VerifyArgs),
+    /// Local audit for a shop without internet: run the commands brought on the medium (writing
+    /// `{UID}.results`), then write the packages and the audit request `{UID}.arp` to it. Stop
+    /// `fiskal pfr serve` first.
+    AuditLocal(AuditLocalArgs),
+}
+
+/// Arguments of `fiskal pfr serve`: the L-PFR and its internet audit.
+#[derive(clap::Args, Clone)]
+pub struct ServeCli {
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// Seconds between two rounds of the internet audit.
+    #[arg(long, default_value_t = 30)]
+    pub audit_interval: u64,
+    /// Least seconds between two audit requests (Start Audit); the first one is sent at once.
+    #[arg(long, default_value_t = 300)]
+    pub audit_min_gap: u64,
+    /// Do not talk to the SUF (no internet audit; status shows 0220).
+    #[arg(long)]
+    pub no_audit: bool,
+    /// SUF base URL; default: the `taxCoreApi` of the settings (set by the environment bundle and
+    /// by the SUF's configuration command).
+    #[arg(long)]
+    pub suf_url: Option<String>,
+}
+
+/// Arguments of `fiskal pfr audit-local`.
+#[derive(clap::Args, Clone)]
+pub struct AuditLocalArgs {
+    /// Data folder made by `fiskal se init`.
+    #[arg(long, env = "FISKAL_DATA", default_value = "fiskal-data")]
+    pub data: PathBuf,
+    /// Root of the medium (USB stick, SD card); the L-PFR uses the folder `{UID}` on it.
+    #[arg(long)]
+    pub medium: PathBuf,
+    /// Password of the SE state file (env FISKAL_SE_PASSWORD or FISKAL_SE_PASSWORD_FILE;
+    /// default FISKAL01).
+    #[arg(long, env = "FISKAL_SE_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
 }
 
 /// Arguments of `fiskal pfr serve`.
@@ -51,10 +93,54 @@ pub struct VerifyArgs {
 pub async fn run(c: PfrCommand) -> anyhow::Result<()> {
     match c {
         PfrCommand::Serve(a) => {
-            let (lpfr, listener) = start(&a).await?;
+            let _lock = lock_data(&a.serve.data, false)?;
+            let (lpfr, listener) = start(&a.serve).await?;
             let addr = listener.local_addr()?;
             println!("fiskal L-PFR listening on http://{addr}/ (secure element {})", lpfr.uid());
+            if !a.no_audit {
+                let environment = env::load(&a.serve.data)?;
+                let cfg = AuditConfig {
+                    suf_url: a.suf_url.clone(),
+                    encryption_key: environment.authority_encryption_key_der().ok(),
+                    interval: Duration::from_secs(a.audit_interval.max(1)),
+                    min_audit_interval: Duration::from_secs(a.audit_min_gap),
+                    ..AuditConfig::default()
+                };
+                tokio::spawn(audit::run(lpfr.clone(), cfg));
+            }
             fiskal_pfr::serve(lpfr, listener).await?;
+            Ok(())
+        }
+        PfrCommand::AuditLocal(a) => {
+            let _lock = lock_data(&a.data, true)?;
+            let serve = ServeArgs {
+                data: a.data.clone(),
+                listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+                password: a.password.clone(),
+                pin: None,
+            };
+            let (lpfr, listener) = start(&serve).await?;
+            drop(listener);
+            let environment = env::load(&a.data)?;
+            let key = environment.authority_encryption_key_der().context("reading the SUF encryption key of the bundle")?;
+            std::fs::create_dir_all(&a.medium).with_context(|| format!("creating {}", a.medium.display()))?;
+            println!("Почиње копирање на медијум {} ...", a.medium.display());
+            let r = audit::local_audit(&lpfr, &a.medium, &key).await?;
+            let ok = r.results.iter().filter(|x| x.success).count();
+            if !r.results.is_empty() {
+                println!("Извршено команди: {} (успешно: {ok}), резултати у {}.results", r.results.len(), lpfr.uid());
+            }
+            if r.proof_applied {
+                println!("Доказ о ишчитавању је примењен: лимит је поново слободан.");
+            }
+            if r.packages_removed > 0 {
+                println!("Уклоњено ишчитаних пакета: {}", r.packages_removed);
+            }
+            println!("Записано пакета: {}", r.packages_written);
+            if r.arp_written {
+                println!("Захтев за доказ о ишчитавању: {}/{}.arp", r.folder.display(), lpfr.uid());
+            }
+            println!("Копирање је завршено: {}", r.folder.display());
             Ok(())
         }
         PfrCommand::Verify(a) => {
@@ -63,6 +149,29 @@ pub async fn run(c: PfrCommand) -> anyhow::Result<()> {
             println!("The journal is intact: {n} receipts, counters without gaps, hash chain valid.");
             Ok(())
         }
+    }
+}
+
+/// Takes the L-PFR's lock on a data folder (held until the file is dropped), so a local audit
+/// never opens the SE while `fiskal pfr serve` uses it: `serve` takes it shared, `audit-local`
+/// exclusively.
+pub fn lock_data(data: &Path, exclusive: bool) -> anyhow::Result<std::fs::File> {
+    let dir = data.join("pfr");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join("lpfr.lock");
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    let r = if exclusive { f.try_lock() } else { f.try_lock_shared() };
+    match r {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            anyhow::bail!("another fiskal pfr process uses {}; stop it first", data.display())
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("locking {}", path.display())),
     }
 }
 

@@ -1,0 +1,418 @@
+//! Black-box tests of the audit between the real L-PFR (`fiskal pfr serve`, `fiskal pfr
+//! audit-local`) and the real SUF (`fiskal suf serve`, `fiskal suf import`), on SQLite: the limit
+//! is reached and freed by a proof of audit, a SUF that is down or answers 500 never stops
+//! selling, local audit through a folder, and a tax-rate command reaching the receipts.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::{Value, json};
+
+/// A running SUF.
+struct SufProc {
+    child: Child,
+    base: String,
+}
+
+impl SufProc {
+    fn start(env: &Path, port: u16) -> SufProc {
+        let mut child = Command::new(bin())
+            .args(["suf", "serve", "--env", env.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn suf");
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("read listen line");
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_string();
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+                sink.clear();
+            }
+        });
+        SufProc { child, base }
+    }
+
+    async fn verify_json(&self, c: &reqwest::Client, verification_url: &str) -> Value {
+        let vl = verification_url.split_once("vl=").expect("vl").1;
+        c.get(format!("{}v/?vl={vl}", self.base))
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for SufProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A data folder whose bundle names a SUF on `port`.
+fn data_for(port: u16, extra: &[&str]) -> DataDir {
+    let url = format!("http://127.0.0.1:{port}/");
+    let mut args = vec!["--suf-url", url.as_str()];
+    args.extend_from_slice(extra);
+    DataDir::new(&args)
+}
+
+/// A receipt of `price` dinars with label Ђ.
+fn sale(price: u32) -> String {
+    json!({
+        "invoiceType": 0, "transactionType": 0,
+        "payment": [ { "amount": price, "paymentType": 1 } ],
+        "options": { "omitQRCodeGen": "1" },
+        "items": [ { "name": "Артикал/ком", "quantity": 1, "unitPrice": price, "labels": ["Ђ"], "totalAmount": price } ]
+    })
+    .to_string()
+}
+
+fn gsc(s: &Value) -> Vec<String> {
+    s["gsc"].as_array().unwrap().iter().map(|g| g.as_str().unwrap().to_string()).collect()
+}
+
+fn error_codes(v: &Value) -> Vec<String> {
+    v["modelState"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .flat_map(|m| m["errors"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Polls the L-PFR status until `pred` holds (panics after `secs`).
+async fn wait_status(c: &reqwest::Client, pfr: &Pfr, secs: u64, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let s = status(c, pfr).await;
+        if pred(&s) {
+            return s;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}; last status {s}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Sells 164 + 70 + 70 against a limit of 300: the second and third carry the 1400 warning, the
+/// fourth is refused with 2210. Returns the three signed results.
+async fn sell_to_the_limit(c: &reqwest::Client, pfr: &Pfr) -> Vec<Value> {
+    let mut out = Vec::new();
+    let (st, r) = post_invoice(c, pfr, &pivo_lav().to_string(), None).await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["messages"], "Успешно", "54 % of the limit: no warning");
+    out.push(r);
+    for _ in 0..2 {
+        let (st, r) = post_invoice(c, pfr, &sale(70), None).await;
+        assert_eq!(st, 200, "{r}");
+        let m = r["messages"].as_str().unwrap();
+        assert!(m.starts_with("Успешно") && m.contains("1400"), "warning at ≥ 75 %: {m}");
+        out.push(r);
+    }
+    let s = status(c, pfr).await;
+    assert!(gsc(&s).contains(&"1400".to_string()), "{s}");
+    assert_eq!(s["auditRequired"], true);
+    let (st, r) = post_invoice(c, pfr, &sale(10), None).await;
+    assert_eq!(st, 400, "{r}");
+    assert_eq!(error_codes(&r), vec!["2210"]);
+    let s = status(c, pfr).await;
+    assert!(gsc(&s).contains(&"2210".to_string()), "{s}");
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limit_reached_then_the_suf_audits_and_signing_resumes() {
+    let port = free_port();
+    let data = data_for(port, &["--limit", "300"]);
+    let pfr = Pfr::start(data.path(), &["--pin", "1234", "--audit-interval", "1"]);
+    let c = client();
+    let signed = sell_to_the_limit(&c, &pfr).await;
+    assert!(gsc(&status(&c, &pfr).await).contains(&"0220".to_string()), "no SUF yet");
+
+    let suf = SufProc::start(data.path(), port);
+    let s = wait_status(&c, &pfr, 40, "audit and proof of audit", |s| {
+        let g = gsc(s);
+        g.contains(&"0210".to_string()) && !g.contains(&"2210".to_string())
+    })
+    .await;
+    assert_eq!(s["auditRequired"], false, "{s}");
+    assert!(!gsc(&s).contains(&"1400".to_string()), "{s}");
+
+    // The SUF received every receipt.
+    for r in &signed {
+        let j = suf.verify_json(&c, r["verificationUrl"].as_str().unwrap()).await;
+        assert_eq!(j["isValid"], true, "{j}");
+        assert!(j["journal"].is_string(), "received by audit: {j}");
+        assert_eq!(j["invoiceRequest"]["payments"].as_array().unwrap().len(), 1, "{j}");
+    }
+    // Signing works again, without the warning; the new receipt reaches the SUF too.
+    let (st, r) = post_invoice(&c, &pfr, &sale(10), None).await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["messages"], "Успешно");
+    assert_eq!(r["totalCounter"], 4);
+    let url = r["verificationUrl"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let j = suf.verify_json(&c, &url).await;
+        if j["journal"].is_string() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "receipt 4 never reached the SUF: {j}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The settings came from the SUF's initialisation commands and match the bundle.
+    let env: Value = c.get(pfr.url("api/v3/environment-parameters")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(env["endpoints"]["taxCoreApi"], format!("http://127.0.0.1:{port}/"));
+    assert_eq!(env["ntpServer"], "http://0.pool.ntp.org:80/");
+}
+
+/// Answers every HTTP request with 500 until dropped.
+struct Broken {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    port: u16,
+}
+
+impl Broken {
+    fn start(port: u16) -> Broken {
+        let l = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        l.set_nonblocking(true).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let s2 = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !s2.load(std::sync::atomic::Ordering::SeqCst) {
+                match l.accept() {
+                    Ok((mut sock, _)) => {
+                        sock.set_nonblocking(false).ok();
+                        sock.set_read_timeout(Some(Duration::from_millis(500))).ok();
+                        let mut buf = [0u8; 8192];
+                        let _ = sock.read(&mut buf);
+                        let _ = sock.write_all(
+                            b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 5\r\nconnection: close\r\n\r\nerror",
+                        );
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        });
+        Broken { stop, thread: Some(thread), port }
+    }
+}
+
+impl Drop for Broken {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        let _ = self.port;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suf_that_is_down_or_failing_never_stops_selling() {
+    let port = free_port();
+    let data = data_for(port, &[]);
+    let pfr = Pfr::start(data.path(), &["--pin", "1234", "--audit-interval", "1"]);
+    let c = client();
+    let mut urls = Vec::new();
+    // Nobody listens: receipts are signed offline.
+    for i in 0..5 {
+        let (st, r) = post_invoice(&c, &pfr, &sale(100 + i), None).await;
+        assert_eq!(st, 200, "{r}");
+        urls.push(r["verificationUrl"].as_str().unwrap().to_string());
+    }
+    assert!(gsc(&status(&c, &pfr).await).contains(&"0220".to_string()));
+    // A SUF answering 500 to everything: still offline, still selling.
+    {
+        let _broken = Broken::start(port);
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        for i in 0..5 {
+            let (st, r) = post_invoice(&c, &pfr, &sale(200 + i), None).await;
+            assert_eq!(st, 200, "{r}");
+            urls.push(r["verificationUrl"].as_str().unwrap().to_string());
+        }
+        assert!(gsc(&status(&c, &pfr).await).contains(&"0220".to_string()));
+    }
+    // The real SUF: everything arrives, once, in order; the audit completes.
+    let suf = SufProc::start(data.path(), port);
+    wait_status(&c, &pfr, 40, "online", |s| gsc(s).contains(&"0210".to_string())).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for u in &urls {
+        loop {
+            let j = suf.verify_json(&c, u).await;
+            assert_eq!(j["isValid"], true, "{j}");
+            if j["journal"].is_string() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "a receipt never reached the SUF: {j}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    // A kill -9 and a restart resume where the audit stopped and sell on.
+    drop(pfr);
+    let pfr = Pfr::start(data.path(), &["--pin", "1234", "--audit-interval", "1"]);
+    let (st, r) = post_invoice(&c, &pfr, &sale(7), None).await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["totalCounter"], 11);
+    let u = r["verificationUrl"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let j = suf.verify_json(&c, &u).await;
+        if j["journal"].is_string() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "receipt 11 never reached the SUF: {j}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (ok, out, err) = run(&["pfr", "verify", "--data", &data.path_str()]);
+    assert!(ok, "{out}{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_audit_round_trip_through_a_folder() {
+    let data = DataDir::new(&["--limit", "300"]);
+    let d = data.path_str();
+    let medium = tempfile::tempdir().unwrap();
+    let m = medium.path().to_str().unwrap().to_string();
+    let c = client();
+    let uid;
+    {
+        let pfr = Pfr::start(data.path(), &["--pin", "1234", "--no-audit"]);
+        let signed = sell_to_the_limit(&c, &pfr).await;
+        uid = signed[0]["requestedBy"].as_str().unwrap().to_string();
+        // The SE is in use: a local audit must wait for the L-PFR to stop.
+        let (ok, _, err) = run(&["pfr", "audit-local", "--data", &d, "--medium", &m]);
+        assert!(!ok && err.contains("another fiskal pfr process"), "{err}");
+    }
+    // 1. The shop writes the packages and the audit request.
+    let (ok, out, err) = run(&["pfr", "audit-local", "--data", &d, "--medium", &m]);
+    assert!(ok, "{out}{err}");
+    let dir = medium.path().join(&uid);
+    for n in 1..=3 {
+        assert!(dir.join(format!("{uid}-{uid}-{n}.json")).exists(), "package {n}: {out}");
+    }
+    assert!(dir.join(format!("{uid}.arp")).exists());
+    let arp_len = std::fs::metadata(dir.join(format!("{uid}.arp"))).unwrap().len();
+    assert_eq!(arp_len, 260);
+    // 2. The inspector imports it: packages verified, proof of audit issued.
+    let (ok, out, err) = run(&["suf", "import", "--env", &d, "--medium", &m]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("исправних: 3"), "{out}");
+    let cmds: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{uid}.commands"))).unwrap()).unwrap();
+    let types: Vec<i64> = cmds.as_array().unwrap().iter().map(|c| c["type"].as_i64().unwrap()).collect();
+    assert!(types.contains(&5), "proof of audit on the medium: {types:?}");
+    // 3. The shop runs the commands: the proof frees the limit; results written; the packages
+    //    the proof covers leave the medium.
+    let (ok, out, err) = run(&["pfr", "audit-local", "--data", &d, "--medium", &m]);
+    assert!(ok, "{out}{err}");
+    let results: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{uid}.results"))).unwrap()).unwrap();
+    let results = results.as_array().unwrap();
+    assert_eq!(results.len(), types.len());
+    assert!(results.iter().all(|r| r["success"] == true), "{results:?}");
+    assert!(results.iter().all(|r| r["dateAndTime"].is_string()));
+    assert!(!dir.join(format!("{uid}-{uid}-1.json")).exists());
+    assert!(!dir.join(format!("{uid}.arp")).exists(), "no new receipts, no new request");
+    // Running the same commands again changes nothing and repeats the first results.
+    let (ok, out, err) = run(&["pfr", "audit-local", "--data", &d, "--medium", &m]);
+    assert!(ok, "{out}{err}");
+    let again: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{uid}.results"))).unwrap()).unwrap();
+    assert_eq!(again.as_array().unwrap(), results);
+    // 4. The inspector imports the results: nothing is pending for this SE any more.
+    let (ok, out, err) = run(&["suf", "import", "--env", &d, "--medium", &m]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains(&format!("Примењених резултата команди: {}", types.len())), "{out}");
+    let cmds: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{uid}.commands"))).unwrap()).unwrap();
+    assert_eq!(cmds, json!([]));
+    // 5. The L-PFR signs again.
+    let pfr = Pfr::start(data.path(), &["--pin", "1234", "--no-audit"]);
+    let s = status(&c, &pfr).await;
+    assert!(!gsc(&s).contains(&"2210".to_string()), "{s}");
+    let (st, r) = post_invoice(&c, &pfr, &sale(10), None).await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["totalCounter"], 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_tax_rates_command_reaches_later_receipts() {
+    let port = free_port();
+    let data = data_for(port, &[]);
+    let _suf = SufProc::start(data.path(), port);
+    let pfr = Pfr::start(data.path(), &["--pin", "1234", "--audit-interval", "1"]);
+    let c = client();
+    let s = wait_status(&c, &pfr, 30, "online", |s| gsc(s).contains(&"0210".to_string())).await;
+    let uid = s["uid"].as_str().unwrap().to_string();
+    assert_eq!(s["allTaxRates"].as_array().unwrap().len(), 1);
+
+    // The SUF has no tax-rate administration yet: queue the command in its store directly.
+    let env = fiskal_se::env::load(data.path()).unwrap();
+    let mut group = serde_json::to_value(&env.tax_rate_groups[0]).unwrap();
+    let valid_from = chrono::Utc::now() + chrono::Duration::seconds(4);
+    group["groupId"] = json!(env.tax_rate_groups[0].group_id + 1);
+    group["validFrom"] = json!(valid_from.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    let mut changed = false;
+    for cat in group["taxCategories"].as_array_mut().unwrap() {
+        for r in cat["taxRates"].as_array_mut().unwrap() {
+            if r["label"] == "Ђ" {
+                r["rate"] = json!(10);
+                changed = true;
+            }
+        }
+    }
+    assert!(changed);
+    let store = fiskal_suf::SqlStore::connect(
+        &format!("sqlite://{}", data.path().join("suf").join("suf.sqlite").display()),
+        None,
+    )
+    .await
+    .unwrap();
+    let suf = fiskal_suf::Suf::adopt(data.path(), store, None).await.unwrap();
+    suf.queue_command(&uid, 0, group.to_string()).await.unwrap();
+
+    // Applied: status lists the new group; the command's result reached the SUF.
+    wait_status(&c, &pfr, 20, "the new tax rates", |s| s["allTaxRates"].as_array().unwrap().len() == 2).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !suf.commands(&uid).await.unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "the command result never reached the SUF");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Before validFrom the old rate applies, after it the new one.
+    let (st, r) = post_invoice(&c, &pfr, &pivo_lav().to_string(), None).await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["taxItems"][0]["rate"].to_string(), "20.00");
+    while chrono::Utc::now() < valid_from + chrono::Duration::milliseconds(100) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (st, r) = post_invoice(&c, &pfr, &pivo_lav().to_string(), None).await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["taxGroupRevision"], env.tax_rate_groups[0].group_id + 1);
+    assert_eq!(r["taxItems"][0]["rate"].to_string(), "10");
+    assert_eq!(r["taxItems"][0]["amount"].to_string(), "14.9091");
+    // The setting survives a restart.
+    drop(pfr);
+    let pfr = Pfr::start(data.path(), &["--pin", "1234", "--no-audit"]);
+    let s = status(&c, &pfr).await;
+    assert_eq!(s["allTaxRates"].as_array().unwrap().len(), 2);
+    assert_eq!(s["currentTaxRates"]["groupId"], env.tax_rate_groups[0].group_id + 1);
+}
