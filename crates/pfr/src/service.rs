@@ -655,6 +655,10 @@ impl Lpfr {
         let (tx, crx) = mpsc::channel::<SignedGroup>(1);
         let me = self.clone();
         tokio::spawn(async move { me.committer(crx).await });
+        // At most two groups are signed but not yet journalled (one being written, one just
+        // signed): the SE keeps the signatures of its last two groups, so a crash can always
+        // be recovered.
+        let uncommitted = Arc::new(tokio::sync::Semaphore::new(2));
         while let Some(first) = rx.recv().await {
             let mut jobs = vec![first];
             while jobs.len() < MAX_BATCH {
@@ -663,7 +667,9 @@ impl Lpfr {
                     Err(_) => break,
                 }
             }
-            let group = self.sign_group(jobs).await;
+            let Ok(permit) = uncommitted.clone().acquire_owned().await else { return };
+            let mut group = self.sign_group(jobs).await;
+            group.permit = Some(permit);
             if tx.send(group).await.is_err() {
                 return;
             }
@@ -673,7 +679,7 @@ impl Lpfr {
     /// Stage 2: journal the signed receipts, then answer every request of the group.
     async fn committer(self, mut rx: mpsc::Receiver<SignedGroup>) {
         while let Some(g) = rx.recv().await {
-            let SignedGroup { jobs, mut out, receipts, results, pending_ids, followers } = g;
+            let SignedGroup { jobs, mut out, receipts, results, pending_ids, followers, permit } = g;
             if !pending_ids.is_empty() {
                 let committed = self.inner.journal.commit_signed(&receipts, &pending_ids).await;
                 match committed {
@@ -700,6 +706,7 @@ impl Lpfr {
                     }
                 }
             }
+            drop(permit);
             {
                 let mut inflight = self.inner.in_flight.lock().unwrap_or_else(|e| e.into_inner());
                 for job in &jobs {
@@ -756,6 +763,7 @@ impl Lpfr {
             results: Vec::new(),
             pending_ids: Vec::new(),
             followers,
+            permit: None,
         };
         if fresh.is_empty() {
             return g;
@@ -875,6 +883,7 @@ struct SignedGroup {
     results: Vec<(usize, InvoiceResult)>,
     pending_ids: Vec<i64>,
     followers: Vec<Job>,
+    permit: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// `messages` of an invoice result signed at or above 75 % of the limit: the success text followed

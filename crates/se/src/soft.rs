@@ -41,8 +41,8 @@ pub const MAX_PIN_TRIES: u8 = 5;
 pub const MAX_CATEGORIES: usize = 12;
 /// Shortest accepted state-file password (characters).
 pub const MIN_PASSWORD_LEN: usize = 8;
-/// How many of the latest signatures the state file keeps for recovery (Get Last Signed
-/// Invoice generalised): two groups of the L-PFR's largest signing group.
+/// Most signatures the state file keeps for recovery (Get Last Signed Invoice generalised): the
+/// current and the previous signing group, each at most the L-PFR's largest group (64).
 pub const RECENT_SIGNED_MAX: usize = 128;
 /// Argon2id memory of the state-file key derivation, KiB.
 pub const KDF_MEMORY_KIB: u32 = 65536;
@@ -328,6 +328,9 @@ pub struct SoftSe {
     encrypter: OaepPublicEncryptingKey,
     cert_info: CertificateInfo,
     pin_verified: bool,
+    /// Size of the previous signing group of this process (kept with the current one in
+    /// `recentSigned`).
+    previous_group_len: usize,
 }
 
 impl std::fmt::Debug for SoftSe {
@@ -606,6 +609,7 @@ impl SoftSe {
             encrypter,
             cert_info,
             pin_verified: false,
+            previous_group_len: 0,
         })
     }
 
@@ -670,7 +674,7 @@ impl SoftSe {
             nonce: B64.encode(nonce),
             ciphertext: B64.encode(&*buf),
         };
-        let json = serde_json::to_vec_pretty(&outer).map_err(storage("state file"))?;
+        let json = serde_json::to_vec(&outer).map_err(storage("state file"))?;
         crate::fsutil::write_atomic(&self.path, &json, true)
             .map_err(storage(&format!("cannot write {}", self.path.display())))
     }
@@ -991,8 +995,13 @@ impl SecureElement for SoftSe {
             }
         }
         d.last_signed = outputs.last().cloned();
-        // Keep the signatures of the last groups, so a PFR that journals one group while the
-        // next is being signed can always recover what it had not stored yet.
+        // Keep the signatures of this group and the previous one, so a PFR that journals one
+        // group while the next is being signed can always recover what it had not stored yet
+        // (and the state file stays small when groups are small).
+        let group_len = outputs.len();
+        let keep = self.previous_group_len.min(d.recent_signed.len());
+        let cut = d.recent_signed.len() - keep;
+        d.recent_signed.drain(..cut);
         d.recent_signed.extend(outputs);
         if d.recent_signed.len() > RECENT_SIGNED_MAX {
             let cut = d.recent_signed.len() - RECENT_SIGNED_MAX;
@@ -1002,6 +1011,7 @@ impl SecureElement for SoftSe {
             tracing::error!(uid = %self.fixed.uid, error = %e, "signing state not persisted; signatures discarded");
             return reqs.iter().map(|_| Err(e.clone())).collect();
         }
+        self.previous_group_len = group_len;
         prepared.into_iter().map(|r| r.map(|p| p.invoice)).collect()
     }
 
