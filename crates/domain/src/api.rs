@@ -66,18 +66,27 @@ impl ModelErrors {
                         m.errors.push(code);
                     }
                 }
-                None => model_state.push(ModelStateEntry { property: e.property.clone(), errors: vec![code] }),
+                None => model_state.push(ModelStateEntry {
+                    property: e.property.clone(),
+                    errors: vec![code],
+                }),
             }
         }
         for m in &mut model_state {
             m.errors.sort();
         }
-        ModelErrors { message: message.to_string(), model_state }
+        ModelErrors {
+            message: message.to_string(),
+            model_state,
+        }
     }
 
     /// All codes in order.
     pub fn codes(&self) -> Vec<String> {
-        self.model_state.iter().flat_map(|m| m.errors.iter().cloned()).collect()
+        self.model_state
+            .iter()
+            .flat_map(|m| m.errors.iter().cloned())
+            .collect()
     }
 }
 
@@ -184,7 +193,11 @@ pub struct InvoiceRequest {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub referent_document_number: Option<String>,
     /// PFR time of the referenced receipt.
-    #[serde(rename = "referentDocumentDT", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "referentDocumentDT",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub referent_document_dt: Option<DateTime<FixedOffset>>,
     /// Output options.
     #[serde(default)]
@@ -218,8 +231,12 @@ impl InvoiceRequest {
     /// Parses and checks a request body (pfr-api.md §6, steps 2 and 3 of §6.1), collecting every
     /// field error.
     pub fn from_json(body: &[u8]) -> Result<InvoiceRequest, Vec<FieldError>> {
-        let v: Value = serde_json::from_slice(body)
-            .map_err(|_| vec![FieldError { property: String::new(), code: Gsc::InvalidFormat }])?;
+        let v: Value = serde_json::from_slice(body).map_err(|_| {
+            vec![FieldError {
+                property: String::new(),
+                code: Gsc::InvalidFormat,
+            }]
+        })?;
         Self::from_value(&v)
     }
 
@@ -227,7 +244,12 @@ impl InvoiceRequest {
     pub fn from_value(v: &Value) -> Result<InvoiceRequest, Vec<FieldError>> {
         let obj = match v {
             Value::Object(o) => o,
-            _ => return Err(vec![FieldError { property: String::new(), code: Gsc::InvalidFormat }]),
+            _ => {
+                return Err(vec![FieldError {
+                    property: String::new(),
+                    code: Gsc::InvalidFormat,
+                }]);
+            }
         };
         let mut p = Parser { errors: Vec::new() };
         let req = p.request(obj);
@@ -252,10 +274,20 @@ struct Parser {
 
 impl Parser {
     fn err(&mut self, property: impl Into<String>, code: Gsc) {
-        self.errors.push(FieldError { property: property.into(), code });
+        self.errors.push(FieldError {
+            property: property.into(),
+            code,
+        });
     }
 
-    fn string(&mut self, obj: &Map<String, Value>, name: &str, path: &str, max: usize, empty_is_absent: bool) -> Option<String> {
+    fn string(
+        &mut self,
+        obj: &Map<String, Value>,
+        name: &str,
+        path: &str,
+        max: usize,
+        empty_is_absent: bool,
+    ) -> Option<String> {
         match field(obj, name) {
             None => None,
             Some(Value::String(s)) => {
@@ -278,7 +310,13 @@ impl Parser {
         }
     }
 
-    fn time(&mut self, obj: &Map<String, Value>, name: &str, path: &str, empty_is_absent: bool) -> Option<DateTime<FixedOffset>> {
+    fn time(
+        &mut self,
+        obj: &Map<String, Value>,
+        name: &str,
+        path: &str,
+        empty_is_absent: bool,
+    ) -> Option<DateTime<FixedOffset>> {
         match field(obj, name) {
             None => None,
             Some(Value::String(s)) if s.is_empty() && empty_is_absent => None,
@@ -305,7 +343,9 @@ impl Parser {
             }
         };
         // Exponent forms such as 1e3 are converted exactly.
-        let parsed = text.parse::<Decimal>().or_else(|_| Decimal::from_scientific(&text));
+        let parsed = text
+            .parse::<Decimal>()
+            .or_else(|_| Decimal::from_scientific(&text));
         match parsed {
             Ok(d) => Some(d),
             Err(_) => {
@@ -316,7 +356,13 @@ impl Parser {
         }
     }
 
-    fn enum_value<T>(&mut self, obj: &Map<String, Value>, name: &str, from_code: fn(u64) -> Option<T>, parse: fn(&str) -> Option<T>) -> Option<T> {
+    fn enum_value<T>(
+        &mut self,
+        obj: &Map<String, Value>,
+        name: &str,
+        from_code: fn(u64) -> Option<T>,
+        parse: fn(&str) -> Option<T>,
+    ) -> Option<T> {
         match field(obj, name) {
             None => {
                 self.err(name, Gsc::FieldRequired);
@@ -337,31 +383,53 @@ impl Parser {
     }
 
     fn request(&mut self, obj: &Map<String, Value>) -> Option<InvoiceRequest> {
-        let date_and_time_of_issue = self.time(obj, "dateAndTimeOfIssue", "dateAndTimeOfIssue", false);
+        let date_and_time_of_issue =
+            self.time(obj, "dateAndTimeOfIssue", "dateAndTimeOfIssue", false);
         let cashier = self.string(obj, "cashier", "cashier", 50, false);
         let buyer_id = self.string(obj, "buyerId", "buyerId", 20, false);
         if let Some(b) = &buyer_id
-            && !b.bytes().all(|c| (0x20..=0x7e).contains(&c)) {
-                self.err("buyerId", Gsc::InvalidFormat);
-            }
-        let buyer_cost_center_id = self.string(obj, "buyerCostCenterId", "buyerCostCenterId", 50, false);
-        let invoice_type = self.enum_value(obj, "invoiceType", InvoiceType::from_code, InvoiceType::parse_name);
-        let transaction_type =
-            self.enum_value(obj, "transactionType", TransactionType::from_code, TransactionType::parse_name);
+            && !b.bytes().all(|c| (0x20..=0x7e).contains(&c))
+        {
+            self.err("buyerId", Gsc::InvalidFormat);
+        }
+        let buyer_cost_center_id =
+            self.string(obj, "buyerCostCenterId", "buyerCostCenterId", 50, false);
+        let invoice_type = self.enum_value(
+            obj,
+            "invoiceType",
+            InvoiceType::from_code,
+            InvoiceType::parse_name,
+        );
+        let transaction_type = self.enum_value(
+            obj,
+            "transactionType",
+            TransactionType::from_code,
+            TransactionType::parse_name,
+        );
         let payment = self.payments(obj);
         let invoice_number = self.string(obj, "invoiceNumber", "invoiceNumber", 60, false);
-        let referent_document_number =
-            self.string(obj, "referentDocumentNumber", "referentDocumentNumber", 50, true);
+        let referent_document_number = self.string(
+            obj,
+            "referentDocumentNumber",
+            "referentDocumentNumber",
+            50,
+            true,
+        );
         if let Some(r) = &referent_document_number
-            && !is_valid_referent_number(r) {
-                self.err("referentDocumentNumber", Gsc::InvalidFormat);
-            }
-        if let (Some(it), Some(tt), None) = (invoice_type, transaction_type, &referent_document_number)
+            && !is_valid_referent_number(r)
+        {
+            self.err("referentDocumentNumber", Gsc::InvalidFormat);
+        }
+        if let (Some(it), Some(tt), None) =
+            (invoice_type, transaction_type, &referent_document_number)
             && DocumentKind::new(it, tt).requires_reference()
-                && !self.errors.iter().any(|e| e.property == "referentDocumentNumber")
-            {
-                self.err("referentDocumentNumber", Gsc::FieldRequired);
-            }
+            && !self
+                .errors
+                .iter()
+                .any(|e| e.property == "referentDocumentNumber")
+        {
+            self.err("referentDocumentNumber", Gsc::FieldRequired);
+        }
         let referent_document_dt = self.time(obj, "referentDocumentDT", "referentDocumentDT", true);
         if referent_document_dt.is_some() && referent_document_number.is_none() {
             self.err("referentDocumentDT", Gsc::InvalidValue);
@@ -445,7 +513,10 @@ impl Parser {
                 }
             };
             if let (Some(amount), Some(payment_type)) = (amount, payment_type) {
-                out.push(Payment { amount, payment_type });
+                out.push(Payment {
+                    amount,
+                    payment_type,
+                });
             }
         }
         (out.len() == arr.len()).then_some(out)
@@ -453,19 +524,27 @@ impl Parser {
 
     fn options(&mut self, obj: &Map<String, Value>) -> InvoiceOptions {
         let mut o = InvoiceOptions::default();
-        let Some(v) = field(obj, "options") else { return o };
+        let Some(v) = field(obj, "options") else {
+            return o;
+        };
         let Value::Object(m) = v else {
             self.err("options", Gsc::InvalidFormat);
             return o;
         };
         for (name, slot) in [
             ("omitQRCodeGen", &mut o.omit_qr_code_gen),
-            ("omitTextualRepresentation", &mut o.omit_textual_representation),
+            (
+                "omitTextualRepresentation",
+                &mut o.omit_textual_representation,
+            ),
         ] {
             if let Some(v) = field(m, name) {
                 match parse_flag(v) {
                     Some(b) => *slot = b,
-                    None => self.errors.push(FieldError { property: format!("options.{name}"), code: Gsc::InvalidValue }),
+                    None => self.errors.push(FieldError {
+                        property: format!("options.{name}"),
+                        code: Gsc::InvalidValue,
+                    }),
                 }
             }
         }
@@ -594,9 +673,11 @@ impl Parser {
             } else if decimal_places(t) > 2 {
                 self.err(fp, Gsc::InvalidFormat);
             } else if let (Some(q), Some(u)) = (quantity, unit_price)
-                && self.errors.len() == before && round2(q * u) != round2(t) {
-                    self.err(fp, Gsc::InvalidValue);
-                }
+                && self.errors.len() == before
+                && round2(q * u) != round2(t)
+            {
+                self.err(fp, Gsc::InvalidValue);
+            }
         }
         Some(Item {
             gtin,
@@ -633,9 +714,13 @@ pub fn compute(
 ) -> Result<Computed, Vec<FieldError>> {
     let mut errors = Vec::new();
     if let Some(rdt) = req.referent_document_dt
-        && rdt.with_timezone(&Utc) > pfr_time {
-            errors.push(FieldError { property: "referentDocumentDT".into(), code: Gsc::OutOfRange });
-        }
+        && rdt.with_timezone(&Utc) > pfr_time
+    {
+        errors.push(FieldError {
+            property: "referentDocumentDT".into(),
+            code: Gsc::OutOfRange,
+        });
+    }
     let reference_instant = match (req.kind().requires_reference(), req.referent_document_dt) {
         (true, Some(t)) => t,
         _ => pfr_time.fixed_offset(),
@@ -643,7 +728,10 @@ pub fn compute(
     let Some(group) = group_at(groups, reference_instant) else {
         for (i, it) in req.items.iter().enumerate() {
             for j in 0..it.labels.len() {
-                errors.push(FieldError { property: format!("items[{i}].labels[{j}]"), code: Gsc::InvalidTaxLabels });
+                errors.push(FieldError {
+                    property: format!("items[{i}].labels[{j}]"),
+                    code: Gsc::InvalidTaxLabels,
+                });
             }
         }
         return Err(errors);
@@ -655,7 +743,10 @@ pub fn compute(
             let mut cs = l.chars();
             match (cs.next(), cs.next()) {
                 (Some(c), None) => ls.push(c),
-                _ => errors.push(FieldError { property: format!("items[{i}].labels[{j}]"), code: Gsc::InvalidTaxLabels }),
+                _ => errors.push(FieldError {
+                    property: format!("items[{i}].labels[{j}]"),
+                    code: Gsc::InvalidTaxLabels,
+                }),
             }
         }
         lines.push((it.total_amount, it.quantity, ls));
@@ -674,7 +765,10 @@ pub fn compute(
     };
     let categories = crate::tax::taxes_by_category(&tax_items);
     if categories.len() > MAX_CATEGORIES {
-        errors.push(FieldError { property: "items".into(), code: Gsc::ListTooLong });
+        errors.push(FieldError {
+            property: "items".into(),
+            code: Gsc::ListTooLong,
+        });
     }
     // Item totals have at most 2 decimals (checked above); show the total with exactly 2.
     let mut total_amount = req.total();
@@ -682,16 +776,28 @@ pub fn compute(
         total_amount.rescale(2);
     }
     let kind = req.kind();
-    if matches!(kind.invoice_type, InvoiceType::Normal | InvoiceType::Advance | InvoiceType::Copy)
-        && req.payment_total() < total_amount - paid_in_advance
+    if matches!(
+        kind.invoice_type,
+        InvoiceType::Normal | InvoiceType::Advance | InvoiceType::Copy
+    ) && req.payment_total() < total_amount - paid_in_advance
     {
-        errors.push(FieldError { property: "payment".into(), code: Gsc::InvalidValue });
+        errors.push(FieldError {
+            property: "payment".into(),
+            code: Gsc::InvalidValue,
+        });
     }
     if total_amount > max_se_amount() || categories.iter().any(|(_, t)| *t > max_se_amount()) {
-        errors.push(FieldError { property: "items".into(), code: Gsc::OutOfRange });
+        errors.push(FieldError {
+            property: "items".into(),
+            code: Gsc::OutOfRange,
+        });
     }
     if errors.is_empty() {
-        Ok(Computed { total_amount, tax_items, tax_group_revision: group.group_id })
+        Ok(Computed {
+            total_amount,
+            tax_items,
+            tax_group_revision: group.group_id,
+        })
     } else {
         Err(errors)
     }

@@ -30,7 +30,10 @@ pub struct Uid(String);
 impl Uid {
     /// Parses a UID.
     pub fn parse(s: &str) -> Result<Uid, IdError> {
-        if s.len() == 8 && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+        if s.len() == 8
+            && s.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        {
             Ok(Uid(s.to_string()))
         } else {
             Err(IdError::BadUid(s.to_string()))
@@ -72,7 +75,13 @@ pub struct InvoiceCounter {
 
 impl fmt::Display for InvoiceCounter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}{}", self.transaction_type_counter, self.total_counter, self.kind.extension())
+        write!(
+            f,
+            "{}/{}{}",
+            self.transaction_type_counter,
+            self.total_counter,
+            self.kind.extension()
+        )
     }
 }
 
@@ -110,7 +119,11 @@ pub struct InvoiceNumber {
 
 impl fmt::Display for InvoiceNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}-{}", self.requested_by, self.signed_by, self.total_counter)
+        write!(
+            f,
+            "{}-{}-{}",
+            self.requested_by, self.signed_by, self.total_counter
+        )
     }
 }
 
@@ -156,7 +169,10 @@ mod tests {
         let c: InvoiceCounter = "267/303ПП".parse().unwrap();
         assert_eq!(c.transaction_type_counter, 267);
         assert_eq!(c.total_counter, 303);
-        assert_eq!(c.kind, DocumentKind::new(InvoiceType::Normal, TransactionType::Sale));
+        assert_eq!(
+            c.kind,
+            DocumentKind::new(InvoiceType::Normal, TransactionType::Sale)
+        );
         assert_eq!(c.to_string(), "267/303ПП");
         assert!("2/ЗКР".parse::<InvoiceCounter>().is_err());
         assert!("8652/11389 ПП".parse::<InvoiceCounter>().is_err());

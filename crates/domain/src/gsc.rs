@@ -110,7 +110,9 @@ impl Gsc {
             UndefinedWarning => "Undefined warning",
             PinNotOk => "PIN is not correct",
             CardLocked => "Secure element is locked after too many wrong PINs",
-            SeLocked => "Secure element limit reached or fiscalization disabled; wait for proof of audit",
+            SeLocked => {
+                "Secure element limit reached or fiscalization disabled; wait for proof of audit"
+            }
             SeCommunicationFailed => "Secure element does not answer",
             SeProtocolMismatch => "Secure element protocol not supported",
             InvalidTaxLabels => "Invalid tax labels",
@@ -143,7 +145,9 @@ impl Gsc {
             UndefinedWarning => "Nedefinisano upozorenje",
             PinNotOk => "PIN nije ispravan",
             CardLocked => "Bezbednosni element je zaključan posle previše pogrešnih PIN-ova",
-            SeLocked => "Dostignut je limit bezbednosnog elementa ili je fiskalizacija onemogućena; sačekajte dokaz o očitavanju",
+            SeLocked => {
+                "Dostignut je limit bezbednosnog elementa ili je fiskalizacija onemogućena; sačekajte dokaz o očitavanju"
+            }
             SeCommunicationFailed => "Bezbednosni element se ne odaziva",
             SeProtocolMismatch => "Protokol bezbednosnog elementa nije podržan",
             InvalidTaxLabels => "Neispravne poreske oznake",
@@ -169,12 +173,32 @@ impl Gsc {
 
 /// Every known code.
 pub const ALL_GSC: &[Gsc] = &[
-    Gsc::AllOk, Gsc::PinOk, Gsc::InternetAvailable, Gsc::InternetUnavailable, Gsc::StorageNearlyFull,
-    Gsc::CardNotPresent, Gsc::AuditRequired, Gsc::PinRequired, Gsc::UndefinedWarning, Gsc::PinNotOk,
-    Gsc::CardLocked, Gsc::SeLocked, Gsc::SeCommunicationFailed, Gsc::SeProtocolMismatch,
-    Gsc::InvalidTaxLabels, Gsc::NotConfigured, Gsc::FieldRequired, Gsc::FieldTooLong,
-    Gsc::FieldTooShort, Gsc::InvalidFieldLength, Gsc::OutOfRange, Gsc::InvalidValue,
-    Gsc::InvalidFormat, Gsc::ListTooShort, Gsc::ListTooLong, Gsc::CertificateExpired,
+    Gsc::AllOk,
+    Gsc::PinOk,
+    Gsc::InternetAvailable,
+    Gsc::InternetUnavailable,
+    Gsc::StorageNearlyFull,
+    Gsc::CardNotPresent,
+    Gsc::AuditRequired,
+    Gsc::PinRequired,
+    Gsc::UndefinedWarning,
+    Gsc::PinNotOk,
+    Gsc::CardLocked,
+    Gsc::SeLocked,
+    Gsc::SeCommunicationFailed,
+    Gsc::SeProtocolMismatch,
+    Gsc::InvalidTaxLabels,
+    Gsc::NotConfigured,
+    Gsc::FieldRequired,
+    Gsc::FieldTooLong,
+    Gsc::FieldTooShort,
+    Gsc::InvalidFieldLength,
+    Gsc::OutOfRange,
+    Gsc::InvalidValue,
+    Gsc::InvalidFormat,
+    Gsc::ListTooShort,
+    Gsc::ListTooLong,
+    Gsc::CertificateExpired,
 ];
 
 impl fmt::Display for Gsc {

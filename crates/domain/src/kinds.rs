@@ -163,13 +163,18 @@ pub struct DocumentKind {
 impl DocumentKind {
     /// Builds a kind.
     pub const fn new(invoice_type: InvoiceType, transaction_type: TransactionType) -> Self {
-        DocumentKind { invoice_type, transaction_type }
+        DocumentKind {
+            invoice_type,
+            transaction_type,
+        }
     }
 
     /// All ten kinds.
     pub fn all() -> impl Iterator<Item = DocumentKind> {
         InvoiceType::ALL.iter().flat_map(|&i| {
-            TransactionType::ALL.iter().map(move |&t| DocumentKind::new(i, t))
+            TransactionType::ALL
+                .iter()
+                .map(move |&t| DocumentKind::new(i, t))
         })
     }
 
@@ -188,7 +193,11 @@ impl DocumentKind {
 
     /// Type line text of the journal, e.g. `ПРОМЕТ ПРОДАЈА`.
     pub fn type_line(self) -> String {
-        format!("{} {}", self.invoice_type.serbian_caps(), self.transaction_type.serbian_caps())
+        format!(
+            "{} {}",
+            self.invoice_type.serbian_caps(),
+            self.transaction_type.serbian_caps()
+        )
     }
 
     /// Whether this kind is a fiscal receipt (Normal or Advance).
@@ -198,7 +207,11 @@ impl DocumentKind {
 
     /// Key of this kind's transaction-type counter: `"{invoiceType}{transactionType}"`, e.g. `"41"`.
     pub fn counter_key(self) -> String {
-        format!("{}{}", self.invoice_type.code(), self.transaction_type.code())
+        format!(
+            "{}{}",
+            self.invoice_type.code(),
+            self.transaction_type.code()
+        )
     }
 
     /// Whether the PFR requires a referent document number for this kind (every Refund and every
@@ -210,7 +223,12 @@ impl DocumentKind {
 
 impl std::fmt::Display for DocumentKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.invoice_type.name(), self.transaction_type.name())
+        write!(
+            f,
+            "{} {}",
+            self.invoice_type.name(),
+            self.transaction_type.name()
+        )
     }
 }
 
@@ -221,7 +239,10 @@ mod tests {
     #[test]
     fn extensions_of_all_ten() {
         let exts: Vec<String> = DocumentKind::all().map(|k| k.extension()).collect();
-        assert_eq!(exts, ["ПП", "ПР", "РП", "РР", "КП", "КР", "ОП", "ОР", "АП", "АР"]);
+        assert_eq!(
+            exts,
+            ["ПП", "ПР", "РП", "РР", "КП", "КР", "ОП", "ОР", "АП", "АР"]
+        );
         for k in DocumentKind::all() {
             assert_eq!(DocumentKind::from_extension(&k.extension()), Some(k));
         }
@@ -231,8 +252,14 @@ mod tests {
     #[test]
     fn names_parse_in_any_case() {
         assert_eq!(InvoiceType::parse_name("normal"), Some(InvoiceType::Normal));
-        assert_eq!(InvoiceType::parse_name("PROFORMA"), Some(InvoiceType::ProForma));
-        assert_eq!(PaymentType::parse_name("wireTransfer"), Some(PaymentType::WireTransfer));
+        assert_eq!(
+            InvoiceType::parse_name("PROFORMA"),
+            Some(InvoiceType::ProForma)
+        );
+        assert_eq!(
+            PaymentType::parse_name("wireTransfer"),
+            Some(PaymentType::WireTransfer)
+        );
         assert_eq!(PaymentType::parse_name("7"), None);
         assert_eq!(TransactionType::from_code(1), Some(TransactionType::Refund));
         let v: InvoiceType = serde_json::from_str("4").unwrap();
@@ -247,6 +274,8 @@ mod tests {
         let k = DocumentKind::new(InvoiceType::ProForma, TransactionType::Sale);
         assert_eq!(k.type_line(), "ПРЕДРАЧУН ПРОДАЈА");
         assert!(!k.is_fiscal_receipt());
-        assert!(DocumentKind::new(InvoiceType::Advance, TransactionType::Refund).is_fiscal_receipt());
+        assert!(
+            DocumentKind::new(InvoiceType::Advance, TransactionType::Refund).is_fiscal_receipt()
+        );
     }
 }

@@ -8,7 +8,8 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 /// Parses a decimal literal; panics on a malformed literal. Meant for constants and tests.
 pub fn dec(s: &str) -> Decimal {
-    s.parse().unwrap_or_else(|_| panic!("invalid decimal literal {s:?}"))
+    s.parse()
+        .unwrap_or_else(|_| panic!("invalid decimal literal {s:?}"))
 }
 
 /// Rounds half away from zero to 4 decimals (the PFR's rule for every sum, TU-1.17).
@@ -106,7 +107,11 @@ pub fn decimal_places(d: Decimal) -> u32 {
 /// Number of digits before the decimal point.
 pub fn integer_digits(d: Decimal) -> u32 {
     let t = d.abs().trunc().normalize();
-    if t.is_zero() { 1 } else { t.to_string().len() as u32 }
+    if t.is_zero() {
+        1
+    } else {
+        t.to_string().len() as u32
+    }
 }
 
 /// Serde helpers writing a [`Decimal`] as an exact JSON number (never through `f64`).

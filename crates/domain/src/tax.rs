@@ -46,7 +46,8 @@ impl Serialize for CategoryType {
 impl<'de> Deserialize<'de> for CategoryType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let c = u64::deserialize(d)?;
-        CategoryType::from_code(c).ok_or_else(|| serde::de::Error::custom("categoryType must be 0, 1 or 2"))
+        CategoryType::from_code(c)
+            .ok_or_else(|| serde::de::Error::custom("categoryType must be 0, 1 or 2"))
     }
 }
 
@@ -109,11 +110,15 @@ impl TaxRateGroup {
             name: name.to_string(),
             category_type: CategoryType::TaxOnNet,
             order_id,
-            tax_rates: vec![TaxRate { rate: Decimal::new(rate * 100, 2), label: label.to_string() }],
+            tax_rates: vec![TaxRate {
+                rate: Decimal::new(rate * 100, 2),
+                label: label.to_string(),
+            }],
         };
         TaxRateGroup {
             group_id: 1,
-            valid_from: DateTime::parse_from_rfc3339("2021-11-01T00:00:00+01:00").expect("constant"),
+            valid_from: DateTime::parse_from_rfc3339("2021-11-01T00:00:00+01:00")
+                .expect("constant"),
             tax_categories: vec![
                 cat(1, "Без ПДВ", "А", 0),
                 cat(2, "Ослобођено", "Г", 0),
@@ -152,7 +157,10 @@ impl TaxRateGroup {
 
 /// Picks the group that applies at `at`: the latest `validFrom` not after it (pfr-api.md §6.4).
 pub fn group_at(groups: &[TaxRateGroup], at: DateTime<FixedOffset>) -> Option<&TaxRateGroup> {
-    groups.iter().filter(|g| g.valid_from <= at).max_by_key(|g| (g.valid_from, g.group_id))
+    groups
+        .iter()
+        .filter(|g| g.valid_from <= at)
+        .max_by_key(|g| (g.valid_from, g.group_id))
 }
 
 /// A computed tax line (`taxItems[]` of the invoice result).
@@ -201,7 +209,11 @@ pub fn compute_taxes(
         for (j, &l) in labels.iter().enumerate() {
             match group.label(l) {
                 Some(info) => infos.push(info),
-                None => unknown.push(UnknownLabel { item: i, label_index: j, label: l }),
+                None => unknown.push(UnknownLabel {
+                    item: i,
+                    label_index: j,
+                    label: l,
+                }),
             }
         }
         if !unknown.is_empty() {
@@ -209,7 +221,10 @@ pub fn compute_taxes(
         }
         let mut g = *gross;
         let mut per_label: Vec<(LabelInfo, Decimal)> = Vec::new();
-        for info in infos.iter().filter(|x| x.category_type == CategoryType::AmountPerQuantity) {
+        for info in infos
+            .iter()
+            .filter(|x| x.category_type == CategoryType::AmountPerQuantity)
+        {
             let t = round4(info.rate * quantity);
             g -= t;
             per_label.push((info.clone(), t));
@@ -220,7 +235,10 @@ pub fn compute_taxes(
             .map(|x| x.rate)
             .sum();
         let mut sub = Decimal::ZERO;
-        for info in infos.iter().filter(|x| x.category_type == CategoryType::TaxOnTotal) {
+        for info in infos
+            .iter()
+            .filter(|x| x.category_type == CategoryType::TaxOnTotal)
+        {
             let t = round4(g * info.rate / (Decimal::ONE_HUNDRED + r1));
             sub += t;
             per_label.push((info.clone(), t));
@@ -231,14 +249,20 @@ pub fn compute_taxes(
             .filter(|x| x.category_type == CategoryType::TaxOnNet)
             .map(|x| x.rate)
             .sum();
-        for info in infos.iter().filter(|x| x.category_type == CategoryType::TaxOnNet) {
+        for info in infos
+            .iter()
+            .filter(|x| x.category_type == CategoryType::TaxOnNet)
+        {
             let t = round4(g * info.rate / (Decimal::ONE_HUNDRED + r0));
             per_label.push((info.clone(), t));
         }
         // Keep the order of first appearance of labels in the request.
         for &l in labels {
             if let Some((info, t)) = per_label.iter().find(|(x, _)| x.label == l) {
-                match out.iter_mut().find(|x| x.label.chars().eq(std::iter::once(l))) {
+                match out
+                    .iter_mut()
+                    .find(|x| x.label.chars().eq(std::iter::once(l)))
+                {
                     Some(existing) => existing.amount = round4(existing.amount + *t),
                     None => out.push(TaxItem {
                         category_type: info.category_type,
@@ -252,7 +276,11 @@ pub fn compute_taxes(
             }
         }
     }
-    if unknown.is_empty() { Ok(out) } else { Err(unknown) }
+    if unknown.is_empty() {
+        Ok(out)
+    } else {
+        Err(unknown)
+    }
 }
 
 /// Sums tax per category `orderId` (ascending), the form the SE takes.
@@ -274,7 +302,11 @@ mod tests {
     use crate::money::{dec, round2};
 
     fn one(gross: &str, label: char) -> Vec<TaxItem> {
-        compute_taxes(&TaxRateGroup::serbian_default(), &[(dec(gross), dec("1"), vec![label])]).unwrap()
+        compute_taxes(
+            &TaxRateGroup::serbian_default(),
+            &[(dec(gross), dec("1"), vec![label])],
+        )
+        .unwrap()
     }
 
     #[test]
@@ -296,7 +328,10 @@ mod tests {
         assert_eq!(one("7000.00", 'Ђ')[0].amount.to_string(), "1166.6667");
         assert_eq!(one("3000.00", 'Ђ')[0].amount.to_string(), "500.0000");
         assert_eq!(one("349.90", 'Ђ')[0].amount.to_string(), "58.3167");
-        assert_eq!(one("12000000.00", 'Ђ')[0].amount.to_string(), "2000000.0000");
+        assert_eq!(
+            one("12000000.00", 'Ђ')[0].amount.to_string(),
+            "2000000.0000"
+        );
         assert_eq!(one("469.98", 'Е')[0].amount.to_string(), "42.7255");
         assert_eq!(one("4834.81", 'Ђ')[0].amount.to_string(), "805.8017");
         assert_eq!(one("10.00", 'А')[0].amount.to_string(), "0.0000");
@@ -306,10 +341,20 @@ mod tests {
     fn unknown_label_is_reported_with_position() {
         let e = compute_taxes(
             &TaxRateGroup::serbian_default(),
-            &[(dec("1"), dec("1"), vec!['Ђ']), (dec("1"), dec("1"), vec!['Ђ', 'E'])],
+            &[
+                (dec("1"), dec("1"), vec!['Ђ']),
+                (dec("1"), dec("1"), vec!['Ђ', 'E']),
+            ],
         )
         .unwrap_err();
-        assert_eq!(e, vec![UnknownLabel { item: 1, label_index: 1, label: 'E' }]);
+        assert_eq!(
+            e,
+            vec![UnknownLabel {
+                item: 1,
+                label_index: 1,
+                label: 'E'
+            }]
+        );
     }
 
     #[test]

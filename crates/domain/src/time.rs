@@ -21,7 +21,9 @@ pub fn from_millis(ms: i64) -> Option<DateTime<Utc>> {
 
 /// Writes PFR time as the API does: `2021-07-14T15:50:23.000+02:00`.
 pub fn format_api(t: DateTime<Utc>) -> String {
-    to_belgrade(t).format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string()
+    to_belgrade(t)
+        .format("%Y-%m-%dT%H:%M:%S%.3f%:z")
+        .to_string()
 }
 
 /// Writes a time the journal way, `14.07.2021. 15:50:23` (hour without leading zero), in
@@ -41,7 +43,11 @@ pub fn parse_request_time(s: &str) -> Option<DateTime<FixedOffset>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t);
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S%.f"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ] {
         if let Ok(n) = NaiveDateTime::parse_from_str(s, fmt) {
             let local = Belgrade.from_local_datetime(&n).earliest()?;
             return Some(local.with_timezone(&local.offset().fix()));
@@ -60,7 +66,10 @@ mod tests {
         assert_eq!(format_api(t), "2021-07-14T15:50:23.000+02:00");
         assert_eq!(format_journal(t), "14.07.2021. 15:50:23");
         let winter = DateTime::parse_from_rfc3339("2024-02-29T17:07:27.4551405+01:00").unwrap();
-        assert_eq!(format_journal(winter.with_timezone(&Utc)), "29.02.2024. 17:07:27");
+        assert_eq!(
+            format_journal(winter.with_timezone(&Utc)),
+            "29.02.2024. 17:07:27"
+        );
     }
 
     #[test]
@@ -89,6 +98,7 @@ pub mod api_format {
     /// Deserializes.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {
         let s = String::deserialize(d)?;
-        super::parse_request_time(&s).ok_or_else(|| serde::de::Error::custom(format!("invalid date-time {s:?}")))
+        super::parse_request_time(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("invalid date-time {s:?}")))
     }
 }

@@ -37,11 +37,19 @@ fn render(url: &str, shot: &Path) -> String {
         .args(["--dump-dom", url])
         .output()
         .expect("run chromium");
-    assert!(dom.status.success(), "chromium failed: {}", String::from_utf8_lossy(&dom.stderr));
+    assert!(
+        dom.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&dom.stderr)
+    );
     let shot_status = Command::new(chromium())
         .args(common_args)
         .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(["--window-size=412,1200", &format!("--screenshot={}", shot.display()), url])
+        .args([
+            "--window-size=412,1200",
+            &format!("--screenshot={}", shot.display()),
+            url,
+        ])
         .output()
         .expect("run chromium");
     assert!(shot_status.status.success());
@@ -51,7 +59,10 @@ fn render(url: &str, shot: &Path) -> String {
 fn png_size(path: &Path) -> (u32, u32) {
     let d = std::fs::read(path).unwrap();
     assert_eq!(&d[1..4], b"PNG", "not a PNG");
-    (u32::from_be_bytes(d[16..20].try_into().unwrap()), u32::from_be_bytes(d[20..24].try_into().unwrap()))
+    (
+        u32::from_be_bytes(d[16..20].try_into().unwrap()),
+        u32::from_be_bytes(d[20..24].try_into().unwrap()),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -59,7 +70,11 @@ async fn registration_page_and_sandbox_portal_render_in_chromium() {
     let env = Env::new(Backend::Sqlite).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let srv = tokio::spawn(fiskal_einvoice::web::serve(listener, env.svc.clone(), std::future::pending()));
+    let srv = tokio::spawn(fiskal_einvoice::web::serve(
+        listener,
+        env.svc.clone(),
+        std::future::pending(),
+    ));
     let out = std::env::var_os("FISKAL_SCREENSHOTS").map(std::path::PathBuf::from);
     let tmp = tempfile::tempdir().unwrap();
     let dir = out.as_deref().unwrap_or(tmp.path()).to_path_buf();
@@ -67,16 +82,23 @@ async fn registration_page_and_sandbox_portal_render_in_chromium() {
 
     let url = format!("{base}/register?lang=sr");
     let shot = dir.join("moje-fakture-register.png");
-    let dom = tokio::task::spawn_blocking(move || render(&url, &shot)).await.unwrap();
+    let dom = tokio::task::spawn_blocking(move || render(&url, &shot))
+        .await
+        .unwrap();
     assert!(dom.contains("Firma je registrovana na SEF-u"), "{dom}");
     assert!(dom.contains("API STATUS mora biti aktivan"), "{dom}");
-    assert!(dom.contains("type=\"password\""), "the key field is a password field");
+    assert!(
+        dom.contains("type=\"password\""),
+        "the key field is a password field"
+    );
     let (w, h) = png_size(&dir.join("moje-fakture-register.png"));
     assert!(w >= 400 && h >= 1000, "{w}x{h}");
 
     let portal = format!("{}/portal", env.sb.base_url().trim_end_matches('/'));
     let shot = dir.join("sef-sandbox-portal.png");
-    let dom = tokio::task::spawn_blocking(move || render(&portal, &shot)).await.unwrap();
+    let dom = tokio::task::spawn_blocking(move || render(&portal, &shot))
+        .await
+        .unwrap();
     assert!(dom.to_lowercase().contains("pib"), "{dom}");
     assert!(dir.join("sef-sandbox-portal.png").exists());
     srv.abort();

@@ -22,7 +22,8 @@ fn bare_rsa_rate() -> f64 {
     let start = Instant::now();
     let mut n = 0u64;
     while start.elapsed() < Duration::from_secs(2) {
-        key.sign(&RSA_PKCS1_SHA256, &rng, &msg, &mut sig).expect("sign");
+        key.sign(&RSA_PKCS1_SHA256, &rng, &msg, &mut sig)
+            .expect("sign");
         n += 1;
     }
     n as f64 / start.elapsed().as_secs_f64()
@@ -55,7 +56,10 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 async fn closed_loop(base: &str, concurrency: usize, total: usize, omit_qr: bool) -> Run {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
     let counter = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -71,7 +75,13 @@ async fn closed_loop(base: &str, concurrency: usize, total: usize, omit_qr: bool
                     return lat;
                 }
                 let t = Instant::now();
-                let r = client.post(&url).header("Content-Type", "application/json").body(request(i, omit_qr)).send().await.unwrap();
+                let r = client
+                    .post(&url)
+                    .header("Content-Type", "application/json")
+                    .body(request(i, omit_qr))
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(r.status(), 200);
                 let _ = r.bytes().await.unwrap();
                 lat.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -84,7 +94,12 @@ async fn closed_loop(base: &str, concurrency: usize, total: usize, omit_qr: bool
     }
     let secs = start.elapsed().as_secs_f64();
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    Run { receipts_per_s: lat.len() as f64 / secs, p50_ms: percentile(&lat, 0.5), p99_ms: percentile(&lat, 0.99), n: lat.len() }
+    Run {
+        receipts_per_s: lat.len() as f64 / secs,
+        p50_ms: percentile(&lat, 0.5),
+        p99_ms: percentile(&lat, 0.99),
+        n: lat.len(),
+    }
 }
 
 async fn open_loop(base: &str, rate: f64, seconds: f64) -> Run {
@@ -100,7 +115,13 @@ async fn open_loop(base: &str, rate: f64, seconds: f64) -> Run {
         let url = url.clone();
         tasks.push(tokio::spawn(async move {
             let t = Instant::now();
-            let r = client.post(&url).header("Content-Type", "application/json").body(request(i, false)).send().await.unwrap();
+            let r = client
+                .post(&url)
+                .header("Content-Type", "application/json")
+                .body(request(i, false))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 200);
             let _ = r.bytes().await.unwrap();
             t.elapsed().as_secs_f64() * 1000.0
@@ -112,7 +133,12 @@ async fn open_loop(base: &str, rate: f64, seconds: f64) -> Run {
     }
     let secs = start.elapsed().as_secs_f64();
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    Run { receipts_per_s: lat.len() as f64 / secs, p50_ms: percentile(&lat, 0.5), p99_ms: percentile(&lat, 0.99), n: lat.len() }
+    Run {
+        receipts_per_s: lat.len() as f64 / secs,
+        p50_ms: percentile(&lat, 0.5),
+        p99_ms: percentile(&lat, 0.99),
+        n: lat.len(),
+    }
 }
 
 fn main() {
@@ -127,20 +153,46 @@ fn main() {
         .unwrap()
         .success();
     assert!(ok, "se init failed");
-    println!("fiskal L-PFR benchmark ({} cores shared by server and load generator, no pinning)", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "fiskal L-PFR benchmark ({} cores shared by server and load generator, no pinning)",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
     let rsa = bare_rsa_rate();
     println!("bare RSA-2048 signing, one core (aws-lc-rs):     {rsa:8.0} signatures/s");
     let mut child = Command::new(bin)
-        .args(["pfr", "serve", "--data", d, "--listen", "127.0.0.1:0", "--pin", "1234"])
+        .args([
+            "pfr",
+            "serve",
+            "--data",
+            d,
+            "--listen",
+            "127.0.0.1:0",
+            "--pin",
+            "1234",
+        ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
     let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
-    let base = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_string();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let _ = closed_loop(&base, 16, 500, true).await; // warm-up
         let a = closed_loop(&base, 64, 20_000, true).await;
@@ -164,8 +216,15 @@ fn main() {
     let t = Instant::now();
     let mut qr = 0;
     while t.elapsed() < Duration::from_secs(1) {
-        let _ = fiskal_pfr::qr::gif_bytes(&format!("https://suf.purs.gov.rs/v/?vl={}", "A".repeat(780))).unwrap();
+        let _ = fiskal_pfr::qr::gif_bytes(&format!(
+            "https://suf.purs.gov.rs/v/?vl={}",
+            "A".repeat(780)
+        ))
+        .unwrap();
         qr += 1;
     }
-    println!("QR GIF of an 810-character URL, one core:       {:8.3} ms each", 1000.0 / qr as f64);
+    println!(
+        "QR GIF of an 810-character URL, one core:       {:8.3} ms each",
+        1000.0 / qr as f64
+    );
 }

@@ -40,7 +40,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     cmd::init_logging();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("fiskal: cannot start the async runtime: {e}");

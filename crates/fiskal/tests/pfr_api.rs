@@ -14,7 +14,12 @@ fn codes(v: &Value) -> Vec<(String, Vec<String>)> {
         .map(|m| {
             (
                 m["property"].as_str().unwrap_or("?").to_string(),
-                m["errors"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string()).collect(),
+                m["errors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e.as_str().unwrap().to_string())
+                    .collect(),
             )
         })
         .collect()
@@ -24,7 +29,11 @@ fn with(mut base: Value, path: &[&str], v: Value) -> Value {
     let mut cur = &mut base;
     for (i, p) in path.iter().enumerate() {
         let last = i == path.len() - 1;
-        let next = if let Ok(n) = p.parse::<usize>() { &mut cur[n] } else { &mut cur[*p] };
+        let next = if let Ok(n) = p.parse::<usize>() {
+            &mut cur[n]
+        } else {
+            &mut cur[*p]
+        };
         if last {
             *next = v;
             return base;
@@ -47,8 +56,14 @@ async fn seed_receipt_signs_with_the_spec_numbers_and_everything_round_trips() {
     // Before the PIN: 1500 and nothing signed.
     let (st, body) = post_invoice(&c, &pfr, &pivo_lav().to_string(), None).await;
     assert_eq!(st, 400);
-    assert_eq!(codes(&body), vec![(String::new(), vec!["1500".to_string()])]);
-    assert_eq!(enter_pin(&c, &pfr, "1234").await, (200, "\"0100\"".to_string()));
+    assert_eq!(
+        codes(&body),
+        vec![(String::new(), vec!["1500".to_string()])]
+    );
+    assert_eq!(
+        enter_pin(&c, &pfr, "1234").await,
+        (200, "\"0100\"".to_string())
+    );
     let s = status(&c, &pfr).await;
     assert_eq!(s["gsc"], json!(["0100", "0220"]));
 
@@ -64,12 +79,17 @@ async fn seed_receipt_signs_with_the_spec_numbers_and_everything_round_trips() {
     let uid = r["requestedBy"].as_str().unwrap().to_string();
     assert_eq!(r["invoiceNumber"], format!("{uid}-{uid}-1"));
     let journal = r["journal"].as_str().unwrap();
-    assert!(journal.contains("Ђ           О-ПДВ   20,00%         27,33\r\n"), "{journal}");
+    assert!(
+        journal.contains("Ђ           О-ПДВ   20,00%         27,33\r\n"),
+        "{journal}"
+    );
     assert!(journal.contains("Укупан износ:                     164,00\r\n"));
     let t = r["sdcDateTime"].as_str().unwrap();
     assert_eq!(t.len(), "2021-07-14T15:50:23.000+02:00".len(), "{t}");
     // The QR image is a GIF.
-    let gif = base64::engine::general_purpose::STANDARD.decode(r["verificationQRCode"].as_str().unwrap()).unwrap();
+    let gif = base64::engine::general_purpose::STANDARD
+        .decode(r["verificationQRCode"].as_str().unwrap())
+        .unwrap();
     assert_eq!(&gif[..6], b"GIF89a");
     // The verification URL carries the receipt.
     let url = r["verificationUrl"].as_str().unwrap();
@@ -77,16 +97,30 @@ async fn seed_receipt_signs_with_the_spec_numbers_and_everything_round_trips() {
     assert_eq!(p.total_counter, 1);
     assert_eq!(p.total_amount, 1_640_000);
     assert_eq!(p.buyer_id.as_deref(), Some("30:PP3456789"));
-    assert_eq!(base64::engine::general_purpose::STANDARD.encode(&p.signature), r["signature"].as_str().unwrap());
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD.encode(&p.signature),
+        r["signature"].as_str().unwrap()
+    );
     // Same RequestId, same body: the same receipt, no new counter.
     let (st, again) = post_invoice(&c, &pfr, &req.to_string(), Some("seed-1")).await;
     assert_eq!(st, 200);
     assert_eq!(again["invoiceNumber"], r["invoiceNumber"]);
     // GET by RequestId.
-    let got: Value = c.get(pfr.url("api/v3/invoices/seed-1")).send().await.unwrap().json().await.unwrap();
+    let got: Value = c
+        .get(pfr.url("api/v3/invoices/seed-1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(got["invoiceNumber"], r["invoiceNumber"]);
     assert_eq!(got["signature"], r["signature"]);
-    let none = c.get(pfr.url("api/v3/invoices/unknown")).send().await.unwrap();
+    let none = c
+        .get(pfr.url("api/v3/invoices/unknown"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(none.status(), 200);
     assert_eq!(none.text().await.unwrap(), "null");
     // English messages on request, PascalCase names and enum names accepted.
@@ -154,7 +188,10 @@ async fn all_ten_documents_with_their_counters_and_markings() {
         let journal = r["journal"].as_str().unwrap();
         let notice = "======== ОВО НИЈЕ ФИСКАЛНИ РАЧУН =======\r\n";
         if *fiscal {
-            assert!(journal.starts_with("============ ФИСКАЛНИ РАЧУН ============\r\n"), "{journal}");
+            assert!(
+                journal.starts_with("============ ФИСКАЛНИ РАЧУН ============\r\n"),
+                "{journal}"
+            );
             assert!(!journal.contains("ОВО НИЈЕ"));
         } else {
             assert!(journal.starts_with(notice), "{journal}");
@@ -164,7 +201,10 @@ async fn all_ten_documents_with_their_counters_and_markings() {
             assert!(journal.contains("Укупна рефундација:"), "{journal}");
             assert!(journal.contains("-164,00"), "{journal}");
         }
-        assert!(journal.contains(&format!("Реф. број:{:>30}", reference)), "{journal}");
+        assert!(
+            journal.contains(&format!("Реф. број:{:>30}", reference)),
+            "{journal}"
+        );
     }
 }
 
@@ -186,8 +226,20 @@ async fn advance_chain_closes_with_the_advance_settlement() {
     };
     let (_, a1) = post_invoice(&c, &pfr, &advance("1000", 4, 0, None), None).await;
     assert_eq!(a1["invoiceCounterExtension"], "АП");
-    let (_, a2) = post_invoice(&c, &pfr, &advance("2000", 4, 0, a1["invoiceNumber"].as_str()), None).await;
-    let (_, ar) = post_invoice(&c, &pfr, &advance("3000", 4, 1, a2["invoiceNumber"].as_str()), None).await;
+    let (_, a2) = post_invoice(
+        &c,
+        &pfr,
+        &advance("2000", 4, 0, a1["invoiceNumber"].as_str()),
+        None,
+    )
+    .await;
+    let (_, ar) = post_invoice(
+        &c,
+        &pfr,
+        &advance("3000", 4, 1, a2["invoiceNumber"].as_str()),
+        None,
+    )
+    .await;
     assert_eq!(ar["invoiceCounterExtension"], "АР", "{ar}");
     // Closing sale of 5000: 3000 paid in advance, 2000 paid now.
     let close = json!({
@@ -199,14 +251,26 @@ async fn advance_chain_closes_with_the_advance_settlement() {
     let (st, r) = post_invoice(&c, &pfr, &close.to_string(), None).await;
     assert_eq!(st, 200, "{r}");
     let j = r["journal"].as_str().unwrap();
-    assert!(j.contains("Плаћено авансом:                3.000,00\r\n"), "{j}");
-    assert!(j.contains("Преостало за плаћање:           2.000,00\r\n"), "{j}");
+    assert!(
+        j.contains("Плаћено авансом:                3.000,00\r\n"),
+        "{j}"
+    );
+    assert!(
+        j.contains("Преостало за плаћање:           2.000,00\r\n"),
+        "{j}"
+    );
     // Without the advance the same payment would not cover the total.
     let mut short = close.clone();
-    short.as_object_mut().unwrap().remove("referentDocumentNumber");
+    short
+        .as_object_mut()
+        .unwrap()
+        .remove("referentDocumentNumber");
     let (st, e) = post_invoice(&c, &pfr, &short.to_string(), None).await;
     assert_eq!(st, 400);
-    assert_eq!(codes(&e), vec![("payment".to_string(), vec!["2805".to_string()])]);
+    assert_eq!(
+        codes(&e),
+        vec![("payment".to_string(), vec!["2805".to_string()])]
+    );
 }
 
 /// Every row of the error table: the right code, and nothing changes (no counter, no journal
@@ -221,8 +285,12 @@ async fn bad_input_gets_its_code_and_changes_nothing() {
     let last = ok["invoiceNumber"].clone();
     let base = pivo_lav();
     let item = |q: Value, p: Value, t: Value| json!({"name": "X/ком", "quantity": q, "unitPrice": p, "labels": ["Ђ"], "totalAmount": t});
-    let many_items: Vec<Value> = (0..1001).map(|_| item(json!(1), json!(1), json!(1))).collect();
-    let many_payments: Vec<Value> = (0..21).map(|_| json!({"amount": 10, "paymentType": 1})).collect();
+    let many_items: Vec<Value> = (0..1001)
+        .map(|_| item(json!(1), json!(1), json!(1)))
+        .collect();
+    let many_payments: Vec<Value> = (0..21)
+        .map(|_| json!({"amount": 10, "paymentType": 1}))
+        .collect();
     let refund = with(base.clone(), &["transactionType"], json!(1));
     let cases: Vec<(&str, String, Vec<(&str, &str)>)> = vec![
         ("malformed JSON", "{\"invoiceType\": 0,".into(), vec![("", "2806")]),
@@ -270,30 +338,67 @@ async fn bad_input_gets_its_code_and_changes_nothing() {
         let (st, e) = post_invoice(&c, &pfr, &body, None).await;
         assert_eq!(st, 400, "{name}: {e}");
         let got = codes(&e);
-        let want: Vec<(String, Vec<String>)> = expected.iter().map(|(p, c)| (p.to_string(), vec![c.to_string()])).collect();
+        let want: Vec<(String, Vec<String>)> = expected
+            .iter()
+            .map(|(p, c)| (p.to_string(), vec![c.to_string()]))
+            .collect();
         assert_eq!(got, want, "{name}");
         assert_eq!(e["message"], "Bad Request", "{name}");
-        assert_eq!(status(&c, &pfr).await["lastInvoiceNumber"], last, "{name} changed the journal");
+        assert_eq!(
+            status(&c, &pfr).await["lastInvoiceNumber"],
+            last,
+            "{name} changed the journal"
+        );
     }
     // RequestId rules.
     let long_id = "x".repeat(33);
     let (st, e) = post_invoice(&c, &pfr, &base.to_string(), Some(&long_id)).await;
-    assert_eq!((st, codes(&e)), (400, vec![("RequestId".to_string(), vec!["2801".to_string()])]));
+    assert_eq!(
+        (st, codes(&e)),
+        (
+            400,
+            vec![("RequestId".to_string(), vec!["2801".to_string()])]
+        )
+    );
     let other = with(base.clone(), &["cashier"], json!("2"));
     let (st, e) = post_invoice(&c, &pfr, &other.to_string(), Some("taken")).await;
-    assert_eq!((st, codes(&e)), (400, vec![("RequestId".to_string(), vec!["2805".to_string()])]));
+    assert_eq!(
+        (st, codes(&e)),
+        (
+            400,
+            vec![("RequestId".to_string(), vec!["2805".to_string()])]
+        )
+    );
     // HTTP-level rows.
-    let r = c.post(pfr.url("api/v3/invoices")).header("Accept-Language", "de-DE").body(base.to_string()).send().await.unwrap();
+    let r = c
+        .post(pfr.url("api/v3/invoices"))
+        .header("Accept-Language", "de-DE")
+        .body(base.to_string())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 406);
     let big = format!("{{\"x\": \"{}\"}}", "a".repeat(1_100_000));
-    let r = c.post(pfr.url("api/v3/invoices")).header("Content-Type", "application/json").body(big).send().await.unwrap();
+    let r = c
+        .post(pfr.url("api/v3/invoices"))
+        .header("Content-Type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 413);
     let r = c.get(pfr.url("api/v3/nothing")).send().await.unwrap();
     assert_eq!(r.status(), 404);
-    assert_eq!(r.headers()["content-type"], "application/json; charset=utf-8");
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/json; charset=utf-8"
+    );
     let r = c.delete(pfr.url("api/v3/status")).send().await.unwrap();
     assert_eq!(r.status(), 405);
-    assert_eq!(enter_pin(&c, &pfr, "12a4").await, (400, "\"2806\"".to_string()));
+    assert_eq!(
+        enter_pin(&c, &pfr, "12a4").await,
+        (400, "\"2806\"".to_string())
+    );
     assert_eq!(status(&c, &pfr).await["lastInvoiceNumber"], last);
     // No counter was used: the next receipt is number 2.
     let (st, next) = post_invoice(&c, &pfr, &pivo_lav().to_string(), None).await;
@@ -308,17 +413,32 @@ async fn wrong_pins_lock_the_se_for_good() {
     let mut pfr = Pfr::start(data.path(), &[]);
     let c = client();
     for _ in 0..4 {
-        assert_eq!(enter_pin(&c, &pfr, "0000").await, (423, "\"2100\"".to_string()));
+        assert_eq!(
+            enter_pin(&c, &pfr, "0000").await,
+            (423, "\"2100\"".to_string())
+        );
     }
-    assert_eq!(enter_pin(&c, &pfr, "0000").await, (423, "\"2110\"".to_string()));
-    assert_eq!(enter_pin(&c, &pfr, "4321").await, (423, "\"2110\"".to_string()));
+    assert_eq!(
+        enter_pin(&c, &pfr, "0000").await,
+        (423, "\"2110\"".to_string())
+    );
+    assert_eq!(
+        enter_pin(&c, &pfr, "4321").await,
+        (423, "\"2110\"".to_string())
+    );
     assert_eq!(status(&c, &pfr).await["gsc"][0], "2110");
     let (st, e) = post_invoice(&c, &pfr, &pivo_lav().to_string(), None).await;
-    assert_eq!((st, codes(&e)), (400, vec![(String::new(), vec!["2110".to_string()])]));
+    assert_eq!(
+        (st, codes(&e)),
+        (400, vec![(String::new(), vec!["2110".to_string()])])
+    );
     // The lock survives a restart.
     pfr.kill9();
     let pfr = Pfr::start(data.path(), &[]);
-    assert_eq!(enter_pin(&c, &pfr, "4321").await, (423, "\"2110\"".to_string()));
+    assert_eq!(
+        enter_pin(&c, &pfr, "4321").await,
+        (423, "\"2110\"".to_string())
+    );
 }
 
 #[tokio::test]
@@ -337,6 +457,16 @@ async fn the_limit_stops_signing_after_the_crossing_invoice() {
     assert_eq!(s["auditRequired"], true);
     assert_eq!(s["gsc"], json!(["2210", "1400", "0100", "0220"]));
     let (st, e) = post_invoice(&c, &pfr, &pivo_lav().to_string(), None).await;
-    assert_eq!((st, codes(&e)), (400, vec![(String::new(), vec!["2210".to_string()])]));
-    assert_eq!(status(&c, &pfr).await["lastInvoiceNumber"].as_str().unwrap().rsplit('-').next(), Some("2"));
+    assert_eq!(
+        (st, codes(&e)),
+        (400, vec![(String::new(), vec!["2210".to_string()])])
+    );
+    assert_eq!(
+        status(&c, &pfr).await["lastInvoiceNumber"]
+            .as_str()
+            .unwrap()
+            .rsplit('-')
+            .next(),
+        Some("2")
+    );
 }

@@ -37,7 +37,9 @@ async fn kill_9_during_a_stream_loses_nothing_and_leaves_no_gap() {
             let c = c.clone();
             let acked = acked.clone();
             let base = base.clone();
-            let ids: Vec<(String, usize)> = (0..400).map(|k| (format!("r{round}-w{w}-{k}"), next + w * 400 + k)).collect();
+            let ids: Vec<(String, usize)> = (0..400)
+                .map(|k| (format!("r{round}-w{w}-{k}"), next + w * 400 + k))
+                .collect();
             sent_ids.extend(ids.iter().map(|(id, _)| id.clone()));
             tasks.push(tokio::spawn(async move {
                 for (id, i) in ids {
@@ -52,10 +54,15 @@ async fn kill_9_during_a_stream_loses_nothing_and_leaves_no_gap() {
                     if r.status() != 200 {
                         return;
                     }
-                    let Ok(v) = r.json::<Value>().await else { return };
+                    let Ok(v) = r.json::<Value>().await else {
+                        return;
+                    };
                     acked.lock().unwrap().insert(
                         id,
-                        (v["invoiceNumber"].as_str().unwrap().to_string(), v["totalCounter"].as_u64().unwrap()),
+                        (
+                            v["invoiceNumber"].as_str().unwrap().to_string(),
+                            v["totalCounter"].as_u64().unwrap(),
+                        ),
                     );
                 }
             }));
@@ -68,15 +75,33 @@ async fn kill_9_during_a_stream_loses_nothing_and_leaves_no_gap() {
         for t in tasks {
             let _ = t.await;
         }
-        assert!(acked.lock().unwrap().len() > before.saturating_sub(1), "round {round}: nothing was acknowledged");
+        assert!(
+            acked.lock().unwrap().len() > before.saturating_sub(1),
+            "round {round}: nothing was acknowledged"
+        );
     }
     // Restart: every acknowledged receipt is there, unchanged.
     let pfr = Pfr::start(data.path(), &["--pin", "1234"]);
     let acked = acked.lock().unwrap().clone();
-    assert!(acked.len() > 50, "too few receipts acknowledged to prove anything: {}", acked.len());
+    assert!(
+        acked.len() > 50,
+        "too few receipts acknowledged to prove anything: {}",
+        acked.len()
+    );
     for (id, (number, _)) in &acked {
-        let v: Value = c.get(pfr.url(&format!("api/v3/invoices/{id}"))).send().await.unwrap().json().await.unwrap();
-        assert_eq!(v["invoiceNumber"].as_str(), Some(number.as_str()), "acknowledged receipt {id} lost");
+        let v: Value = c
+            .get(pfr.url(&format!("api/v3/invoices/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            v["invoiceNumber"].as_str(),
+            Some(number.as_str()),
+            "acknowledged receipt {id} lost"
+        );
     }
     // Counters: every acknowledged counter is distinct and the journal has no gap.
     let mut counters: Vec<u64> = acked.values().map(|(_, n)| *n).collect();
@@ -84,19 +109,44 @@ async fn kill_9_during_a_stream_loses_nothing_and_leaves_no_gap() {
     let n = counters.len();
     counters.dedup();
     assert_eq!(counters.len(), n, "a counter was used twice");
-    let status: Value = c.get(pfr.url("api/v3/status")).send().await.unwrap().json().await.unwrap();
-    let last: u64 = status["lastInvoiceNumber"].as_str().unwrap().rsplit('-').next().unwrap().parse().unwrap();
+    let status: Value = c
+        .get(pfr.url("api/v3/status"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let last: u64 = status["lastInvoiceNumber"]
+        .as_str()
+        .unwrap()
+        .rsplit('-')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(last >= *counters.last().unwrap());
     // Every request id that has a receipt maps to exactly one counter; together they cover 1..=last.
     let mut all = Vec::new();
     for id in &sent_ids {
-        let v: Value = c.get(pfr.url(&format!("api/v3/invoices/{id}"))).send().await.unwrap().json().await.unwrap();
+        let v: Value = c
+            .get(pfr.url(&format!("api/v3/invoices/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         if let Some(t) = v["totalCounter"].as_u64() {
             all.push(t);
         }
     }
     all.sort();
-    assert_eq!(all, (1..=last).collect::<Vec<_>>(), "the counters have a gap or a repeat");
+    assert_eq!(
+        all,
+        (1..=last).collect::<Vec<_>>(),
+        "the counters have a gap or a repeat"
+    );
     drop(pfr);
     let (ok, out, err) = run(&["pfr", "verify", "--data", &data.path_str()]);
     assert!(ok, "{out}{err}");
@@ -117,14 +167,31 @@ async fn a_signature_the_journal_lacks_is_recovered_at_restart() {
         assert_eq!(r["totalCounter"], 1);
     }
     let mut crashing = std::process::Command::new(bin())
-        .args(["pfr", "serve", "--data", &data.path_str(), "--listen", "127.0.0.1:0", "--pin", "1234"])
+        .args([
+            "pfr",
+            "serve",
+            "--data",
+            &data.path_str(),
+            "--listen",
+            "127.0.0.1:0",
+            "--pin",
+            "1234",
+        ])
         .env("FISKAL_FAULT_CRASH_AFTER_SIGN", "1")
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(crashing.stdout.take().unwrap()), &mut line).unwrap();
-    let base = line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(crashing.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_string();
     let lost = c
         .post(format!("{base}api/v3/invoices"))
         .header("Content-Type", "application/json")
@@ -132,12 +199,18 @@ async fn a_signature_the_journal_lacks_is_recovered_at_restart() {
         .body(pivo_lav().to_string())
         .send()
         .await;
-    assert!(lost.is_err(), "the PFR should have crashed before answering");
+    assert!(
+        lost.is_err(),
+        "the PFR should have crashed before answering"
+    );
     let _ = crashing.wait();
     let pfr = Pfr::start(data.path(), &["--pin", "1234"]);
     let (st, r) = post_invoice(&c, &pfr, &pivo_lav().to_string(), Some("lost-answer")).await;
     assert_eq!(st, 200);
-    assert_eq!(r["totalCounter"], 2, "the recovered receipt keeps the counter the SE gave it");
+    assert_eq!(
+        r["totalCounter"], 2,
+        "the recovered receipt keeps the counter the SE gave it"
+    );
     let (_, next) = post_invoice(&c, &pfr, &pivo_lav().to_string(), None).await;
     assert_eq!(next["totalCounter"], 3);
     drop(pfr);

@@ -22,7 +22,14 @@ struct SufProc {
 impl SufProc {
     fn start(env: &Path, port: u16) -> SufProc {
         let mut child = Command::new(bin())
-            .args(["suf", "serve", "--env", env.to_str().unwrap(), "--listen", &format!("127.0.0.1:{port}")])
+            .args([
+                "suf",
+                "serve",
+                "--env",
+                env.to_str().unwrap(),
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -65,7 +72,11 @@ impl Drop for SufProc {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A data folder whose bundle names a SUF on `port`.
@@ -88,7 +99,12 @@ fn sale(price: u32) -> String {
 }
 
 fn gsc(s: &Value) -> Vec<String> {
-    s["gsc"].as_array().unwrap().iter().map(|g| g.as_str().unwrap().to_string()).collect()
+    s["gsc"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g.as_str().unwrap().to_string())
+        .collect()
 }
 
 fn error_codes(v: &Value) -> Vec<String> {
@@ -96,21 +112,36 @@ fn error_codes(v: &Value) -> Vec<String> {
         .as_array()
         .map(|a| {
             a.iter()
-                .flat_map(|m| m["errors"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string()))
+                .flat_map(|m| {
+                    m["errors"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|e| e.as_str().unwrap().to_string())
+                })
                 .collect()
         })
         .unwrap_or_default()
 }
 
 /// Polls the L-PFR status until `pred` holds (panics after `secs`).
-async fn wait_status(c: &reqwest::Client, pfr: &Pfr, secs: u64, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+async fn wait_status(
+    c: &reqwest::Client,
+    pfr: &Pfr,
+    secs: u64,
+    what: &str,
+    pred: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         let s = status(c, pfr).await;
         if pred(&s) {
             return s;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}; last status {s}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}; last status {s}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -127,7 +158,10 @@ async fn sell_to_the_limit(c: &reqwest::Client, pfr: &Pfr) -> Vec<Value> {
         let (st, r) = post_invoice(c, pfr, &sale(70), None).await;
         assert_eq!(st, 200, "{r}");
         let m = r["messages"].as_str().unwrap();
-        assert!(m.starts_with("Успешно") && m.contains("1400"), "warning at ≥ 75 %: {m}");
+        assert!(
+            m.starts_with("Успешно") && m.contains("1400"),
+            "warning at ≥ 75 %: {m}"
+        );
         out.push(r);
     }
     let s = status(c, pfr).await;
@@ -148,7 +182,10 @@ async fn limit_reached_then_the_suf_audits_and_signing_resumes() {
     let pfr = Pfr::start(data.path(), &["--pin", "1234", "--audit-interval", "1"]);
     let c = client();
     let signed = sell_to_the_limit(&c, &pfr).await;
-    assert!(gsc(&status(&c, &pfr).await).contains(&"0220".to_string()), "no SUF yet");
+    assert!(
+        gsc(&status(&c, &pfr).await).contains(&"0220".to_string()),
+        "no SUF yet"
+    );
 
     let suf = SufProc::start(data.path(), port);
     let s = wait_status(&c, &pfr, 40, "audit and proof of audit", |s| {
@@ -161,10 +198,16 @@ async fn limit_reached_then_the_suf_audits_and_signing_resumes() {
 
     // The SUF received every receipt.
     for r in &signed {
-        let j = suf.verify_json(&c, r["verificationUrl"].as_str().unwrap()).await;
+        let j = suf
+            .verify_json(&c, r["verificationUrl"].as_str().unwrap())
+            .await;
         assert_eq!(j["isValid"], true, "{j}");
         assert!(j["journal"].is_string(), "received by audit: {j}");
-        assert_eq!(j["invoiceRequest"]["payments"].as_array().unwrap().len(), 1, "{j}");
+        assert_eq!(
+            j["invoiceRequest"]["payments"].as_array().unwrap().len(),
+            1,
+            "{j}"
+        );
     }
     // Signing works again, without the warning; the new receipt reaches the SUF too.
     let (st, r) = post_invoice(&c, &pfr, &sale(10), None).await;
@@ -178,12 +221,25 @@ async fn limit_reached_then_the_suf_audits_and_signing_resumes() {
         if j["journal"].is_string() {
             break;
         }
-        assert!(Instant::now() < deadline, "receipt 4 never reached the SUF: {j}");
+        assert!(
+            Instant::now() < deadline,
+            "receipt 4 never reached the SUF: {j}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // The settings came from the SUF's initialisation commands and match the bundle.
-    let env: Value = c.get(pfr.url("api/v3/environment-parameters")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(env["endpoints"]["taxCoreApi"], format!("http://127.0.0.1:{port}/"));
+    let env: Value = c
+        .get(pfr.url("api/v3/environment-parameters"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        env["endpoints"]["taxCoreApi"],
+        format!("http://127.0.0.1:{port}/")
+    );
     assert_eq!(env["ntpServer"], "http://0.pool.ntp.org:80/");
 }
 
@@ -216,7 +272,11 @@ impl Broken {
                 }
             }
         });
-        Broken { stop, thread: Some(thread), port }
+        Broken {
+            stop,
+            thread: Some(thread),
+            port,
+        }
     }
 }
 
@@ -257,7 +317,10 @@ async fn a_suf_that_is_down_or_failing_never_stops_selling() {
     }
     // The real SUF: everything arrives, once, in order; the audit completes.
     let suf = SufProc::start(data.path(), port);
-    wait_status(&c, &pfr, 40, "online", |s| gsc(s).contains(&"0210".to_string())).await;
+    wait_status(&c, &pfr, 40, "online", |s| {
+        gsc(s).contains(&"0210".to_string())
+    })
+    .await;
     let deadline = Instant::now() + Duration::from_secs(30);
     for u in &urls {
         loop {
@@ -266,7 +329,10 @@ async fn a_suf_that_is_down_or_failing_never_stops_selling() {
             if j["journal"].is_string() {
                 break;
             }
-            assert!(Instant::now() < deadline, "a receipt never reached the SUF: {j}");
+            assert!(
+                Instant::now() < deadline,
+                "a receipt never reached the SUF: {j}"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
@@ -283,7 +349,10 @@ async fn a_suf_that_is_down_or_failing_never_stops_selling() {
         if j["journal"].is_string() {
             break;
         }
-        assert!(Instant::now() < deadline, "receipt 11 never reached the SUF: {j}");
+        assert!(
+            Instant::now() < deadline,
+            "receipt 11 never reached the SUF: {j}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let (ok, out, err) = run(&["pfr", "verify", "--data", &data.path_str()]);
@@ -311,39 +380,68 @@ async fn local_audit_round_trip_through_a_folder() {
     assert!(ok, "{out}{err}");
     let dir = medium.path().join(&uid);
     for n in 1..=3 {
-        assert!(dir.join(format!("{uid}-{uid}-{n}.json")).exists(), "package {n}: {out}");
+        assert!(
+            dir.join(format!("{uid}-{uid}-{n}.json")).exists(),
+            "package {n}: {out}"
+        );
     }
     assert!(dir.join(format!("{uid}.arp")).exists());
-    let arp_len = std::fs::metadata(dir.join(format!("{uid}.arp"))).unwrap().len();
+    let arp_len = std::fs::metadata(dir.join(format!("{uid}.arp")))
+        .unwrap()
+        .len();
     assert_eq!(arp_len, 260);
     // 2. The inspector imports it: packages verified, proof of audit issued.
     let (ok, out, err) = run(&["suf", "import", "--env", &d, "--medium", &m]);
     assert!(ok, "{out}{err}");
     assert!(out.contains("исправних: 3"), "{out}");
-    let cmds: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{uid}.commands"))).unwrap()).unwrap();
-    let types: Vec<i64> = cmds.as_array().unwrap().iter().map(|c| c["type"].as_i64().unwrap()).collect();
-    assert!(types.contains(&5), "proof of audit on the medium: {types:?}");
+    let cmds: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join(format!("{uid}.commands"))).unwrap(),
+    )
+    .unwrap();
+    let types: Vec<i64> = cmds
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].as_i64().unwrap())
+        .collect();
+    assert!(
+        types.contains(&5),
+        "proof of audit on the medium: {types:?}"
+    );
     // 3. The shop runs the commands: the proof frees the limit; results written; the packages
     //    the proof covers leave the medium.
     let (ok, out, err) = run(&["pfr", "audit-local", "--data", &d, "--medium", &m]);
     assert!(ok, "{out}{err}");
-    let results: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{uid}.results"))).unwrap()).unwrap();
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{uid}.results"))).unwrap())
+            .unwrap();
     let results = results.as_array().unwrap();
     assert_eq!(results.len(), types.len());
     assert!(results.iter().all(|r| r["success"] == true), "{results:?}");
     assert!(results.iter().all(|r| r["dateAndTime"].is_string()));
     assert!(!dir.join(format!("{uid}-{uid}-1.json")).exists());
-    assert!(!dir.join(format!("{uid}.arp")).exists(), "no new receipts, no new request");
+    assert!(
+        !dir.join(format!("{uid}.arp")).exists(),
+        "no new receipts, no new request"
+    );
     // Running the same commands again changes nothing and repeats the first results.
     let (ok, out, err) = run(&["pfr", "audit-local", "--data", &d, "--medium", &m]);
     assert!(ok, "{out}{err}");
-    let again: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{uid}.results"))).unwrap()).unwrap();
+    let again: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{uid}.results"))).unwrap())
+            .unwrap();
     assert_eq!(again.as_array().unwrap(), results);
     // 4. The inspector imports the results: nothing is pending for this SE any more.
     let (ok, out, err) = run(&["suf", "import", "--env", &d, "--medium", &m]);
     assert!(ok, "{out}{err}");
-    assert!(out.contains(&format!("Примењених резултата команди: {}", types.len())), "{out}");
-    let cmds: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{uid}.commands"))).unwrap()).unwrap();
+    assert!(
+        out.contains(&format!("Примењених резултата команди: {}", types.len())),
+        "{out}"
+    );
+    let cmds: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join(format!("{uid}.commands"))).unwrap(),
+    )
+    .unwrap();
     assert_eq!(cmds, json!([]));
     // 5. The L-PFR signs again.
     let pfr = Pfr::start(data.path(), &["--pin", "1234", "--no-audit"]);
@@ -361,7 +459,10 @@ async fn set_tax_rates_command_reaches_later_receipts() {
     let _suf = SufProc::start(data.path(), port);
     let pfr = Pfr::start(data.path(), &["--pin", "1234", "--audit-interval", "1"]);
     let c = client();
-    let s = wait_status(&c, &pfr, 30, "online", |s| gsc(s).contains(&"0210".to_string())).await;
+    let s = wait_status(&c, &pfr, 30, "online", |s| {
+        gsc(s).contains(&"0210".to_string())
+    })
+    .await;
     let uid = s["uid"].as_str().unwrap().to_string();
     assert_eq!(s["allTaxRates"].as_array().unwrap().len(), 1);
 
@@ -382,19 +483,30 @@ async fn set_tax_rates_command_reaches_later_receipts() {
     }
     assert!(changed);
     let store = fiskal_suf::SqlStore::connect(
-        &format!("sqlite://{}", data.path().join("suf").join("suf.sqlite").display()),
+        &format!(
+            "sqlite://{}",
+            data.path().join("suf").join("suf.sqlite").display()
+        ),
         None,
     )
     .await
     .unwrap();
-    let suf = fiskal_suf::Suf::adopt(data.path(), store, None).await.unwrap();
+    let suf = fiskal_suf::Suf::adopt(data.path(), store, None)
+        .await
+        .unwrap();
     suf.queue_command(&uid, 0, group.to_string()).await.unwrap();
 
     // Applied: status lists the new group; the command's result reached the SUF.
-    wait_status(&c, &pfr, 20, "the new tax rates", |s| s["allTaxRates"].as_array().unwrap().len() == 2).await;
+    wait_status(&c, &pfr, 20, "the new tax rates", |s| {
+        s["allTaxRates"].as_array().unwrap().len() == 2
+    })
+    .await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while !suf.commands(&uid).await.unwrap().is_empty() {
-        assert!(Instant::now() < deadline, "the command result never reached the SUF");
+        assert!(
+            Instant::now() < deadline,
+            "the command result never reached the SUF"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // Before validFrom the old rate applies, after it the new one.
@@ -414,5 +526,8 @@ async fn set_tax_rates_command_reaches_later_receipts() {
     let pfr = Pfr::start(data.path(), &["--pin", "1234", "--no-audit"]);
     let s = status(&c, &pfr).await;
     assert_eq!(s["allTaxRates"].as_array().unwrap().len(), 2);
-    assert_eq!(s["currentTaxRates"]["groupId"], env.tax_rate_groups[0].group_id + 1);
+    assert_eq!(
+        s["currentTaxRates"]["groupId"],
+        env.tax_rate_groups[0].group_id + 1
+    );
 }

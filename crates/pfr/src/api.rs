@@ -21,7 +21,10 @@ pub fn router(lpfr: Lpfr) -> Router {
     Router::new()
         .route("/api/v3/attention", get(attention))
         .route("/api/v3/status", get(status))
-        .route("/api/v3/environment-parameters", get(environment_parameters))
+        .route(
+            "/api/v3/environment-parameters",
+            get(environment_parameters),
+        )
         .route("/api/v3/pin", post(pin))
         .route("/api/v3/invoices", post(create_invoice))
         .route("/api/v3/invoices/{request_id}", get(invoice_by_request_id))
@@ -33,7 +36,12 @@ pub fn router(lpfr: Lpfr) -> Router {
 
 /// JSON answer with `application/json; charset=utf-8`.
 fn json_response(status: StatusCode, body: String) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json; charset=utf-8")], body).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body,
+    )
+        .into_response()
 }
 
 fn model_errors(status: StatusCode, errors: &[FieldError]) -> Response {
@@ -49,7 +57,13 @@ fn gsc_string(status: StatusCode, g: Gsc) -> Response {
 impl IntoResponse for PfrError {
     fn into_response(self) -> Response {
         match self {
-            PfrError::State(g) => model_errors(StatusCode::BAD_REQUEST, &[FieldError { property: String::new(), code: g }]),
+            PfrError::State(g) => model_errors(
+                StatusCode::BAD_REQUEST,
+                &[FieldError {
+                    property: String::new(),
+                    code: g,
+                }],
+            ),
             PfrError::Fields(f) => model_errors(StatusCode::BAD_REQUEST, &f),
             PfrError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
@@ -62,8 +76,12 @@ impl IntoResponse for PfrError {
 /// Picks the answer language from `Accept-Language` (q-values honoured; `*` = default).
 /// `None` when a header is present and none of its languages is supported (→ 406).
 pub fn negotiate_language(headers: &HeaderMap) -> Option<Lang> {
-    let Some(v) = headers.get(header::ACCEPT_LANGUAGE) else { return Some(Lang::SrCyrl) };
-    let Ok(v) = v.to_str() else { return Some(Lang::SrCyrl) };
+    let Some(v) = headers.get(header::ACCEPT_LANGUAGE) else {
+        return Some(Lang::SrCyrl);
+    };
+    let Ok(v) = v.to_str() else {
+        return Some(Lang::SrCyrl);
+    };
     if v.trim().is_empty() {
         return Some(Lang::SrCyrl);
     }
@@ -72,7 +90,11 @@ pub fn negotiate_language(headers: &HeaderMap) -> Option<Lang> {
         let mut it = part.trim().split(';');
         let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
         let q = it
-            .find_map(|p| p.trim().strip_prefix("q=").and_then(|x| x.parse::<f32>().ok()))
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|x| x.parse::<f32>().ok())
+            })
             .unwrap_or(1.0);
         if q <= 0.0 {
             continue;
@@ -85,9 +107,10 @@ pub fn negotiate_language(headers: &HeaderMap) -> Option<Lang> {
             None
         };
         if let Some(l) = lang
-            && best.map(|(bq, _)| q > bq).unwrap_or(true) {
-                best = Some((q, l));
-            }
+            && best.map(|(bq, _)| q > bq).unwrap_or(true)
+        {
+            best = Some((q, l));
+        }
     }
     best.map(|(_, l)| l)
 }
@@ -104,7 +127,10 @@ async fn status(State(lpfr): State<Lpfr>, headers: HeaderMap) -> Response {
     if negotiate_language(&headers).is_none() {
         return not_acceptable();
     }
-    json_response(StatusCode::OK, serde_json::to_string(&lpfr.status()).unwrap_or_default())
+    json_response(
+        StatusCode::OK,
+        serde_json::to_string(&lpfr.status()).unwrap_or_default(),
+    )
 }
 
 async fn environment_parameters(State(lpfr): State<Lpfr>, headers: HeaderMap) -> Response {
@@ -127,12 +153,16 @@ async fn pin(State(lpfr): State<Lpfr>, body: Bytes) -> Response {
 }
 
 /// Applies the request's output options and adds the QR image.
-async fn finish(mut result: InvoiceResult, req: &InvoiceRequest) -> Result<InvoiceResult, PfrError> {
+async fn finish(
+    mut result: InvoiceResult,
+    req: &InvoiceRequest,
+) -> Result<InvoiceResult, PfrError> {
     if req.options.omit_textual_representation {
         result.journal = None;
     }
-    result.verification_q_r_code = None;
-    if !req.options.omit_qr_code_gen {
+    if req.options.omit_qr_code_gen {
+        result.verification_q_r_code = None;
+    } else if result.verification_q_r_code.is_none() {
         let url = result.verification_url.clone();
         let gif = tokio::task::spawn_blocking(move || qr::gif_base64(&url))
             .await
@@ -144,7 +174,9 @@ async fn finish(mut result: InvoiceResult, req: &InvoiceRequest) -> Result<Invoi
 }
 
 async fn create_invoice(State(lpfr): State<Lpfr>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(lang) = negotiate_language(&headers) else { return not_acceptable() };
+    let Some(lang) = negotiate_language(&headers) else {
+        return not_acceptable();
+    };
     let request_id = headers
         .iter()
         .find(|(k, _)| k.as_str().eq_ignore_ascii_case("requestid"))
@@ -156,18 +188,28 @@ async fn create_invoice(State(lpfr): State<Lpfr>, headers: HeaderMap, body: Byte
         Err(e) => return e.into_response(),
     };
     match finish(result, &req).await {
-        Ok(r) => json_response(StatusCode::OK, serde_json::to_string(&r).unwrap_or_default()),
+        Ok(r) => json_response(
+            StatusCode::OK,
+            serde_json::to_string(&r).unwrap_or_default(),
+        ),
         Err(e) => e.into_response(),
     }
 }
 
-async fn invoice_by_request_id(State(lpfr): State<Lpfr>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+async fn invoice_by_request_id(
+    State(lpfr): State<Lpfr>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     if negotiate_language(&headers).is_none() {
         return not_acceptable();
     }
     match lpfr.invoice_by_request_id(&id).await {
         Ok(Some((result, req))) => match finish(result, &req).await {
-            Ok(r) => json_response(StatusCode::OK, serde_json::to_string(&r).unwrap_or_default()),
+            Ok(r) => json_response(
+                StatusCode::OK,
+                serde_json::to_string(&r).unwrap_or_default(),
+            ),
             Err(e) => e.into_response(),
         },
         Ok(None) => json_response(StatusCode::OK, "null".into()),

@@ -174,7 +174,8 @@ fn now_ms() -> i64 {
 /// The audit state.
 pub async fn state(lpfr: &Lpfr) -> Result<AuditState, PfrError> {
     match lpfr.journal().setting(AUDIT_KEY).await? {
-        Some(t) => serde_json::from_str(&t).map_err(|e| PfrError::Internal(format!("stored audit state: {e}"))),
+        Some(t) => serde_json::from_str(&t)
+            .map_err(|e| PfrError::Internal(format!("stored audit state: {e}"))),
         None => Ok(AuditState::default()),
     }
 }
@@ -187,7 +188,12 @@ async fn save_state(lpfr: &Lpfr, s: &AuditState) -> Result<(), PfrError> {
 
 /// Highest total counter delivered to the SUF.
 pub async fn sent_counter(lpfr: &Lpfr) -> Result<u32, PfrError> {
-    Ok(lpfr.journal().setting(SENT_KEY).await?.and_then(|s| s.parse().ok()).unwrap_or(0))
+    Ok(lpfr
+        .journal()
+        .setting(SENT_KEY)
+        .await?
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0))
 }
 
 async fn set_sent_counter(lpfr: &Lpfr, n: u32) -> Result<(), PfrError> {
@@ -222,7 +228,10 @@ pub async fn proof_applied(lpfr: &Lpfr) -> Result<(), PfrError> {
     let mut s = state(lpfr).await?;
     if let Some(p) = s.pending.take() {
         s.audited_counter = s.audited_counter.max(p.total_counter);
-        tracing::info!(total_counter = p.total_counter, "proof of audit applied; the limit is free again");
+        tracing::info!(
+            total_counter = p.total_counter,
+            "proof of audit applied; the limit is free again"
+        );
     }
     save_state(lpfr, &s).await?;
     // Every receipt the proof covers is at the SUF, however it got there.
@@ -266,7 +275,11 @@ pub struct SufClient {
 }
 
 fn join(base: &str, path: &str) -> String {
-    format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
 }
 
 impl SufClient {
@@ -277,10 +290,17 @@ impl SufClient {
             .connect_timeout(cfg.timeout.min(Duration::from_secs(5)))
             .build()
             .map_err(|e| AuditError::Unreachable(e.to_string()))?;
-        Ok(SufClient { http, uid: uid.to_string(), token: None, encryption_key: cfg.encryption_key.clone() })
+        Ok(SufClient {
+            http,
+            uid: uid.to_string(),
+            token: None,
+            encryption_key: cfg.encryption_key.clone(),
+        })
     }
 
-    async fn check(r: Result<reqwest::Response, reqwest::Error>) -> Result<reqwest::Response, AuditError> {
+    async fn check(
+        r: Result<reqwest::Response, reqwest::Error>,
+    ) -> Result<reqwest::Response, AuditError> {
         let r = r.map_err(|e| AuditError::Unreachable(e.to_string()))?;
         let status = r.status();
         if status.is_server_error() {
@@ -288,13 +308,18 @@ impl SufClient {
         }
         if !status.is_success() {
             let message = r.text().await.unwrap_or_default();
-            return Err(AuditError::Refused { status: status.as_u16(), message });
+            return Err(AuditError::Refused {
+                status: status.as_u16(),
+                message,
+            });
         }
         Ok(r)
     }
 
     async fn json(r: reqwest::Response) -> Result<Value, AuditError> {
-        r.json::<Value>().await.map_err(|e| AuditError::Unreachable(format!("unreadable answer: {e}")))
+        r.json::<Value>()
+            .await
+            .map_err(|e| AuditError::Unreachable(format!("unreadable answer: {e}")))
     }
 
     /// The token for `base`, fetched when missing or about to expire.
@@ -305,16 +330,25 @@ impl SufClient {
         {
             return Ok(t.clone());
         }
-        let r = self.http.get(join(base, "api/v3/sdc/token")).header(CLIENT_UID_HEADER, &self.uid).send().await;
+        let r = self
+            .http
+            .get(join(base, "api/v3/sdc/token"))
+            .header(CLIENT_UID_HEADER, &self.uid)
+            .send()
+            .await;
         let v = Self::json(Self::check(r).await?).await?;
         let token = v["token"].as_str().unwrap_or_default().to_string();
         if token.is_empty() {
-            return Err(AuditError::Unreachable("the token answer has no token".into()));
+            return Err(AuditError::Unreachable(
+                "the token answer has no token".into(),
+            ));
         }
         let exp = v["expiresAt"]
             .as_str()
             // `2020-12-23T15:18:33Z`, or TD's `2020-12-23 15:18:33Z`.
-            .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s.trim().replacen(' ', "T", 1)).ok())
+            .and_then(|s| {
+                chrono::DateTime::parse_from_rfc3339(&s.trim().replacen(' ', "T", 1)).ok()
+            })
             .map(|d| d.timestamp_millis())
             .unwrap_or_else(|| now_ms() + 3_600_000);
         self.token = Some((base.to_string(), token.clone(), exp));
@@ -341,7 +375,11 @@ impl SufClient {
         if let Some(k) = &self.encryption_key {
             return Ok(k.clone());
         }
-        let r = self.http.get(join(base, "api/v3/encryption-certificate")).send().await;
+        let r = self
+            .http
+            .get(join(base, "api/v3/encryption-certificate"))
+            .send()
+            .await;
         let v = Self::json(Self::check(r).await?).await?;
         let k = v
             .as_str()
@@ -353,7 +391,11 @@ impl SufClient {
 
     fn commands_of(v: &Value) -> Vec<Command> {
         v.as_array()
-            .map(|a| a.iter().filter_map(|c| serde_json::from_value(c.clone()).ok()).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| serde_json::from_value(c.clone()).ok())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -362,7 +404,10 @@ impl SufClient {
         let url = join(base, "api/v3/sdc/status");
         let r = self
             .authed(base, |c, t| {
-                c.put(&url).header(TOKEN_HEADER, t).header("Content-Type", "application/json").body("true")
+                c.put(&url)
+                    .header(TOKEN_HEADER, t)
+                    .header("Content-Type", "application/json")
+                    .body("true")
             })
             .await?;
         Ok(Self::commands_of(&Self::json(r).await?))
@@ -371,7 +416,9 @@ impl SufClient {
     /// `GET /api/v3/sdc/commands`.
     pub async fn commands(&mut self, base: &str) -> Result<Vec<Command>, AuditError> {
         let url = join(base, "api/v3/sdc/commands");
-        let r = self.authed(base, |c, t| c.get(&url).header(TOKEN_HEADER, t)).await?;
+        let r = self
+            .authed(base, |c, t| c.get(&url).header(TOKEN_HEADER, t))
+            .await?;
         Ok(Self::commands_of(&Self::json(r).await?))
     }
 
@@ -381,7 +428,10 @@ impl SufClient {
         let body = if r.success { "true" } else { "false" };
         match self
             .authed(base, |c, t| {
-                c.put(&url).header(TOKEN_HEADER, t).header("Content-Type", "application/json").body(body)
+                c.put(&url)
+                    .header(TOKEN_HEADER, t)
+                    .header("Content-Type", "application/json")
+                    .body(body)
             })
             .await
         {
@@ -391,9 +441,15 @@ impl SufClient {
     }
 
     /// `POST /api/v3/sdc/audit`: the status and the commands of the answer.
-    pub async fn send_package(&mut self, base: &str, pkg: &AuditPackage) -> Result<(u8, String, Vec<Command>), AuditError> {
+    pub async fn send_package(
+        &mut self,
+        base: &str,
+        pkg: &AuditPackage,
+    ) -> Result<(u8, String, Vec<Command>), AuditError> {
         let url = join(base, "api/v3/sdc/audit");
-        let r = self.authed(base, |c, t| c.post(&url).header(TOKEN_HEADER, t).json(pkg)).await?;
+        let r = self
+            .authed(base, |c, t| c.post(&url).header(TOKEN_HEADER, t).json(pkg))
+            .await?;
         let v = Self::json(r).await?;
         let status = v["status"]
             .as_u64()
@@ -406,17 +462,29 @@ impl SufClient {
     /// `POST /api/v3/sdc/audit-proof`.
     pub async fn request_proof(&mut self, base: &str, p: &PendingAudit) -> Result<(), AuditError> {
         let url = join(base, "api/v3/sdc/audit-proof");
-        let body = serde_json::json!({"auditRequestPayload": p.arp, "sum": p.sum, "limit": p.limit});
-        self.authed(base, |c, t| c.post(&url).header(TOKEN_HEADER, t).json(&body)).await?;
+        let body =
+            serde_json::json!({"auditRequestPayload": p.arp, "sum": p.sum, "limit": p.limit});
+        self.authed(base, |c, t| {
+            c.post(&url).header(TOKEN_HEADER, t).json(&body)
+        })
+        .await?;
         Ok(())
     }
 }
 
 fn base_url(lpfr: &Lpfr, cfg: &AuditConfig) -> String {
-    cfg.suf_url.clone().unwrap_or_else(|| lpfr.settings().tax_core_api)
+    cfg.suf_url
+        .clone()
+        .unwrap_or_else(|| lpfr.settings().tax_core_api)
 }
 
-async fn run_commands(lpfr: &Lpfr, client: &mut SufClient, base: &str, cmds: &[Command], report: &mut RoundReport) -> Result<(), AuditError> {
+async fn run_commands(
+    lpfr: &Lpfr,
+    client: &mut SufClient,
+    base: &str,
+    cmds: &[Command],
+    report: &mut RoundReport,
+) -> Result<(), AuditError> {
     if cmds.is_empty() {
         return Ok(());
     }
@@ -436,14 +504,21 @@ async fn run_commands(lpfr: &Lpfr, client: &mut SufClient, base: &str, cmds: &[C
 }
 
 /// Builds the package of one journal receipt.
-fn package_of(r: &crate::journal::StoredReceipt, key: &[u8]) -> Result<AuditPackage, audit_package::PackageError> {
+fn package_of(
+    r: &crate::journal::StoredReceipt,
+    key: &[u8],
+) -> Result<AuditPackage, audit_package::PackageError> {
     let plain = audit_package::plaintext(&r.request_json, r.request_id.as_deref(), &r.result_json)?;
     audit_package::seal(key, &plain)
 }
 
 /// One round of the internet audit. Any failure to reach the SUF ends the round with an error;
 /// what was delivered so far stays delivered.
-pub async fn round(lpfr: &Lpfr, client: &mut SufClient, cfg: &AuditConfig) -> Result<RoundReport, AuditError> {
+pub async fn round(
+    lpfr: &Lpfr,
+    client: &mut SufClient,
+    cfg: &AuditConfig,
+) -> Result<RoundReport, AuditError> {
     let base = base_url(lpfr, cfg);
     let mut report = RoundReport::default();
     // 1. Results not yet reported, then the commands waiting.
@@ -494,7 +569,11 @@ pub async fn round(lpfr: &Lpfr, client: &mut SufClient, cfg: &AuditConfig) -> Re
                 }
                 s => {
                     tracing::warn!(total_counter = r.total_counter, status = s, %message, "the SUF rejected an audit package; it is kept");
-                    let x = Rejected { total_counter: r.total_counter, status: s, message };
+                    let x = Rejected {
+                        total_counter: r.total_counter,
+                        status: s,
+                        message,
+                    };
                     report.rejected.push(x.clone());
                     rejected.push(x);
                 }
@@ -599,7 +678,10 @@ pub struct LocalReport {
 }
 
 fn medium_err(path: &Path) -> impl Fn(std::io::Error) -> AuditError + '_ {
-    move |e| AuditError::Medium { path: path.to_path_buf(), message: e.to_string() }
+    move |e| AuditError::Medium {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
 }
 
 fn counter_of(name: &str) -> Option<u32> {
@@ -622,32 +704,50 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AuditError> {
 /// 3. every package the SUF may not have yet is written as `{UID}/{UID}-{UID}-{n}.json`;
 /// 4. when receipts are not covered by a proof, an audit is started and `{UID}/{UID}.arp` written
 ///    (an audit still waiting for its proof is written again instead of starting a new one).
-pub async fn local_audit(lpfr: &Lpfr, medium: &Path, encryption_key: &[u8]) -> Result<LocalReport, AuditError> {
+pub async fn local_audit(
+    lpfr: &Lpfr,
+    medium: &Path,
+    encryption_key: &[u8],
+) -> Result<LocalReport, AuditError> {
     let uid = lpfr.uid().to_string();
     let dir = medium.join(&uid);
     std::fs::create_dir_all(&dir).map_err(medium_err(&dir))?;
-    let mut report = LocalReport { folder: dir.clone(), ..LocalReport::default() };
+    let mut report = LocalReport {
+        folder: dir.clone(),
+        ..LocalReport::default()
+    };
     // 1. Commands brought back from the authority.
     let cmd_path = dir.join(format!("{uid}.commands"));
     if let Ok(text) = std::fs::read_to_string(&cmd_path) {
-        let cmds: Vec<Command> = serde_json::from_str(&text)
-            .map_err(|e| AuditError::Medium { path: cmd_path.clone(), message: format!("not a commands file: {e}") })?;
+        let cmds: Vec<Command> = serde_json::from_str(&text).map_err(|e| AuditError::Medium {
+            path: cmd_path.clone(),
+            message: format!("not a commands file: {e}"),
+        })?;
         let before = state(lpfr).await?.audited_counter;
         report.results = commands::execute_all(lpfr, &cmds).await?;
         report.proof_applied = state(lpfr).await?.audited_counter > before;
         let results_path = dir.join(format!("{uid}.results"));
-        let text = serde_json::to_vec_pretty(&report.results).map_err(|e| PfrError::Internal(e.to_string()))?;
+        let text = serde_json::to_vec_pretty(&report.results)
+            .map_err(|e| PfrError::Internal(e.to_string()))?;
         write_atomic(&results_path, &text)?;
-        let ids: Vec<String> = report.results.iter().map(|r| r.command_id.clone()).collect();
+        let ids: Vec<String> = report
+            .results
+            .iter()
+            .map(|r| r.command_id.clone())
+            .collect();
         commands::mark_reported(lpfr, &ids).await?;
     }
     let s = state(lpfr).await?;
     // 2. Packages the authority has confirmed by a proof.
     for d in [dir.clone(), dir.join("Audit")] {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if counter_of(&name).is_some_and(|n| n <= s.audited_counter) && std::fs::remove_file(e.path()).is_ok() {
+            if counter_of(&name).is_some_and(|n| n <= s.audited_counter)
+                && std::fs::remove_file(e.path()).is_ok()
+            {
                 report.packages_removed += 1;
             }
         }
@@ -668,7 +768,8 @@ pub async fn local_audit(lpfr: &Lpfr, medium: &Path, encryption_key: &[u8]) -> R
             let path = dir.join(&name);
             if !path.exists() {
                 let pkg = package_of(r, encryption_key)?;
-                let bytes = serde_json::to_vec(&pkg).map_err(|e| PfrError::Internal(e.to_string()))?;
+                let bytes =
+                    serde_json::to_vec(&pkg).map_err(|e| PfrError::Internal(e.to_string()))?;
                 write_atomic(&path, &bytes)?;
                 report.packages_written += 1;
             }
@@ -683,7 +784,9 @@ pub async fn local_audit(lpfr: &Lpfr, medium: &Path, encryption_key: &[u8]) -> R
         None => None,
     };
     if let Some(mut p) = pending {
-        let arp = B64.decode(&p.arp).map_err(|e| PfrError::Internal(e.to_string()))?;
+        let arp = B64
+            .decode(&p.arp)
+            .map_err(|e| PfrError::Internal(e.to_string()))?;
         write_atomic(&arp_path, &arp)?;
         report.arp_written = true;
         if !p.posted {

@@ -80,7 +80,8 @@ static RUNNING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 async fn load(lpfr: &Lpfr) -> Result<Vec<Executed>, PfrError> {
     match lpfr.journal().setting(EXECUTED_KEY).await? {
-        Some(t) => serde_json::from_str(&t).map_err(|e| PfrError::Internal(format!("stored command results: {e}"))),
+        Some(t) => serde_json::from_str(&t)
+            .map_err(|e| PfrError::Internal(format!("stored command results: {e}"))),
         None => Ok(Vec::new()),
     }
 }
@@ -107,7 +108,10 @@ fn now_text() -> String {
 
 /// Executes `commands` in order; a command already executed is not run again and keeps its first
 /// result. Returns one result per command, in order.
-pub async fn execute_all(lpfr: &Lpfr, commands: &[Command]) -> Result<Vec<CommandResult>, PfrError> {
+pub async fn execute_all(
+    lpfr: &Lpfr,
+    commands: &[Command],
+) -> Result<Vec<CommandResult>, PfrError> {
     let _guard = RUNNING.lock().await;
     let mut list = load(lpfr).await?;
     let mut out = Vec::with_capacity(commands.len());
@@ -126,8 +130,16 @@ pub async fn execute_all(lpfr: &Lpfr, commands: &[Command]) -> Result<Vec<Comman
         if success {
             tracing::info!(command = %c.command_id, kind = c.command_type, "SUF command executed");
         }
-        let result = CommandResult { command_id: c.command_id.clone(), success, date_and_time: now_text() };
-        list.push(Executed { result: result.clone(), command_type: c.command_type, reported: false });
+        let result = CommandResult {
+            command_id: c.command_id.clone(),
+            success,
+            date_and_time: now_text(),
+        };
+        list.push(Executed {
+            result: result.clone(),
+            command_type: c.command_type,
+            reported: false,
+        });
         // Stored right after running, so a restart never runs it again.
         store(lpfr, &mut list).await?;
         out.push(result);
@@ -138,7 +150,12 @@ pub async fn execute_all(lpfr: &Lpfr, commands: &[Command]) -> Result<Vec<Comman
 /// Results not yet acknowledged by the SUF, oldest first.
 pub async fn unreported(lpfr: &Lpfr) -> Result<Vec<CommandResult>, PfrError> {
     let _guard = RUNNING.lock().await;
-    Ok(load(lpfr).await?.into_iter().filter(|e| !e.reported).map(|e| e.result).collect())
+    Ok(load(lpfr)
+        .await?
+        .into_iter()
+        .filter(|e| !e.reported)
+        .map(|e| e.result)
+        .collect())
 }
 
 /// Marks results as delivered to the SUF.
@@ -159,22 +176,30 @@ pub async fn mark_reported(lpfr: &Lpfr, ids: &[String]) -> Result<(), PfrError> 
 /// The stored result of a command, if it was executed.
 pub async fn result_of(lpfr: &Lpfr, command_id: &str) -> Result<Option<CommandResult>, PfrError> {
     let _guard = RUNNING.lock().await;
-    Ok(load(lpfr).await?.into_iter().find(|e| e.result.command_id == command_id).map(|e| e.result))
+    Ok(load(lpfr)
+        .await?
+        .into_iter()
+        .find(|e| e.result.command_id == command_id)
+        .map(|e| e.result))
 }
 
 /// Runs one command; `Err` says why it failed.
 async fn apply(lpfr: &Lpfr, c: &Command) -> Result<(), String> {
     if !c.uid.is_empty() && c.uid != lpfr.uid().as_str() {
-        return Err(format!("the command is for {}, not this secure element", c.uid));
+        return Err(format!(
+            "the command is for {}, not this secure element",
+            c.uid
+        ));
     }
     match c.command_type {
         kind::SET_TAX_RATES => {
-            let g: TaxRateGroup =
-                serde_json::from_str(&c.payload).map_err(|e| format!("the payload is not a tax-rate group: {e}"))?;
+            let g: TaxRateGroup = serde_json::from_str(&c.payload)
+                .map_err(|e| format!("the payload is not a tax-rate group: {e}"))?;
             lpfr.update_settings(move |s| {
                 s.tax_rate_groups.retain(|x| x.group_id != g.group_id);
                 s.tax_rate_groups.push(g);
-                s.tax_rate_groups.sort_by_key(|x| (x.valid_from, x.group_id));
+                s.tax_rate_groups
+                    .sort_by_key(|x| (x.valid_from, x.group_id));
             })
             .await
             .map_err(|e| e.to_string())
@@ -184,19 +209,23 @@ async fn apply(lpfr: &Lpfr, c: &Command) -> Result<(), String> {
             if url.is_empty() {
                 return Err("the time server URL is empty".into());
             }
-            lpfr.update_settings(move |s| s.ntp_server = url).await.map_err(|e| e.to_string())
+            lpfr.update_settings(move |s| s.ntp_server = url)
+                .await
+                .map_err(|e| e.to_string())
         }
         kind::SET_VERIFICATION_URL => {
             let prefix = c.payload.trim().to_string();
             if !(prefix.starts_with("http://") || prefix.starts_with("https://")) {
                 return Err("the verification URL prefix is not an http(s) URL".into());
             }
-            lpfr.update_settings(move |s| s.verification_url_prefix = prefix).await.map_err(|e| e.to_string())
+            lpfr.update_settings(move |s| s.verification_url_prefix = prefix)
+                .await
+                .map_err(|e| e.to_string())
         }
         kind::TAX_CORE_PUBLIC_KEY => Ok(()),
         kind::SET_TAX_CORE_CONFIGURATION => {
-            let p: EnvironmentParameters =
-                serde_json::from_str(&c.payload).map_err(|e| format!("the payload is not a configuration: {e}"))?;
+            let p: EnvironmentParameters = serde_json::from_str(&c.payload)
+                .map_err(|e| format!("the payload is not a configuration: {e}"))?;
             lpfr.update_settings(move |s| {
                 if !p.organization_name.is_empty() {
                     s.organization_name = p.organization_name;
@@ -218,13 +247,23 @@ async fn apply(lpfr: &Lpfr, c: &Command) -> Result<(), String> {
             .map_err(|e| e.to_string())
         }
         kind::FORWARD_PROOF_OF_AUDIT => {
-            let poa = B64.decode(c.payload.trim()).map_err(|_| "the proof of audit is not base64".to_string())?;
-            lpfr.with_se(move |se| se.end_audit(&poa)).await.map_err(|e| e.to_string())?;
-            crate::audit::proof_applied(lpfr).await.map_err(|e| e.to_string())
+            let poa = B64
+                .decode(c.payload.trim())
+                .map_err(|_| "the proof of audit is not base64".to_string())?;
+            lpfr.with_se(move |se| se.end_audit(&poa))
+                .await
+                .map_err(|e| e.to_string())?;
+            crate::audit::proof_applied(lpfr)
+                .await
+                .map_err(|e| e.to_string())
         }
         kind::FORWARD_DIRECTIVE => {
-            let d = B64.decode(c.payload.trim()).map_err(|_| "the directive is not base64".to_string())?;
-            lpfr.with_se(move |se| se.forward_directive(&d)).await.map_err(|e| e.to_string())
+            let d = B64
+                .decode(c.payload.trim())
+                .map_err(|_| "the directive is not base64".to_string())?;
+            lpfr.with_se(move |se| se.forward_directive(&d))
+                .await
+                .map_err(|e| e.to_string())
         }
         other => Err(format!("command type {other} is not supported")),
     }
@@ -239,7 +278,11 @@ mod tests {
     use fiskal_se::env::{self, InitOptions};
 
     async fn lpfr(dir: &std::path::Path) -> Lpfr {
-        let e = env::init(dir, InitOptions::defaults(fiskal_domain::seller::Seller::seed_example())).unwrap();
+        let e = env::init(
+            dir,
+            InitOptions::defaults(fiskal_domain::seller::Seller::seed_example()),
+        )
+        .unwrap();
         let se = e.open_se(dir, env::DEFAULT_SE_PASSWORD).unwrap();
         let journal = Journal::open(&dir.join("journal.sqlite")).await.unwrap();
         let settings = Settings {
@@ -256,7 +299,12 @@ mod tests {
     }
 
     fn cmd(id: &str, t: i32, payload: &str) -> Command {
-        Command { command_id: id.into(), command_type: t, payload: payload.into(), uid: String::new() }
+        Command {
+            command_id: id.into(),
+            command_type: t,
+            payload: payload.into(),
+            uid: String::new(),
+        }
     }
 
     #[tokio::test]
@@ -269,16 +317,31 @@ mod tests {
                 cmd("a", kind::SET_TIME_SERVER_URL, "http://ntp.example/"),
                 cmd("b", 3, ""),
                 cmd("c", kind::SET_VERIFICATION_URL, "not a url"),
-                cmd("d", kind::SET_VERIFICATION_URL, "https://suf.example/v/?vl="),
+                cmd(
+                    "d",
+                    kind::SET_VERIFICATION_URL,
+                    "https://suf.example/v/?vl=",
+                ),
             ],
         )
         .await
         .unwrap();
-        assert_eq!(r.iter().map(|x| x.success).collect::<Vec<_>>(), vec![true, false, false, true]);
+        assert_eq!(
+            r.iter().map(|x| x.success).collect::<Vec<_>>(),
+            vec![true, false, false, true]
+        );
         assert_eq!(l.settings().ntp_server, "http://ntp.example/");
-        assert_eq!(l.settings().verification_url_prefix, "https://suf.example/v/?vl=");
+        assert_eq!(
+            l.settings().verification_url_prefix,
+            "https://suf.example/v/?vl="
+        );
         // The same id again is not run again and keeps its first result.
-        let again = execute_all(&l, &[cmd("a", kind::SET_TIME_SERVER_URL, "http://other.example/")]).await.unwrap();
+        let again = execute_all(
+            &l,
+            &[cmd("a", kind::SET_TIME_SERVER_URL, "http://other.example/")],
+        )
+        .await
+        .unwrap();
         assert_eq!(again[0], r[0]);
         assert_eq!(l.settings().ntp_server, "http://ntp.example/");
         // A command for another SE fails.
@@ -287,9 +350,12 @@ mod tests {
         assert!(!execute_all(&l, &[other]).await.unwrap()[0].success);
         // Results wait for the SUF until marked reported; settings survive in the journal.
         assert_eq!(unreported(&l).await.unwrap().len(), 5);
-        mark_reported(&l, &["a".to_string(), "b".to_string()]).await.unwrap();
+        mark_reported(&l, &["a".to_string(), "b".to_string()])
+            .await
+            .unwrap();
         assert_eq!(unreported(&l).await.unwrap().len(), 3);
-        let stored: Settings = serde_json::from_str(&l.journal().setting("settings").await.unwrap().unwrap()).unwrap();
+        let stored: Settings =
+            serde_json::from_str(&l.journal().setting("settings").await.unwrap().unwrap()).unwrap();
         assert_eq!(stored.ntp_server, "http://ntp.example/");
     }
 
@@ -310,21 +376,52 @@ mod tests {
             }),
             ..Default::default()
         };
-        l.journal().set_setting(crate::audit::AUDIT_KEY, &serde_json::to_string(&st).unwrap()).await.unwrap();
+        l.journal()
+            .set_setting(
+                crate::audit::AUDIT_KEY,
+                &serde_json::to_string(&st).unwrap(),
+            )
+            .await
+            .unwrap();
         // A forged proof fails and leaves the audit open.
         let forged = B64.encode([7u8; 256]);
-        assert!(!execute_all(&l, &[cmd("p0", kind::FORWARD_PROOF_OF_AUDIT, &forged)]).await.unwrap()[0].success);
+        assert!(
+            !execute_all(&l, &[cmd("p0", kind::FORWARD_PROOF_OF_AUDIT, &forged)])
+                .await
+                .unwrap()[0]
+                .success
+        );
         assert!(crate::audit::state(&l).await.unwrap().pending.is_some());
         let poa = B64.encode(make_proof_of_audit(&keys, &arp).unwrap());
-        assert!(execute_all(&l, &[cmd("p1", kind::FORWARD_PROOF_OF_AUDIT, &poa)]).await.unwrap()[0].success);
+        assert!(
+            execute_all(&l, &[cmd("p1", kind::FORWARD_PROOF_OF_AUDIT, &poa)])
+                .await
+                .unwrap()[0]
+                .success
+        );
         assert!(crate::audit::state(&l).await.unwrap().pending.is_none());
         // The same proof under a new id: no audit in progress any more.
-        assert!(!execute_all(&l, &[cmd("p2", kind::FORWARD_PROOF_OF_AUDIT, &poa)]).await.unwrap()[0].success);
+        assert!(
+            !execute_all(&l, &[cmd("p2", kind::FORWARD_PROOF_OF_AUDIT, &poa)])
+                .await
+                .unwrap()[0]
+                .success
+        );
         // A directive setting the limit.
         let d = make_directive(&keys, l.uid(), 1, DirectiveKind::SetLimit(5_000_000)).unwrap();
-        assert!(execute_all(&l, &[cmd("d1", kind::FORWARD_DIRECTIVE, &B64.encode(&d))]).await.unwrap()[0].success);
+        assert!(
+            execute_all(&l, &[cmd("d1", kind::FORWARD_DIRECTIVE, &B64.encode(&d))])
+                .await
+                .unwrap()[0]
+                .success
+        );
         assert_eq!(l.amount_status().limit, 5_000_000);
         // Replayed directive number: refused.
-        assert!(!execute_all(&l, &[cmd("d2", kind::FORWARD_DIRECTIVE, &B64.encode(&d))]).await.unwrap()[0].success);
+        assert!(
+            !execute_all(&l, &[cmd("d2", kind::FORWARD_DIRECTIVE, &B64.encode(&d))])
+                .await
+                .unwrap()[0]
+                .success
+        );
     }
 }

@@ -136,7 +136,15 @@ fn entry_hash(prev: &[u8], r: &NewReceipt) -> Vec<u8> {
     h.update(r.total_counter.to_be_bytes());
     h.update(r.sdc_time_ms.to_be_bytes());
     let request_id = r.request_id.clone().unwrap_or_default();
-    for part in [&r.uid, &r.invoice_number, &request_id, &r.kind, &r.amount, &r.request_json, &r.result_json] {
+    for part in [
+        &r.uid,
+        &r.invoice_number,
+        &request_id,
+        &r.kind,
+        &r.amount,
+        &r.request_json,
+        &r.result_json,
+    ] {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
@@ -152,38 +160,55 @@ impl Journal {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(std::time::Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(opts).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await?;
         sqlx::raw_sql(SCHEMA).execute(&pool).await?;
         Ok(Journal { pool })
     }
 
     /// Records requests about to be signed, in one transaction (one statement); returns them
     /// with their ids.
-    pub async fn record_pending(&self, rows: Vec<PendingRow>) -> Result<Vec<PendingRow>, JournalError> {
+    pub async fn record_pending(
+        &self,
+        rows: Vec<PendingRow>,
+    ) -> Result<Vec<PendingRow>, JournalError> {
         if rows.is_empty() {
             return Ok(rows);
         }
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("INSERT INTO pending (request_id, request_json, sdc_time_ms, lang) ");
+        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO pending (request_id, request_json, sdc_time_ms, lang) ",
+        );
         qb.push_values(&rows, |mut b, r| {
-            b.push_bind(r.request_id.clone()).push_bind(r.request_json.clone()).push_bind(r.sdc_time_ms).push_bind(r.lang.clone());
+            b.push_bind(r.request_id.clone())
+                .push_bind(r.request_json.clone())
+                .push_bind(r.sdc_time_ms)
+                .push_bind(r.lang.clone());
         });
         let done = qb.build().execute(&mut *tx).await?;
         tx.commit().await?;
         // One writer: the ids of one multi-row insert are consecutive and end at the last rowid.
         let last = done.last_insert_rowid();
         let first = last - rows.len() as i64 + 1;
-        Ok(rows.into_iter().enumerate().map(|(i, mut r)| {
-            r.id = first + i as i64;
-            r
-        }).collect())
+        Ok(rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut r)| {
+                r.id = first + i as i64;
+                r
+            })
+            .collect())
     }
 
     /// Pending rows, oldest first.
     pub async fn pending(&self) -> Result<Vec<PendingRow>, JournalError> {
-        let rows = sqlx::query("SELECT id, request_id, request_json, sdc_time_ms, lang FROM pending ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT id, request_id, request_json, sdc_time_ms, lang FROM pending ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         Ok(rows
             .into_iter()
             .map(|r| PendingRow {
@@ -198,12 +223,17 @@ impl Journal {
 
     /// Stores signed receipts (extending the hash chain) and removes the given pending rows, in
     /// one transaction.
-    pub async fn commit_signed(&self, receipts: &[NewReceipt], done_pending: &[i64]) -> Result<(), JournalError> {
+    pub async fn commit_signed(
+        &self,
+        receipts: &[NewReceipt],
+        done_pending: &[i64],
+    ) -> Result<(), JournalError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let mut prev: Vec<u8> = sqlx::query_scalar("SELECT hash FROM receipts ORDER BY total_counter DESC LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await?
-            .unwrap_or_else(|| vec![0u8; 32]);
+        let mut prev: Vec<u8> =
+            sqlx::query_scalar("SELECT hash FROM receipts ORDER BY total_counter DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await?
+                .unwrap_or_else(|| vec![0u8; 32]);
         // Multi-row inserts, at most 64 rows (12 columns) per statement.
         for chunk in receipts.chunks(64) {
             let mut chained = Vec::with_capacity(chunk.len());
@@ -233,7 +263,8 @@ impl Journal {
             qb.build().execute(&mut *tx).await?;
         }
         for chunk in done_pending.chunks(500) {
-            let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new("DELETE FROM pending WHERE id IN (");
+            let mut qb =
+                sqlx::QueryBuilder::<sqlx::Sqlite>::new("DELETE FROM pending WHERE id IN (");
             let mut sep = qb.separated(", ");
             for id in chunk {
                 sep.push_bind(*id);
@@ -263,29 +294,66 @@ impl Journal {
     }
 
     /// The receipt created with this `RequestId` by this SE.
-    pub async fn by_request_id(&self, uid: &str, request_id: &str) -> Result<Option<StoredReceipt>, JournalError> {
-        let q = concat!("SELECT ", cols!(), " FROM receipts WHERE uid = ? AND request_id = ?");
-        let r = sqlx::query(q).bind(uid).bind(request_id).fetch_optional(&self.pool).await?;
+    pub async fn by_request_id(
+        &self,
+        uid: &str,
+        request_id: &str,
+    ) -> Result<Option<StoredReceipt>, JournalError> {
+        let q = concat!(
+            "SELECT ",
+            cols!(),
+            " FROM receipts WHERE uid = ? AND request_id = ?"
+        );
+        let r = sqlx::query(q)
+            .bind(uid)
+            .bind(request_id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(r.map(Self::stored))
     }
 
     /// The receipt with this PFR invoice number.
-    pub async fn by_invoice_number(&self, number: &str) -> Result<Option<StoredReceipt>, JournalError> {
-        let q = concat!("SELECT ", cols!(), " FROM receipts WHERE invoice_number = ?");
-        let r = sqlx::query(q).bind(number).fetch_optional(&self.pool).await?;
+    pub async fn by_invoice_number(
+        &self,
+        number: &str,
+    ) -> Result<Option<StoredReceipt>, JournalError> {
+        let q = concat!(
+            "SELECT ",
+            cols!(),
+            " FROM receipts WHERE invoice_number = ?"
+        );
+        let r = sqlx::query(q)
+            .bind(number)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(r.map(Self::stored))
     }
 
     /// The newest receipt.
     pub async fn last(&self) -> Result<Option<StoredReceipt>, JournalError> {
-        let q = concat!("SELECT ", cols!(), " FROM receipts ORDER BY total_counter DESC LIMIT 1");
-        Ok(sqlx::query(q).fetch_optional(&self.pool).await?.map(Self::stored))
+        let q = concat!(
+            "SELECT ",
+            cols!(),
+            " FROM receipts ORDER BY total_counter DESC LIMIT 1"
+        );
+        Ok(sqlx::query(q)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(Self::stored))
     }
 
     /// Receipts with a total counter above `after`, oldest first, at most `limit`.
     pub async fn after(&self, after: u32, limit: u32) -> Result<Vec<StoredReceipt>, JournalError> {
-        let q = concat!("SELECT ", cols!(), " FROM receipts WHERE total_counter > ? ORDER BY total_counter LIMIT ?");
-        let rows = sqlx::query(q).bind(after as i64).bind(limit as i64).fetch_all(&self.pool).await?;
+        let q = concat!(
+            "SELECT ",
+            cols!(),
+            " FROM receipts WHERE total_counter > ? ORDER BY total_counter LIMIT ?"
+        );
+        let rows = sqlx::query(q)
+            .bind(after as i64)
+            .bind(limit as i64)
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(Self::stored).collect())
     }
 
@@ -323,7 +391,10 @@ impl Journal {
             };
             let stored_prev: Vec<u8> = r.get(10);
             let stored_hash: Vec<u8> = r.get(11);
-            if n.total_counter != expected || stored_prev != prev || entry_hash(&prev, &n) != stored_hash {
+            if n.total_counter != expected
+                || stored_prev != prev
+                || entry_hash(&prev, &n) != stored_hash
+            {
                 return Err(JournalError::BrokenChain(n.total_counter));
             }
             prev = stored_hash;
@@ -333,7 +404,12 @@ impl Journal {
 
     /// Reads a setting.
     pub async fn setting(&self, key: &str) -> Result<Option<String>, JournalError> {
-        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = ?").bind(key).fetch_optional(&self.pool).await?)
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     /// Writes a setting.
@@ -373,32 +449,66 @@ mod tests {
         let rows = j
             .record_pending(
                 (0..3)
-                    .map(|i| PendingRow { id: 0, request_id: None, request_json: format!("{i}"), sdc_time_ms: i, lang: "sr".into() })
+                    .map(|i| PendingRow {
+                        id: 0,
+                        request_id: None,
+                        request_json: format!("{i}"),
+                        sdc_time_ms: i,
+                        lang: "sr".into(),
+                    })
                     .collect(),
             )
             .await
             .unwrap();
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        assert_eq!(j.pending().await.unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), ids);
-        j.commit_signed(&[receipt(1), receipt(2)], &ids).await.unwrap();
+        assert_eq!(
+            j.pending()
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.id)
+                .collect::<Vec<_>>(),
+            ids
+        );
+        j.commit_signed(&[receipt(1), receipt(2)], &ids)
+            .await
+            .unwrap();
         assert!(j.pending().await.unwrap().is_empty());
         j.commit_signed(&[receipt(3)], &[]).await.unwrap();
         assert_eq!(j.verify_chain().await.unwrap(), 3);
         assert_eq!(j.count_and_max().await.unwrap(), (3, 3));
-        assert_eq!(j.by_request_id("AAAAAAAA", "r2").await.unwrap().unwrap().total_counter, 2);
+        assert_eq!(
+            j.by_request_id("AAAAAAAA", "r2")
+                .await
+                .unwrap()
+                .unwrap()
+                .total_counter,
+            2
+        );
         assert_eq!(j.after(1, 10).await.unwrap().len(), 2);
         // A repeated counter is refused by the database itself.
         assert!(j.commit_signed(&[receipt(3)], &[]).await.is_err());
         // Altering a stored receipt breaks the chain at that receipt.
-        sqlx::query("UPDATE receipts SET amount = '99.00' WHERE total_counter = 2").execute(&j.pool).await.unwrap();
-        assert!(matches!(j.verify_chain().await, Err(JournalError::BrokenChain(2))));
+        sqlx::query("UPDATE receipts SET amount = '99.00' WHERE total_counter = 2")
+            .execute(&j.pool)
+            .await
+            .unwrap();
+        assert!(matches!(
+            j.verify_chain().await,
+            Err(JournalError::BrokenChain(2))
+        ));
     }
 
     #[tokio::test]
     async fn a_gap_is_reported() {
         let dir = tempfile::tempdir().unwrap();
         let j = Journal::open(&dir.path().join("j.sqlite")).await.unwrap();
-        j.commit_signed(&[receipt(1), receipt(3)], &[]).await.unwrap();
-        assert!(matches!(j.verify_chain().await, Err(JournalError::BrokenChain(3))));
+        j.commit_signed(&[receipt(1), receipt(3)], &[])
+            .await
+            .unwrap();
+        assert!(matches!(
+            j.verify_chain().await,
+            Err(JournalError::BrokenChain(3))
+        ));
     }
 }

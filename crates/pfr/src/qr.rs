@@ -98,7 +98,11 @@ fn lzw_two_colours(pixels: &[u8]) -> Vec<u8> {
     const END: u16 = 5;
     const FIRST: u16 = 6;
     const MAX: u16 = 4096;
-    let mut w = BitWriter { out: Vec::with_capacity(pixels.len() / 16), acc: 0, bits: 0 };
+    let mut w = BitWriter {
+        out: Vec::with_capacity(pixels.len() / 16),
+        acc: 0,
+        bits: 0,
+    };
     // children[code * 2 + pixel] = code of (string of `code`) + pixel, 0 = none.
     let mut children = vec![0u16; MAX as usize * 2];
     let mut size: u32 = MIN_CODE_SIZE as u32 + 1;
@@ -178,7 +182,10 @@ mod tests {
 
     #[test]
     fn gif_holds_the_url_at_4_pixels_per_module() {
-        let url = format!("https://sandbox.suf.purs.gov.rs/v/?vl={}", "A1lUU1M2S0tH%2F".repeat(56));
+        let url = format!(
+            "https://sandbox.suf.purs.gov.rs/v/?vl={}",
+            "A1lUU1M2S0tH%2F".repeat(56)
+        );
         assert!(url.len() > 800);
         let g = gif_bytes(&url).unwrap();
         assert_eq!(&g[..6], b"GIF89a");

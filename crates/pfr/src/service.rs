@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use fiskal_domain::api::{
-    self, Computed, Endpoints, EnvironmentParameters, FieldError, InvoiceRequest, InvoiceResult, Status,
+    self, Computed, Endpoints, EnvironmentParameters, FieldError, InvoiceRequest, InvoiceResult,
+    Status,
 };
 use fiskal_domain::counter::{InvoiceCounter, Uid};
 use fiskal_domain::gsc::Gsc;
@@ -230,7 +231,12 @@ pub fn build_result(
     }
 }
 
-fn sign_request(settings: &Settings, req: &InvoiceRequest, computed: &Computed, time_ms: u64) -> SignRequest {
+fn sign_request(
+    settings: &Settings,
+    req: &InvoiceRequest,
+    computed: &Computed,
+    time_ms: u64,
+) -> SignRequest {
     SignRequest {
         time_ms,
         tin: settings.seller.tin.clone(),
@@ -252,11 +258,17 @@ fn se_output_bytes(s: &SignedInvoice) -> Vec<u8> {
 impl Lpfr {
     /// Starts the L-PFR over an opened SE and journal: recovers receipts the SE signed but the
     /// journal lacks, then starts the signer.
-    pub async fn start(se: Box<dyn SecureElement>, journal: Journal, initial: Settings) -> Result<Lpfr, PfrError> {
+    pub async fn start(
+        se: Box<dyn SecureElement>,
+        journal: Journal,
+        initial: Settings,
+    ) -> Result<Lpfr, PfrError> {
         let settings = match journal.setting("settings").await? {
-            Some(s) => serde_json::from_str(&s).map_err(|e| PfrError::Internal(format!("stored settings: {e}")))?,
+            Some(s) => serde_json::from_str(&s)
+                .map_err(|e| PfrError::Internal(format!("stored settings: {e}")))?,
             None => {
-                let s = serde_json::to_string(&initial).map_err(|e| PfrError::Internal(e.to_string()))?;
+                let s = serde_json::to_string(&initial)
+                    .map_err(|e| PfrError::Internal(e.to_string()))?;
                 journal.set_setting("settings", &s).await?;
                 initial
             }
@@ -287,7 +299,11 @@ impl Lpfr {
         };
         lpfr.recover().await?;
         if let Some(last) = lpfr.inner.journal.last().await? {
-            *lpfr.inner.last_invoice_number.write().unwrap_or_else(|e| e.into_inner()) = last.invoice_number;
+            *lpfr
+                .inner
+                .last_invoice_number
+                .write()
+                .unwrap_or_else(|e| e.into_inner()) = last.invoice_number;
         }
         let me = lpfr.clone();
         tokio::spawn(async move { me.signer(rx).await });
@@ -306,7 +322,11 @@ impl Lpfr {
 
     /// Current settings.
     pub fn settings(&self) -> Settings {
-        self.inner.settings.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.inner
+            .settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Runs `f` with the secure element on a blocking thread (the SE lock is held meanwhile, so
@@ -321,7 +341,11 @@ impl Lpfr {
             let mut se = me.inner.se.lock().unwrap_or_else(|e| e.into_inner());
             let r = f(se.as_mut());
             me.refresh_snapshot(se.as_ref());
-            me.inner.snapshot.write().unwrap_or_else(|e| e.into_inner()).signing_disabled = false;
+            me.inner
+                .snapshot
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .signing_disabled = false;
             r
         };
         match tokio::task::spawn_blocking(run).await {
@@ -333,10 +357,15 @@ impl Lpfr {
     /// Changes the settings (SUF commands) and stores them in the journal database.
     pub async fn update_settings(&self, f: impl FnOnce(&mut Settings)) -> Result<(), PfrError> {
         let text = {
-            let mut s = self.inner.settings.write().unwrap_or_else(|e| e.into_inner());
+            let mut s = self
+                .inner
+                .settings
+                .write()
+                .unwrap_or_else(|e| e.into_inner());
             let mut next = s.clone();
             f(&mut next);
-            let text = serde_json::to_string(&next).map_err(|e| PfrError::Internal(e.to_string()))?;
+            let text =
+                serde_json::to_string(&next).map_err(|e| PfrError::Internal(e.to_string()))?;
             *s = next;
             text
         };
@@ -360,11 +389,19 @@ impl Lpfr {
     }
 
     fn snapshot(&self) -> SeSnapshot {
-        *self.inner.snapshot.read().unwrap_or_else(|e| e.into_inner())
+        *self
+            .inner
+            .snapshot
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     fn refresh_snapshot(&self, se: &dyn SecureElement) {
-        let mut s = self.inner.snapshot.write().unwrap_or_else(|e| e.into_inner());
+        let mut s = self
+            .inner
+            .snapshot
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
         s.pin_verified = se.is_pin_verified();
         s.tries_left = se.pin_tries_left();
         s.amount = se.amount_status();
@@ -388,8 +425,14 @@ impl Lpfr {
                  the SE state is older than the journal"
             )));
         }
-        let missing: Vec<SignedInvoice> = recent.into_iter().filter(|s| s.total_counter > journal_max).collect();
-        let first_missing = missing.first().map(|s| s.total_counter).unwrap_or(se_total + 1);
+        let missing: Vec<SignedInvoice> = recent
+            .into_iter()
+            .filter(|s| s.total_counter > journal_max)
+            .collect();
+        let first_missing = missing
+            .first()
+            .map(|s| s.total_counter)
+            .unwrap_or(se_total + 1);
         if se_total > journal_max && first_missing != journal_max + 1 {
             return Err(PfrError::Internal(format!(
                 "receipts {}..={} were signed by the secure element but are neither in the journal nor recoverable",
@@ -407,7 +450,9 @@ impl Lpfr {
             while p < pending.len() {
                 let row = &pending[p];
                 p += 1;
-                let Ok(req) = serde_json::from_str::<InvoiceRequest>(&row.request_json) else { continue };
+                let Ok(req) = serde_json::from_str::<InvoiceRequest>(&row.request_json) else {
+                    continue;
+                };
                 if row.sdc_time_ms as u64 == signed.time_ms
                     && req.invoice_type == signed.invoice_type
                     && req.transaction_type == signed.transaction_type
@@ -426,21 +471,45 @@ impl Lpfr {
             };
             let time = from_millis(signed.time_ms as i64).unwrap_or_else(Utc::now);
             let advance = self.advance_for(&req).await?;
-            let paid = advance.as_ref().map(|a| a.paid_by_advance).unwrap_or_default();
-            let computed = api::compute(&req, &settings.tax_rate_groups, time, paid).map_err(PfrError::Fields)?;
-            let result = build_result(&settings, &self.inner.uid, &req, &computed, signed, advance.as_ref(), Lang::from_code(&row.lang));
+            let paid = advance
+                .as_ref()
+                .map(|a| a.paid_by_advance)
+                .unwrap_or_default();
+            let computed = api::compute(&req, &settings.tax_rate_groups, time, paid)
+                .map_err(PfrError::Fields)?;
+            let result = build_result(
+                &settings,
+                &self.inner.uid,
+                &req,
+                &computed,
+                signed,
+                advance.as_ref(),
+                Lang::from_code(&row.lang),
+            );
             receipts.push(self.new_receipt(&req, &row, &result, signed)?);
             used.push(row.id);
         }
         let all_pending: Vec<i64> = pending.iter().map(|r| r.id).collect();
-        self.inner.journal.commit_signed(&receipts, &all_pending).await?;
+        self.inner
+            .journal
+            .commit_signed(&receipts, &all_pending)
+            .await?;
         if !receipts.is_empty() {
-            tracing::warn!(count = receipts.len(), "recovered receipts signed before a crash");
+            tracing::warn!(
+                count = receipts.len(),
+                "recovered receipts signed before a crash"
+            );
         }
         Ok(())
     }
 
-    fn new_receipt(&self, req: &InvoiceRequest, row: &PendingRow, result: &InvoiceResult, signed: &SignedInvoice) -> Result<NewReceipt, PfrError> {
+    fn new_receipt(
+        &self,
+        req: &InvoiceRequest,
+        row: &PendingRow,
+        result: &InvoiceResult,
+        signed: &SignedInvoice,
+    ) -> Result<NewReceipt, PfrError> {
         Ok(NewReceipt {
             total_counter: signed.total_counter,
             uid: self.inner.uid.to_string(),
@@ -450,25 +519,39 @@ impl Lpfr {
             sdc_time_ms: signed.time_ms as i64,
             amount: result.total_amount.to_string(),
             request_json: row.request_json.clone(),
-            result_json: serde_json::to_string(result).map_err(|e| PfrError::Internal(e.to_string()))?,
+            result_json: serde_json::to_string(result)
+                .map_err(|e| PfrError::Internal(e.to_string()))?,
             se_output: se_output_bytes(signed),
         })
     }
 
     /// The advance settlement of a closing Normal Sale whose reference is an Advance Refund in
     /// this journal (receipt.md §4).
-    async fn advance_for(&self, req: &InvoiceRequest) -> Result<Option<AdvanceSettlement>, PfrError> {
-        if req.invoice_type != InvoiceType::Normal || req.transaction_type != TransactionType::Sale {
+    async fn advance_for(
+        &self,
+        req: &InvoiceRequest,
+    ) -> Result<Option<AdvanceSettlement>, PfrError> {
+        if req.invoice_type != InvoiceType::Normal || req.transaction_type != TransactionType::Sale
+        {
             return Ok(None);
         }
-        let Some(r) = &req.referent_document_number else { return Ok(None) };
-        let Some(stored) = self.inner.journal.by_invoice_number(r).await? else { return Ok(None) };
-        let Ok(res) = serde_json::from_str::<InvoiceResult>(&stored.result_json) else { return Ok(None) };
+        let Some(r) = &req.referent_document_number else {
+            return Ok(None);
+        };
+        let Some(stored) = self.inner.journal.by_invoice_number(r).await? else {
+            return Ok(None);
+        };
+        let Ok(res) = serde_json::from_str::<InvoiceResult>(&stored.result_json) else {
+            return Ok(None);
+        };
         if res.invoice_counter_extension != "АР" {
             return Ok(None);
         }
         let tax: Decimal = res.tax_items.iter().map(|t| t.amount).sum();
-        Ok(Some(AdvanceSettlement { paid_by_advance: res.total_amount, advance_tax: round4(tax) }))
+        Ok(Some(AdvanceSettlement {
+            paid_by_advance: res.total_amount,
+            advance_tax: round4(tax),
+        }))
     }
 
     /// State refusal that applies before anything else (pfr-api.md §6.1 step 1).
@@ -480,7 +563,11 @@ impl Lpfr {
         if !s.pin_verified {
             return Some(Gsc::PinRequired);
         }
-        let settings = self.inner.settings.read().unwrap_or_else(|e| e.into_inner());
+        let settings = self
+            .inner
+            .settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
         if !settings.is_configured() || now_ms() < s.last_signed_ms {
             return Some(Gsc::NotConfigured);
         }
@@ -508,11 +595,17 @@ impl Lpfr {
             if s.amount.limit_reached() || s.signing_disabled {
                 gsc.push(Gsc::SeLocked);
             }
-            if !settings.is_configured() || (now.timestamp_millis().max(0) as u64) < s.last_signed_ms {
+            if !settings.is_configured()
+                || (now.timestamp_millis().max(0) as u64) < s.last_signed_ms
+            {
                 gsc.push(Gsc::NotConfigured);
             }
         }
-        gsc.push(if self.suf_online() { Gsc::InternetAvailable } else { Gsc::InternetUnavailable });
+        gsc.push(if self.suf_online() {
+            Gsc::InternetAvailable
+        } else {
+            Gsc::InternetUnavailable
+        });
         gsc.sort_by_key(|g| {
             let c = g.code();
             let group = match c.as_bytes()[0] {
@@ -527,12 +620,22 @@ impl Lpfr {
             is_pin_required: !s.pin_verified,
             audit_required: s.amount.audit_required(),
             sdc_date_time: to_belgrade(now),
-            last_invoice_number: self.inner.last_invoice_number.read().unwrap_or_else(|e| e.into_inner()).clone(),
+            last_invoice_number: self
+                .inner
+                .last_invoice_number
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
             protocol_version: "3.0".into(),
             secure_element_version: self.inner.se_version.clone(),
             hardware_version: "n/a".into(),
             software_version: env!("CARGO_PKG_VERSION").into(),
-            device_serial_number: settings.mrc.rsplit('-').next().unwrap_or_default().to_string(),
+            device_serial_number: settings
+                .mrc
+                .rsplit('-')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
             make: "fiskal".into(),
             model: "fiskal L-PFR".into(),
             mssc: vec![],
@@ -574,7 +677,9 @@ impl Lpfr {
         if t.len() >= 2 && t.starts_with('"') && t.ends_with('"') {
             t = &t[1..t.len() - 1];
         }
-        let Ok(pin) = fiskal_se::Pin::parse(t) else { return Gsc::InvalidFormat };
+        let Ok(pin) = fiskal_se::Pin::parse(t) else {
+            return Gsc::InvalidFormat;
+        };
         let me = self.clone();
         let r = tokio::task::spawn_blocking(move || {
             let mut se = me.inner.se.lock().unwrap_or_else(|e| e.into_inner());
@@ -593,58 +698,104 @@ impl Lpfr {
     }
 
     /// `GET /api/v3/invoices/{requestId}`: the stored result, or `None`.
-    pub async fn invoice_by_request_id(&self, request_id: &str) -> Result<Option<(InvoiceResult, InvoiceRequest)>, PfrError> {
-        let Some(stored) = self.inner.journal.by_request_id(self.inner.uid.as_str(), request_id).await? else {
+    pub async fn invoice_by_request_id(
+        &self,
+        request_id: &str,
+    ) -> Result<Option<(InvoiceResult, InvoiceRequest)>, PfrError> {
+        let Some(stored) = self
+            .inner
+            .journal
+            .by_request_id(self.inner.uid.as_str(), request_id)
+            .await?
+        else {
             return Ok(None);
         };
-        let result: InvoiceResult =
-            serde_json::from_str(&stored.result_json).map_err(|e| PfrError::Internal(e.to_string()))?;
-        let req: InvoiceRequest =
-            serde_json::from_str(&stored.request_json).map_err(|e| PfrError::Internal(e.to_string()))?;
+        let result: InvoiceResult = serde_json::from_str(&stored.result_json)
+            .map_err(|e| PfrError::Internal(e.to_string()))?;
+        let req: InvoiceRequest = serde_json::from_str(&stored.request_json)
+            .map_err(|e| PfrError::Internal(e.to_string()))?;
         Ok(Some((result, req)))
     }
 
     /// `POST /api/v3/invoices`: checks, signs, journals and returns the result (journal text
     /// included; the caller applies the output options and adds the QR image).
-    pub async fn create_invoice(&self, body: &[u8], request_id: Option<String>, lang: Lang) -> Result<(InvoiceResult, InvoiceRequest), PfrError> {
+    pub async fn create_invoice(
+        &self,
+        body: &[u8],
+        request_id: Option<String>,
+        lang: Lang,
+    ) -> Result<(InvoiceResult, InvoiceRequest), PfrError> {
         if let Some(g) = self.state_error() {
             return Err(PfrError::State(g));
         }
         if self.inner.poisoned.load(Ordering::SeqCst) {
-            return Err(PfrError::Internal("the journal failed; restart the L-PFR".into()));
+            return Err(PfrError::Internal(
+                "the journal failed; restart the L-PFR".into(),
+            ));
         }
         let req = InvoiceRequest::from_json(body).map_err(PfrError::Fields)?;
         if let Some(id) = &request_id {
             if id.chars().count() > 32 {
-                return Err(PfrError::Fields(vec![FieldError { property: "RequestId".into(), code: Gsc::FieldTooLong }]));
+                return Err(PfrError::Fields(vec![FieldError {
+                    property: "RequestId".into(),
+                    code: Gsc::FieldTooLong,
+                }]));
             }
             if let Some(found) = self.existing(id, &req).await? {
                 return Ok(found);
             }
         }
         let advance = self.advance_for(&req).await?;
-        let paid = advance.as_ref().map(|a| a.paid_by_advance).unwrap_or_default();
+        let paid = advance
+            .as_ref()
+            .map(|a| a.paid_by_advance)
+            .unwrap_or_default();
         // Check against the rates in force now; the signer repeats it at the exact PFR time.
-        api::compute(&req, &self.settings().tax_rate_groups, Utc::now(), paid).map_err(PfrError::Fields)?;
+        api::compute(&req, &self.settings().tax_rate_groups, Utc::now(), paid)
+            .map_err(PfrError::Fields)?;
         let (tx, rx) = oneshot::channel();
-        let job = Job { request: req.clone(), computed_advance: advance, request_id, lang, reply: tx };
-        self.inner.jobs.send(job).await.map_err(|_| PfrError::Internal("the signer stopped".into()))?;
-        let mut result = rx.await.map_err(|_| PfrError::Internal("the signer dropped the request".into()))??;
+        let job = Job {
+            request: req.clone(),
+            computed_advance: advance,
+            request_id,
+            lang,
+            reply: tx,
+        };
+        self.inner
+            .jobs
+            .send(job)
+            .await
+            .map_err(|_| PfrError::Internal("the signer stopped".into()))?;
+        let mut result = rx
+            .await
+            .map_err(|_| PfrError::Internal("the signer dropped the request".into()))??;
         if self.snapshot().amount.audit_required() {
             result.messages = audit_warning_message(&result.messages, lang);
         }
         Ok((result, req))
     }
 
-    async fn existing(&self, id: &str, req: &InvoiceRequest) -> Result<Option<(InvoiceResult, InvoiceRequest)>, PfrError> {
-        let Some(stored) = self.inner.journal.by_request_id(self.inner.uid.as_str(), id).await? else {
+    async fn existing(
+        &self,
+        id: &str,
+        req: &InvoiceRequest,
+    ) -> Result<Option<(InvoiceResult, InvoiceRequest)>, PfrError> {
+        let Some(stored) = self
+            .inner
+            .journal
+            .by_request_id(self.inner.uid.as_str(), id)
+            .await?
+        else {
             return Ok(None);
         };
         if stored.request_json != req.canonical_json() {
-            return Err(PfrError::Fields(vec![FieldError { property: "RequestId".into(), code: Gsc::InvalidValue }]));
+            return Err(PfrError::Fields(vec![FieldError {
+                property: "RequestId".into(),
+                code: Gsc::InvalidValue,
+            }]));
         }
-        let result: InvoiceResult =
-            serde_json::from_str(&stored.result_json).map_err(|e| PfrError::Internal(e.to_string()))?;
+        let result: InvoiceResult = serde_json::from_str(&stored.result_json)
+            .map_err(|e| PfrError::Internal(e.to_string()))?;
         Ok(Some((result, req.clone())))
     }
 
@@ -667,7 +818,9 @@ impl Lpfr {
                     Err(_) => break,
                 }
             }
-            let Ok(permit) = uncommitted.clone().acquire_owned().await else { return };
+            let Ok(permit) = uncommitted.clone().acquire_owned().await else {
+                return;
+            };
             let mut group = self.sign_group(jobs).await;
             group.permit = Some(permit);
             if tx.send(group).await.is_err() {
@@ -679,14 +832,30 @@ impl Lpfr {
     /// Stage 2: journal the signed receipts, then answer every request of the group.
     async fn committer(self, mut rx: mpsc::Receiver<SignedGroup>) {
         while let Some(g) = rx.recv().await {
-            let SignedGroup { jobs, mut out, receipts, results, pending_ids, followers, permit } = g;
+            let SignedGroup {
+                jobs,
+                mut out,
+                receipts,
+                results,
+                pending_ids,
+                followers,
+                permit,
+                qr,
+            } = g;
             if !pending_ids.is_empty() {
-                let committed = self.inner.journal.commit_signed(&receipts, &pending_ids).await;
+                let committed = self
+                    .inner
+                    .journal
+                    .commit_signed(&receipts, &pending_ids)
+                    .await;
                 match committed {
                     Ok(()) => {
                         if let Some(last) = receipts.last() {
-                            *self.inner.last_invoice_number.write().unwrap_or_else(|e| e.into_inner()) =
-                                last.invoice_number.clone();
+                            *self
+                                .inner
+                                .last_invoice_number
+                                .write()
+                                .unwrap_or_else(|e| e.into_inner()) = last.invoice_number.clone();
                         }
                         for (i, r) in results {
                             if out[i].is_none() {
@@ -707,8 +876,18 @@ impl Lpfr {
                 }
             }
             drop(permit);
+            for (i, handle) in qr {
+                let image = handle.await.ok().flatten();
+                if let Some(Ok(r)) = out[i].as_mut() {
+                    r.verification_q_r_code = image;
+                }
+            }
             {
-                let mut inflight = self.inner.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+                let mut inflight = self
+                    .inner
+                    .in_flight
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
                 for job in &jobs {
                     if let Some(id) = &job.request_id {
                         inflight.remove(id);
@@ -716,7 +895,8 @@ impl Lpfr {
                 }
             }
             for (job, r) in jobs.into_iter().zip(out) {
-                let r = r.unwrap_or_else(|| Err(PfrError::Internal("request was not processed".into())));
+                let r = r
+                    .unwrap_or_else(|| Err(PfrError::Internal("request was not processed".into())));
                 let _ = job.reply.send(r);
             }
             // Requests repeating a RequestId that was in flight: the journal now has the answer.
@@ -724,7 +904,9 @@ impl Lpfr {
                 let id = job.request_id.clone().unwrap_or_default();
                 let r = match self.existing(&id, &job.request).await {
                     Ok(Some((res, _))) => Ok(res),
-                    Ok(None) => Err(PfrError::Internal("the first request with this RequestId failed; send it again".into())),
+                    Ok(None) => Err(PfrError::Internal(
+                        "the first request with this RequestId failed; send it again".into(),
+                    )),
                     Err(e) => Err(e),
                 };
                 let _ = job.reply.send(r);
@@ -737,7 +919,13 @@ impl Lpfr {
         let mut followers: Vec<Job> = Vec::new();
         for job in jobs {
             if let Some(id) = &job.request_id {
-                if self.inner.in_flight.lock().unwrap_or_else(|e| e.into_inner()).contains(id) {
+                if self
+                    .inner
+                    .in_flight
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .contains(id)
+                {
                     followers.push(job);
                     continue;
                 }
@@ -752,7 +940,11 @@ impl Lpfr {
                     }
                     Ok(None) => {}
                 }
-                self.inner.in_flight.lock().unwrap_or_else(|e| e.into_inner()).insert(id.clone());
+                self.inner
+                    .in_flight
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(id.clone());
             }
             fresh.push(job);
         }
@@ -764,13 +956,16 @@ impl Lpfr {
             pending_ids: Vec::new(),
             followers,
             permit: None,
+            qr: Vec::new(),
         };
         if fresh.is_empty() {
             return g;
         }
         if self.inner.poisoned.load(Ordering::SeqCst) {
             for o in g.out.iter_mut() {
-                *o = Some(Err(PfrError::Internal("the journal failed; restart the L-PFR".into())));
+                *o = Some(Err(PfrError::Internal(
+                    "the journal failed; restart the L-PFR".into(),
+                )));
             }
             g.jobs = fresh;
             return g;
@@ -790,7 +985,11 @@ impl Lpfr {
         // Compute at the exact PFR time.
         let mut ready: Vec<(usize, Computed)> = Vec::new();
         for (i, job) in fresh.iter().enumerate() {
-            let paid = job.computed_advance.as_ref().map(|a| a.paid_by_advance).unwrap_or_default();
+            let paid = job
+                .computed_advance
+                .as_ref()
+                .map(|a| a.paid_by_advance)
+                .unwrap_or_default();
             match api::compute(&job.request, &settings.tax_rate_groups, time, paid) {
                 Ok(c) => ready.push((i, c)),
                 Err(e) => g.out[i] = Some(Err(PfrError::Fields(e))),
@@ -824,8 +1023,10 @@ impl Lpfr {
         };
         let t_pending = t0.elapsed();
         // 2. Sign (the SE persists its counters before returning).
-        let sign_reqs: Vec<SignRequest> =
-            ready.iter().map(|(i, c)| sign_request(&settings, &fresh[*i].request, c, time_ms)).collect();
+        let sign_reqs: Vec<SignRequest> = ready
+            .iter()
+            .map(|(i, c)| sign_request(&settings, &fresh[*i].request, c, time_ms))
+            .collect();
         let me = self.clone();
         let signed = tokio::task::spawn_blocking(move || {
             let mut se = me.inner.se.lock().unwrap_or_else(|e| e.into_inner());
@@ -846,20 +1047,44 @@ impl Lpfr {
             match signed.get(k) {
                 Some(Ok(s)) => {
                     let job = &fresh[*i];
-                    let result = build_result(&settings, &self.inner.uid, &job.request, computed, s, job.computed_advance.as_ref(), job.lang);
+                    let result = build_result(
+                        &settings,
+                        &self.inner.uid,
+                        &job.request,
+                        computed,
+                        s,
+                        job.computed_advance.as_ref(),
+                        job.lang,
+                    );
                     match self.new_receipt(&job.request, &rows[k], &result, s) {
                         Ok(r) => g.receipts.push(r),
                         Err(e) => g.out[*i] = Some(Err(e)),
+                    }
+                    if !job.request.options.omit_qr_code_gen {
+                        // Draw the QR code while the committer writes the journal.
+                        let url = result.verification_url.clone();
+                        g.qr.push((
+                            *i,
+                            tokio::task::spawn_blocking(move || crate::qr::gif_base64(&url).ok()),
+                        ));
                     }
                     g.results.push((*i, result));
                 }
                 Some(Err(e)) => {
                     if matches!(e, SeError::SigningDisabled) {
-                        self.inner.snapshot.write().unwrap_or_else(|e| e.into_inner()).signing_disabled = true;
+                        self.inner
+                            .snapshot
+                            .write()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .signing_disabled = true;
                     }
                     g.out[*i] = Some(Err(PfrError::State(e.gsc())));
                 }
-                None => g.out[*i] = Some(Err(PfrError::Internal("the secure element returned no answer".into()))),
+                None => {
+                    g.out[*i] = Some(Err(PfrError::Internal(
+                        "the secure element returned no answer".into(),
+                    )))
+                }
             }
         }
         g.pending_ids = rows.iter().map(|r| r.id).collect();
@@ -884,14 +1109,19 @@ struct SignedGroup {
     pending_ids: Vec<i64>,
     followers: Vec<Job>,
     permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    qr: Vec<(usize, tokio::task::JoinHandle<Option<String>>)>,
 }
 
 /// `messages` of an invoice result signed at or above 75 % of the limit: the success text followed
 /// by the warning 1400 (pfr-api.md §4, suf-backend.md §8), in the answer's language.
 pub fn audit_warning_message(success: &str, lang: Lang) -> String {
     let warning = match lang {
-        Lang::SrCyrl => "1400: Потребно је ишчитавање: неишчитани износ је прешао 75% лимита безбедносног елемента.",
-        Lang::En => "1400: Audit required: the unaudited amount passed 75% of the secure element's limit.",
+        Lang::SrCyrl => {
+            "1400: Потребно је ишчитавање: неишчитани износ је прешао 75% лимита безбедносног елемента."
+        }
+        Lang::En => {
+            "1400: Audit required: the unaudited amount passed 75% of the secure element's limit."
+        }
     };
     format!("{success} {warning}")
 }

@@ -247,7 +247,8 @@ pub fn init(dir: &Path, opts: InitOptions) -> Result<Environment, EnvError> {
     let uid = crate::SecureElement::uid(&se).clone();
     // The public SE certificate beside the state file, for a SUF adopting this environment.
     let crt = se_dir.join(format!("{uid}.crt"));
-    crate::fsutil::write_atomic(&crt, &crate::SecureElement::certificate_der(&se), false).map_err(io(&crt))?;
+    crate::fsutil::write_atomic(&crt, &crate::SecureElement::certificate_der(&se), false)
+        .map_err(io(&crt))?;
     let public = authority.public();
     let env = Environment {
         environment_name: DEFAULT_ENVIRONMENT_NAME.into(),

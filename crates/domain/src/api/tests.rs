@@ -45,7 +45,10 @@ fn every_error_is_collected_with_its_path() {
     v["payment"][0]["paymentType"] = serde_json::json!(9);
     v["cashier"] = serde_json::json!("");
     let e = parse(v).unwrap_err();
-    let got: Vec<(String, &str)> = e.iter().map(|x| (x.property.clone(), x.code.code())).collect();
+    let got: Vec<(String, &str)> = e
+        .iter()
+        .map(|x| (x.property.clone(), x.code.code()))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -80,12 +83,24 @@ fn model_errors_group_by_property() {
     let m = ModelErrors::from_errors(
         "Bad Request",
         &[
-            FieldError { property: "a".into(), code: Gsc::InvalidValue },
-            FieldError { property: "b".into(), code: Gsc::FieldRequired },
-            FieldError { property: "a".into(), code: Gsc::OutOfRange },
+            FieldError {
+                property: "a".into(),
+                code: Gsc::InvalidValue,
+            },
+            FieldError {
+                property: "b".into(),
+                code: Gsc::FieldRequired,
+            },
+            FieldError {
+                property: "a".into(),
+                code: Gsc::OutOfRange,
+            },
         ],
     );
     assert_eq!(m.model_state.len(), 2);
     assert_eq!(m.model_state[0].errors, vec!["2804", "2805"]);
-    assert_eq!(serde_json::to_string(&m).unwrap(), r#"{"message":"Bad Request","modelState":[{"property":"a","errors":["2804","2805"]},{"property":"b","errors":["2800"]}]}"#);
+    assert_eq!(
+        serde_json::to_string(&m).unwrap(),
+        r#"{"message":"Bad Request","modelState":[{"property":"a","errors":["2804","2805"]},{"property":"b","errors":["2800"]}]}"#
+    );
 }

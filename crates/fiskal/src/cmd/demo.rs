@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use fiskal_domain::kinds::{DocumentKind, InvoiceType, TransactionType};
 use fiskal_domain::seller::Seller;
-use fiskal_esir::documents::{Header, Original, advance_item, new_document, parse_item_spec, parse_payment_spec};
+use fiskal_esir::documents::{
+    Header, Original, advance_item, new_document, parse_item_spec, parse_payment_spec,
+};
 use fiskal_esir::service::{EsirConfig, default_esir_number};
 use fiskal_esir::{ClientConfig, Esir, Issued, Lang, Pin, QrInText};
 use fiskal_se::env::{self, InitOptions};
@@ -36,9 +38,16 @@ fn rule() {
 
 fn show(title: &str, issued: &Issued, qr_dir: &Path, n: usize) -> anyhow::Result<PathBuf> {
     rule();
-    println!("{n}. {title}: {}  ({})", issued.doc.number(), issued.doc.result.invoice_counter);
+    println!(
+        "{n}. {title}: {}  ({})",
+        issued.doc.number(),
+        issued.doc.result.invoice_counter
+    );
     rule();
-    print!("{}", fiskal_esir::printable_stored(&issued.doc, QrInText::Placeholder));
+    print!(
+        "{}",
+        fiskal_esir::printable_stored(&issued.doc, QrInText::Placeholder)
+    );
     println!("Verification URL: {}", issued.doc.result.verification_url);
     let png = qr_dir.join(format!("{n:02}-{}.png", issued.doc.number()));
     fiskal_esir::qr_png(&issued.doc.result.verification_url, &png)?;
@@ -54,13 +63,24 @@ pub async fn run(a: DemoArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&a.data).with_context(|| format!("creating {}", a.data.display()))?;
     if !a.data.join(env::ENVIRONMENT_FILE).exists() {
         let dir = a.data.clone();
-        let e = tokio::task::spawn_blocking(move || env::init(&dir, InitOptions::defaults(Seller::seed_example())))
-            .await??;
-        println!("Created a software secure element {} and a local environment in {}", e.se_uid, a.data.display());
+        let e = tokio::task::spawn_blocking(move || {
+            env::init(&dir, InitOptions::defaults(Seller::seed_example()))
+        })
+        .await??;
+        println!(
+            "Created a software secure element {} and a local environment in {}",
+            e.se_uid,
+            a.data.display()
+        );
     } else {
         println!("Using the existing environment in {}", a.data.display());
     }
-    let serve_args = super::pfr::ServeArgs { data: a.data.clone(), listen: a.listen, password: None, pin: None };
+    let serve_args = super::pfr::ServeArgs {
+        data: a.data.clone(),
+        listen: a.listen,
+        password: None,
+        pin: None,
+    };
     let (lpfr, listener) = super::pfr::start(&serve_args).await?;
     let addr = listener.local_addr()?;
     let base = format!("http://{addr}/");
@@ -78,8 +98,14 @@ pub async fn run(a: DemoArgs) -> anyhow::Result<()> {
     })
     .await
     .map_err(|e| anyhow::anyhow!(e.message(Lang::Sr)))?;
-    let status = esir.client.status().await.map_err(|e| anyhow::anyhow!(e.message(Lang::Sr)))?;
-    esir.ensure_pin(&status).await.map_err(|e| anyhow::anyhow!(e.message(Lang::Sr)))?;
+    let status = esir
+        .client
+        .status()
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message(Lang::Sr)))?;
+    esir.ensure_pin(&status)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message(Lang::Sr)))?;
 
     let qr_dir = a.data.join("demo");
     std::fs::create_dir_all(&qr_dir)?;
@@ -103,18 +129,32 @@ pub async fn run(a: DemoArgs) -> anyhow::Result<()> {
         ))
         .await
         .map_err(e)?;
-    pngs.push(show("Promet prodaja (primer iz dokumentacije)", &sale, &qr_dir, 1)?);
+    pngs.push(show(
+        "Promet prodaja (primer iz dokumentacije)",
+        &sale,
+        &qr_dir,
+        1,
+    )?);
 
     // 2. A refund of it to the card, with the buyer's ID card number.
     let original = Original::stored(&sale.doc);
     let refund = esir
-        .refund(&original, header(Some("20:0023456")), None, Some(vec![parse_payment_spec("card:164.00").map_err(e)?]), false)
+        .refund(
+            &original,
+            header(Some("20:0023456")),
+            None,
+            Some(vec![parse_payment_spec("card:164.00").map_err(e)?]),
+            false,
+        )
         .await
         .map_err(e)?;
     pngs.push(show("Promet refundacija", &refund.refund, &qr_dir, 2)?);
 
     // 3. A copy of the sale.
-    let copy = esir.copy(sale.doc.number(), header(None)).await.map_err(e)?;
+    let copy = esir
+        .copy(sale.doc.number(), header(None))
+        .await
+        .map_err(e)?;
     pngs.push(show("Kopija prodaja", &copy, &qr_dir, 3)?);
 
     // 4. A pro-forma and 5. a training receipt.
@@ -122,7 +162,10 @@ pub async fn run(a: DemoArgs) -> anyhow::Result<()> {
         .issue(new_document(
             DocumentKind::new(InvoiceType::ProForma, TransactionType::Sale),
             &header(None),
-            vec![pivo().map_err(e)?, parse_item_spec("Хлеб/ком;1;65.00;Е").map_err(e)?],
+            vec![
+                pivo().map_err(e)?,
+                parse_item_spec("Хлеб/ком;1;65.00;Е").map_err(e)?,
+            ],
             vec![parse_payment_spec("wire:229.00").map_err(e)?],
         ))
         .await
@@ -140,15 +183,28 @@ pub async fn run(a: DemoArgs) -> anyhow::Result<()> {
     pngs.push(show("Obuka prodaja", &training, &qr_dir, 5)?);
 
     // 6. An advance chain: two advances, then the closing Advance Refund and Normal Sale.
-    let advance_amount = |d: i64| advance_item('Ђ', Decimal::new(d * 100, 2)).context("advance item");
+    let advance_amount =
+        |d: i64| advance_item('Ђ', Decimal::new(d * 100, 2)).context("advance item");
     let buyer = header(Some("10:106884584"));
     let a1 = esir
-        .advance_start(buyer.clone(), vec![advance_amount(1000)?], vec![parse_payment_spec("wire:1000.00").map_err(e)?], None, None)
+        .advance_start(
+            buyer.clone(),
+            vec![advance_amount(1000)?],
+            vec![parse_payment_spec("wire:1000.00").map_err(e)?],
+            None,
+            None,
+        )
         .await
         .map_err(e)?;
     pngs.push(show("Avans prodaja (prvi avans)", &a1, &qr_dir, 6)?);
     let a2 = esir
-        .advance_add(a1.doc.number(), buyer.clone(), vec![advance_amount(2000)?], vec![parse_payment_spec("wire:2000.00").map_err(e)?], None)
+        .advance_add(
+            a1.doc.number(),
+            buyer.clone(),
+            vec![advance_amount(2000)?],
+            vec![parse_payment_spec("wire:2000.00").map_err(e)?],
+            None,
+        )
         .await
         .map_err(e)?;
     pngs.push(show("Avans prodaja (drugi avans)", &a2, &qr_dir, 7)?);
@@ -161,8 +217,18 @@ pub async fn run(a: DemoArgs) -> anyhow::Result<()> {
         )
         .await
         .map_err(e)?;
-    pngs.push(show("Avans refundacija (zatvaranje avansa)", &advance_refund, &qr_dir, 8)?);
-    pngs.push(show("Promet prodaja (konačni račun)", &closing, &qr_dir, 9)?);
+    pngs.push(show(
+        "Avans refundacija (zatvaranje avansa)",
+        &advance_refund,
+        &qr_dir,
+        8,
+    )?);
+    pngs.push(show(
+        "Promet prodaja (konačni račun)",
+        &closing,
+        &qr_dir,
+        9,
+    )?);
     if let Some(note) = esir.closing_note(&closing.doc).await.map_err(e)? {
         println!("{note}");
     }
@@ -175,10 +241,23 @@ pub async fn run(a: DemoArgs) -> anyhow::Result<()> {
 
     println!("Done. Where everything is:");
     println!("  environment and secure element: {}", a.data.display());
-    println!("  L-PFR journal:                  {}", super::pfr::journal_path(&a.data).display());
-    println!("  ESIR store:                     {}", a.data.join("esir").join("esir.sqlite").display());
-    println!("  QR codes (PNG, 300 dpi):        {} ({} files)", qr_dir.display(), pngs.len());
-    println!("  Seed receipt verification URL:  {}", sale.doc.result.verification_url);
+    println!(
+        "  L-PFR journal:                  {}",
+        super::pfr::journal_path(&a.data).display()
+    );
+    println!(
+        "  ESIR store:                     {}",
+        a.data.join("esir").join("esir.sqlite").display()
+    );
+    println!(
+        "  QR codes (PNG, 300 dpi):        {} ({} files)",
+        qr_dir.display(),
+        pngs.len()
+    );
+    println!(
+        "  Seed receipt verification URL:  {}",
+        sale.doc.result.verification_url
+    );
     if a.serve {
         println!("The L-PFR keeps serving on {base} (Ctrl-C stops it).");
         server.await??;

@@ -96,7 +96,10 @@ pub async fn run(c: PfrCommand) -> anyhow::Result<()> {
             let _lock = lock_data(&a.serve.data, false)?;
             let (lpfr, listener) = start(&a.serve).await?;
             let addr = listener.local_addr()?;
-            println!("fiskal L-PFR listening on http://{addr}/ (secure element {})", lpfr.uid());
+            println!(
+                "fiskal L-PFR listening on http://{addr}/ (secure element {})",
+                lpfr.uid()
+            );
             if !a.no_audit {
                 let environment = env::load(&a.serve.data)?;
                 let cfg = AuditConfig {
@@ -122,13 +125,20 @@ pub async fn run(c: PfrCommand) -> anyhow::Result<()> {
             let (lpfr, listener) = start(&serve).await?;
             drop(listener);
             let environment = env::load(&a.data)?;
-            let key = environment.authority_encryption_key_der().context("reading the SUF encryption key of the bundle")?;
-            std::fs::create_dir_all(&a.medium).with_context(|| format!("creating {}", a.medium.display()))?;
+            let key = environment
+                .authority_encryption_key_der()
+                .context("reading the SUF encryption key of the bundle")?;
+            std::fs::create_dir_all(&a.medium)
+                .with_context(|| format!("creating {}", a.medium.display()))?;
             println!("Почиње копирање на медијум {} ...", a.medium.display());
             let r = audit::local_audit(&lpfr, &a.medium, &key).await?;
             let ok = r.results.iter().filter(|x| x.success).count();
             if !r.results.is_empty() {
-                println!("Извршено команди: {} (успешно: {ok}), резултати у {}.results", r.results.len(), lpfr.uid());
+                println!(
+                    "Извршено команди: {} (успешно: {ok}), резултати у {}.results",
+                    r.results.len(),
+                    lpfr.uid()
+                );
             }
             if r.proof_applied {
                 println!("Доказ о ишчитавању је примењен: лимит је поново слободан.");
@@ -138,15 +148,24 @@ pub async fn run(c: PfrCommand) -> anyhow::Result<()> {
             }
             println!("Записано пакета: {}", r.packages_written);
             if r.arp_written {
-                println!("Захтев за доказ о ишчитавању: {}/{}.arp", r.folder.display(), lpfr.uid());
+                println!(
+                    "Захтев за доказ о ишчитавању: {}/{}.arp",
+                    r.folder.display(),
+                    lpfr.uid()
+                );
             }
             println!("Копирање је завршено: {}", r.folder.display());
             Ok(())
         }
         PfrCommand::Verify(a) => {
             let journal = Journal::open(&journal_path(&a.data)).await?;
-            let n = journal.verify_chain().await.context("checking the journal")?;
-            println!("The journal is intact: {n} receipts, counters without gaps, hash chain valid.");
+            let n = journal
+                .verify_chain()
+                .await
+                .context("checking the journal")?;
+            println!(
+                "The journal is intact: {n} receipts, counters without gaps, hash chain valid."
+            );
             Ok(())
         }
     }
@@ -165,13 +184,22 @@ pub fn lock_data(data: &Path, exclusive: bool) -> anyhow::Result<std::fs::File> 
         .write(true)
         .open(&path)
         .with_context(|| format!("opening {}", path.display()))?;
-    let r = if exclusive { f.try_lock() } else { f.try_lock_shared() };
+    let r = if exclusive {
+        f.try_lock()
+    } else {
+        f.try_lock_shared()
+    };
     match r {
         Ok(()) => Ok(f),
         Err(std::fs::TryLockError::WouldBlock) => {
-            anyhow::bail!("another fiskal pfr process uses {}; stop it first", data.display())
+            anyhow::bail!(
+                "another fiskal pfr process uses {}; stop it first",
+                data.display()
+            )
         }
-        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("locking {}", path.display())),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("locking {}", path.display()))
+        }
     }
 }
 
@@ -197,14 +225,21 @@ pub fn settings_from(environment: &Environment) -> Settings {
 /// Opens the SE and journal of a data folder and binds the listener.
 pub async fn start(a: &ServeArgs) -> anyhow::Result<(Lpfr, tokio::net::TcpListener)> {
     let environment = env::load(&a.data)?;
-    let password = secret(a.password.clone(), "FISKAL_SE_PASSWORD", env::DEFAULT_SE_PASSWORD)?;
+    let password = secret(
+        a.password.clone(),
+        "FISKAL_SE_PASSWORD",
+        env::DEFAULT_SE_PASSWORD,
+    )?;
     let pin = optional_secret(a.pin.clone(), "FISKAL_SE_PIN")?;
     let dir = a.data.clone();
     let e2 = environment.clone();
     let se = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let mut se = e2.open_se(&dir, &password).context("opening the secure element")?;
+        let mut se = e2
+            .open_se(&dir, &password)
+            .context("opening the secure element")?;
         if let Some(pin) = pin {
-            let pin = fiskal_se::Pin::parse(&pin).map_err(|_| anyhow::anyhow!("the PIN must be exactly 4 digits"))?;
+            let pin = fiskal_se::Pin::parse(&pin)
+                .map_err(|_| anyhow::anyhow!("the PIN must be exactly 4 digits"))?;
             se.verify_pin(&pin).context("entering the PIN")?;
         }
         Ok(se)
@@ -212,10 +247,14 @@ pub async fn start(a: &ServeArgs) -> anyhow::Result<(Lpfr, tokio::net::TcpListen
     .await??;
     let jpath = journal_path(&a.data);
     std::fs::create_dir_all(jpath.parent().unwrap_or(&a.data))?;
-    let journal = Journal::open(&jpath).await.with_context(|| format!("opening the journal {}", jpath.display()))?;
+    let journal = Journal::open(&jpath)
+        .await
+        .with_context(|| format!("opening the journal {}", jpath.display()))?;
     let lpfr = Lpfr::start(Box::new(se), journal, settings_from(&environment))
         .await
         .map_err(|e| anyhow::anyhow!("starting the L-PFR: {e}"))?;
-    let listener = tokio::net::TcpListener::bind(a.listen).await.with_context(|| format!("listening on {}", a.listen))?;
+    let listener = tokio::net::TcpListener::bind(a.listen)
+        .await
+        .with_context(|| format!("listening on {}", a.listen))?;
     Ok((lpfr, listener))
 }

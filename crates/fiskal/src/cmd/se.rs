@@ -103,7 +103,11 @@ pub fn init_options(a: &InitArgs) -> anyhow::Result<InitOptions> {
     }
     let pin = secret(a.pin.clone(), "FISKAL_SE_PIN", env::DEFAULT_PIN)?;
     let pin = Pin::parse(&pin).map_err(|_| anyhow::anyhow!("the PIN must be exactly 4 digits"))?;
-    let password = secret(a.password.clone(), "FISKAL_SE_PASSWORD", env::DEFAULT_SE_PASSWORD)?;
+    let password = secret(
+        a.password.clone(),
+        "FISKAL_SE_PASSWORD",
+        env::DEFAULT_SE_PASSWORD,
+    )?;
     if password.chars().count() < 8 {
         anyhow::bail!("the SE password must have at least 8 characters");
     }
@@ -119,35 +123,73 @@ pub fn init_options(a: &InitArgs) -> anyhow::Result<InitOptions> {
     if !suf_url.ends_with('/') {
         suf_url.push('/');
     }
-    Ok(InitOptions { seller, pin, password, limit, suf_url: Some(suf_url), uid, force: a.force })
+    Ok(InitOptions {
+        seller,
+        pin,
+        password,
+        limit,
+        suf_url: Some(suf_url),
+        uid,
+        force: a.force,
+    })
 }
 
 async fn init(a: InitArgs) -> anyhow::Result<()> {
     let opts = init_options(&a)?;
     let dir = a.data.clone();
     let environment = tokio::task::spawn_blocking(move || env::init(&dir, opts)).await??;
-    println!("Secure element {} created in {}", environment.se_uid, a.data.display());
-    println!("  state file:        {}", environment.se_state_path(&a.data).display());
-    println!("  seller:            {} {} ({})", environment.seller.tin, environment.seller.business_name, environment.seller.location_name);
+    println!(
+        "Secure element {} created in {}",
+        environment.se_uid,
+        a.data.display()
+    );
+    println!(
+        "  state file:        {}",
+        environment.se_state_path(&a.data).display()
+    );
+    println!(
+        "  seller:            {} {} ({})",
+        environment.seller.tin, environment.seller.business_name, environment.seller.location_name
+    );
     println!("  limit:             {} RSD", format_money(a.limit));
-    println!("  verification URLs: {}", environment.verification_url_prefix);
-    println!("  environment:       {}", a.data.join(env::ENVIRONMENT_FILE).display());
-    println!("Start the L-PFR with: fiskal pfr serve --data {}", a.data.display());
+    println!(
+        "  verification URLs: {}",
+        environment.verification_url_prefix
+    );
+    println!(
+        "  environment:       {}",
+        a.data.join(env::ENVIRONMENT_FILE).display()
+    );
+    println!(
+        "Start the L-PFR with: fiskal pfr serve --data {}",
+        a.data.display()
+    );
     Ok(())
 }
 
 async fn show(a: ShowArgs) -> anyhow::Result<()> {
     let environment = env::load(&a.data)?;
-    let password = secret(a.password.clone(), "FISKAL_SE_PASSWORD", env::DEFAULT_SE_PASSWORD)?;
+    let password = secret(
+        a.password.clone(),
+        "FISKAL_SE_PASSWORD",
+        env::DEFAULT_SE_PASSWORD,
+    )?;
     let dir = a.data.clone();
     let e2 = environment.clone();
     let se = tokio::task::spawn_blocking(move || e2.open_se(&dir, &password)).await??;
     let amount = se.amount_status();
     println!("UID:               {}", se.uid());
-    println!("Seller:            {} {}", environment.seller.tin, environment.seller.business_name);
+    println!(
+        "Seller:            {} {}",
+        environment.seller.tin, environment.seller.business_name
+    );
     println!("Total counter:     {}", se.total_counter());
     println!("PIN tries left:    {}", se.pin_tries_left());
-    println!("Unaudited amount:  {} RSD of {} RSD", format_money(from_scaled(amount.unaudited)), format_money(from_scaled(amount.limit)));
+    println!(
+        "Unaudited amount:  {} RSD of {} RSD",
+        format_money(from_scaled(amount.unaudited)),
+        format_money(from_scaled(amount.limit))
+    );
     println!("Verification URLs: {}", environment.verification_url_prefix);
     Ok(())
 }

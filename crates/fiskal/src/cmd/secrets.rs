@@ -10,7 +10,8 @@ pub fn secret(option: Option<String>, var: &str, default: &str) -> anyhow::Resul
     }
     let file_var = format!("{var}_FILE");
     if let Ok(path) = std::env::var(&file_var) {
-        let s = std::fs::read_to_string(&path).with_context(|| format!("reading {file_var}={path}"))?;
+        let s =
+            std::fs::read_to_string(&path).with_context(|| format!("reading {file_var}={path}"))?;
         return Ok(s.trim().to_string());
     }
     Ok(default.to_string())
