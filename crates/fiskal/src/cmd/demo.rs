@@ -85,8 +85,12 @@ pub async fn run(a: DemoArgs) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let base = format!("http://{addr}/");
     let uid = lpfr.uid().clone();
+    let lpfr_handle = lpfr.clone();
     let server = tokio::spawn(fiskal_pfr::serve(lpfr, listener));
     println!("L-PFR (secure element {uid}) listening on {base}");
+    // The tax authority's SUF on the address the verification URLs point to.
+    let environment = env::load(&a.data)?;
+    let suf = start_suf(&a.data, &environment.suf_url).await;
 
     let esir = Esir::open(EsirConfig {
         pfr_url: base.clone(),
@@ -234,6 +238,16 @@ pub async fn run(a: DemoArgs) -> anyhow::Result<()> {
     }
     rule();
 
+    let audit_cfg = fiskal_pfr::audit::AuditConfig {
+        encryption_key: environment.authority_encryption_key_der().ok(),
+        min_audit_interval: std::time::Duration::ZERO,
+        ..fiskal_pfr::audit::AuditConfig::default()
+    };
+    if suf.is_some() {
+        audit(&lpfr_handle, &audit_cfg, &sale.doc.result.verification_url).await?;
+        rule();
+    }
+
     if !a.no_sef {
         super::sef::demo(&a.data).await?;
         rule();
@@ -260,9 +274,103 @@ pub async fn run(a: DemoArgs) -> anyhow::Result<()> {
     );
     if a.serve {
         println!("The L-PFR keeps serving on {base} (Ctrl-C stops it).");
+        if suf.is_some() {
+            tokio::spawn(fiskal_pfr::audit::run(lpfr_handle.clone(), audit_cfg));
+        }
         server.await??;
     } else {
         server.abort();
     }
+    Ok(())
+}
+
+/// Starts the SUF in this process on the address of `suf_url`; `None` (with a note) when that
+/// address is taken.
+async fn start_suf(
+    data: &Path,
+    suf_url: &str,
+) -> Option<tokio::task::JoinHandle<std::io::Result<()>>> {
+    let addr = suf_url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let common = super::suf::Common {
+        env: data.to_path_buf(),
+        db: None,
+        db_schema: None,
+        se_password: None,
+    };
+    let suf = match super::suf::open(&common).await {
+        Ok(s) => std::sync::Arc::new(s),
+        Err(e) => {
+            println!("Note: the SUF could not start ({e:#}); the receipts stay unaudited.");
+            return None;
+        }
+    };
+    match tokio::net::TcpListener::bind(&addr).await {
+        Ok(listener) => {
+            println!(
+                "SUF (tax authority) listening on http://{addr}/ (verification page /v/?vl=...)"
+            );
+            Some(tokio::spawn(fiskal_suf::serve(
+                suf,
+                listener,
+                std::future::pending(),
+            )))
+        }
+        Err(e) => {
+            println!("Note: {addr} is taken ({e}); the SUF part of the demo is skipped.");
+            None
+        }
+    }
+}
+
+/// Audits the demo receipts over the internet and shows the proof of audit and the
+/// verification page of the seed receipt.
+async fn audit(
+    lpfr: &fiskal_pfr::Lpfr,
+    cfg: &fiskal_pfr::audit::AuditConfig,
+    seed_url: &str,
+) -> anyhow::Result<()> {
+    use fiskal_domain::money::{format_money, from_scaled};
+    let mut client = fiskal_pfr::audit::SufClient::new(lpfr.uid().as_str(), cfg)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let before = lpfr.amount_status();
+    let mut delivered = 0;
+    let mut proof = false;
+    for _ in 0..6 {
+        let r = fiskal_pfr::audit::round(lpfr, &mut client, cfg)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        delivered += r.delivered;
+        if r.proof_applied {
+            proof = true;
+            break;
+        }
+    }
+    let after = lpfr.amount_status();
+    println!(
+        "Audit: {delivered} receipts delivered to the SUF, each decrypted and its signature checked."
+    );
+    println!(
+        "Proof of audit {}: unaudited amount {} RSD → {} RSD (limit {} RSD).",
+        if proof { "applied" } else { "not yet received" },
+        format_money(from_scaled(before.unaudited)),
+        format_money(from_scaled(after.unaudited)),
+        format_money(from_scaled(after.limit)),
+    );
+    let answer: serde_json::Value = reqwest::Client::new()
+        .get(seed_url)
+        .header("Accept", "application/json")
+        .send()
+        .await?
+        .json()
+        .await?;
+    println!(
+        "Verification of the seed receipt: valid = {}, received by the SUF = {}",
+        answer["isValid"],
+        !answer["journal"].is_null()
+    );
+    println!("Open the verification page in a browser: {seed_url}");
     Ok(())
 }
