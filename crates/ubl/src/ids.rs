@@ -1,24 +1,11 @@
 //! Serbian identifiers used in UBL documents (`ubl-profile.md` §5.1, §9): PIB, MB, JBKJS, bank
 //! account, model-97 payment reference.
 //!
-//! `pib_check_digit_valid` is a private copy of the rule that `fiskal_domain::buyer` is going to
-//! export; once it is there this module should call it instead.
+//! The PIB check digit rule itself lives in `fiskal_domain::buyer`.
 
 /// Whether `pib` is a 9-digit PIB whose last digit is the ISO 7064 MOD 11,10 check digit.
 pub fn pib_check_digit_valid(pib: &str) -> bool {
-    let b = pib.as_bytes();
-    if b.len() != 9 || !b.iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    let mut p: u32 = 10;
-    for &c in &b[..8] {
-        let mut s = (p + u32::from(c - b'0')) % 10;
-        if s == 0 {
-            s = 10;
-        }
-        p = (2 * s) % 11;
-    }
-    (11 - p) % 10 == u32::from(b[8] - b'0')
+    fiskal_domain::buyer::pib_check_digit_valid(pib)
 }
 
 /// Computes the check digit for the first 8 digits of a PIB; `None` if `body` is not 8 digits.
