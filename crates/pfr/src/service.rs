@@ -806,10 +806,27 @@ impl Lpfr {
         let (tx, crx) = mpsc::channel::<SignedGroup>(1);
         let me = self.clone();
         tokio::spawn(async move { me.committer(crx).await });
-        // At most two groups are signed but not yet journalled (one being written, one just
-        // signed): the SE keeps the signatures of its last two groups, so a crash can always
-        // be recovered.
-        let uncommitted = Arc::new(tokio::sync::Semaphore::new(2));
+        let (ptx, mut prx) = mpsc::channel::<Staged>(1);
+        let me = self.clone();
+        tokio::spawn(async move {
+            // At most two groups are signed but not yet journalled (one being written, one just
+            // signed): the SE keeps the signatures of its last two groups, so a crash can always
+            // be recovered.
+            let uncommitted = Arc::new(tokio::sync::Semaphore::new(2));
+            while let Some(staged) = prx.recv().await {
+                let Ok(permit) = uncommitted.clone().acquire_owned().await else {
+                    return;
+                };
+                let mut group = match staged {
+                    Staged::Done(g) => g,
+                    Staged::Ready(p) => me.sign_prepared(*p).await,
+                };
+                group.permit = Some(permit);
+                if tx.send(group).await.is_err() {
+                    return;
+                }
+            }
+        });
         while let Some(first) = rx.recv().await {
             let mut jobs = vec![first];
             while jobs.len() < MAX_BATCH {
@@ -818,12 +835,8 @@ impl Lpfr {
                     Err(_) => break,
                 }
             }
-            let Ok(permit) = uncommitted.clone().acquire_owned().await else {
-                return;
-            };
-            let mut group = self.sign_group(jobs).await;
-            group.permit = Some(permit);
-            if tx.send(group).await.is_err() {
+            let staged = self.prepare_group(jobs).await;
+            if ptx.send(staged).await.is_err() {
                 return;
             }
         }
@@ -914,7 +927,9 @@ impl Lpfr {
         }
     }
 
-    async fn sign_group(&self, jobs: Vec<Job>) -> SignedGroup {
+    /// Stage 1 of the signing pipeline: answers repeated RequestIds, computes taxes at the PFR
+    /// time and journals the group as pending (before the SE signs anything).
+    async fn prepare_group(&self, jobs: Vec<Job>) -> Staged {
         let mut fresh: Vec<Job> = Vec::with_capacity(jobs.len());
         let mut followers: Vec<Job> = Vec::new();
         for job in jobs {
@@ -959,7 +974,7 @@ impl Lpfr {
             qr: Vec::new(),
         };
         if fresh.is_empty() {
-            return g;
+            return Staged::Done(g);
         }
         if self.inner.poisoned.load(Ordering::SeqCst) {
             for o in g.out.iter_mut() {
@@ -968,7 +983,7 @@ impl Lpfr {
                 )));
             }
             g.jobs = fresh;
-            return g;
+            return Staged::Done(g);
         }
         let t0 = std::time::Instant::now();
         let settings = self.settings();
@@ -979,7 +994,7 @@ impl Lpfr {
                 *o = Some(Err(PfrError::State(Gsc::NotConfigured)));
             }
             g.jobs = fresh;
-            return g;
+            return Staged::Done(g);
         }
         let time = from_millis(time_ms as i64).unwrap_or_else(Utc::now);
         // Compute at the exact PFR time.
@@ -997,7 +1012,7 @@ impl Lpfr {
         }
         if ready.is_empty() {
             g.jobs = fresh;
-            return g;
+            return Staged::Done(g);
         }
         // 1. Record the requests before signing.
         let rows: Vec<PendingRow> = ready
@@ -1018,9 +1033,31 @@ impl Lpfr {
                     o.get_or_insert_with(|| Err(PfrError::Internal("journal write failed".into())));
                 }
                 g.jobs = fresh;
-                return g;
+                return Staged::Done(g);
             }
         };
+        Staged::Ready(Box::new(PreparedGroup {
+            g,
+            fresh,
+            ready,
+            rows,
+            settings,
+            time_ms,
+            t0,
+        }))
+    }
+
+    /// Stage 2: the SE signs a prepared group and the results are built.
+    async fn sign_prepared(&self, p: PreparedGroup) -> SignedGroup {
+        let PreparedGroup {
+            mut g,
+            fresh,
+            ready,
+            rows,
+            settings,
+            time_ms,
+            t0,
+        } = p;
         let t_pending = t0.elapsed();
         // 2. Sign (the SE persists its counters before returning).
         let sign_reqs: Vec<SignRequest> = ready
@@ -1098,6 +1135,25 @@ impl Lpfr {
         g.jobs = fresh;
         g
     }
+}
+
+/// A group journalled as pending, waiting for the SE.
+struct PreparedGroup {
+    g: SignedGroup,
+    fresh: Vec<Job>,
+    ready: Vec<(usize, Computed)>,
+    rows: Vec<PendingRow>,
+    settings: Settings,
+    time_ms: u64,
+    t0: std::time::Instant,
+}
+
+/// What stage 1 hands to stage 2.
+enum Staged {
+    /// Nothing to sign (answered, refused or failed already).
+    Done(SignedGroup),
+    /// Ready for the SE.
+    Ready(Box<PreparedGroup>),
 }
 
 /// A signed group on its way from the signer to the committer.
