@@ -5,9 +5,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -21,33 +21,14 @@ struct SufProc {
 
 impl SufProc {
     fn start(env: &Path, port: u16) -> SufProc {
-        let mut child = Command::new(bin())
-            .args([
-                "suf",
-                "serve",
-                "--env",
-                env.to_str().unwrap(),
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn suf");
-        let mut reader = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        reader.read_line(&mut line).expect("read listen line");
-        let base = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_string();
-        std::thread::spawn(move || {
-            let mut sink = String::new();
-            while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-                sink.clear();
-            }
-        });
+        let (child, base) = spawn_listening(Command::new(bin()).args([
+            "suf",
+            "serve",
+            "--env",
+            env.to_str().unwrap(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ]));
         SufProc { child, base }
     }
 

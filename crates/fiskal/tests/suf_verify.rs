@@ -3,8 +3,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 use common::*;
 use serde_json::Value;
@@ -17,34 +16,18 @@ struct SufProc {
 
 impl SufProc {
     fn start(env: &std::path::Path, extra: &[&str]) -> SufProc {
-        let mut child = Command::new(bin())
-            .args([
-                "suf",
-                "serve",
-                "--env",
-                env.to_str().unwrap(),
-                "--listen",
-                "127.0.0.1:0",
-            ])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn suf");
-        let mut reader = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        reader.read_line(&mut line).expect("read listen line");
-        let base = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_string();
-        std::thread::spawn(move || {
-            let mut sink = String::new();
-            while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-                sink.clear();
-            }
-        });
+        let (child, base) = spawn_listening(
+            Command::new(bin())
+                .args([
+                    "suf",
+                    "serve",
+                    "--env",
+                    env.to_str().unwrap(),
+                    "--listen",
+                    "127.0.0.1:0",
+                ])
+                .args(extra),
+        );
         SufProc { child, base }
     }
 

@@ -49,6 +49,31 @@ impl DataDir {
     }
 }
 
+/// Spawns a `fiskal ... serve` command, waits for the line announcing its address and returns
+/// the child and that `http://` address; stdout keeps being drained so the child never blocks.
+pub fn spawn_listening(cmd: &mut Command) -> (Child, String) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn fiskal");
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).expect("read listen line");
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .to_string();
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+            sink.clear();
+        }
+    });
+    (child, url)
+}
+
 /// A running L-PFR.
 pub struct Pfr {
     pub child: Child,
@@ -59,36 +84,17 @@ pub struct Pfr {
 impl Pfr {
     /// Starts `fiskal pfr serve` on a free port and waits until it listens.
     pub fn start(data: &Path, extra: &[&str]) -> Pfr {
-        let mut child = Command::new(bin())
-            .args([
-                "pfr",
-                "serve",
-                "--data",
-                data.to_str().unwrap(),
-                "--listen",
-                "127.0.0.1:0",
-            ])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn pfr");
-        let stdout = child.stdout.take().unwrap();
-        let mut reader = BufReader::new(stdout);
-        let mut line = String::new();
-        reader.read_line(&mut line).expect("read listen line");
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_string();
-        // Keep draining stdout so the child never blocks on a full pipe.
-        std::thread::spawn(move || {
-            let mut sink = String::new();
-            while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-                sink.clear();
-            }
-        });
+        let mut cmd = Command::new(bin());
+        cmd.args([
+            "pfr",
+            "serve",
+            "--data",
+            data.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .args(extra);
+        let (child, url) = spawn_listening(&mut cmd);
         Pfr {
             child,
             base: url,
