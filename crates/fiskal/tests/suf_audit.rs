@@ -433,11 +433,25 @@ async fn local_audit_round_trip_through_a_folder() {
     assert_eq!(r["totalCounter"], 4);
 }
 
+/// Runs `fiskal suf admin --env DIR ...` and returns its stdout; panics when it fails.
+fn admin(data: &DataDir, args: &[&str]) -> String {
+    let d = data.path_str();
+    let mut all = vec!["suf", "admin", "--env", d.as_str()];
+    all.extend_from_slice(args);
+    let (ok, out, err) = run(&all);
+    assert!(ok, "fiskal suf admin {args:?} failed: {out}\n{err}");
+    out
+}
+
+/// The authority changes tax rates (valid from a future instant), the verification URL and the
+/// time server with `fiskal suf admin`; the L-PFR applies each command, reports it, shows the new
+/// state, and its receipts use the new group once it applies. The SUF audits those receipts, also
+/// after a restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn set_tax_rates_command_reaches_later_receipts() {
+async fn authority_commands_reach_the_lpfr_and_its_receipts() {
     let port = free_port();
     let data = data_for(port, &[]);
-    let _suf = SufProc::start(data.path(), port);
+    let suf = SufProc::start(data.path(), port);
     let pfr = Pfr::start(data.path(), &["--pin", "1234", "--audit-interval", "1"]);
     let c = client();
     let s = wait_status(&c, &pfr, 30, "online", |s| {
@@ -447,68 +461,134 @@ async fn set_tax_rates_command_reaches_later_receipts() {
     let uid = s["uid"].as_str().unwrap().to_string();
     assert_eq!(s["allTaxRates"].as_array().unwrap().len(), 1);
 
-    // The SUF has no tax-rate administration yet: queue the command in its store directly.
-    let env = fiskal_se::env::load(data.path()).unwrap();
-    let mut group = serde_json::to_value(&env.tax_rate_groups[0]).unwrap();
-    let valid_from = chrono::Utc::now() + chrono::Duration::seconds(4);
-    group["groupId"] = json!(env.tax_rate_groups[0].group_id + 1);
-    group["validFrom"] = json!(valid_from.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
-    let mut changed = false;
-    for cat in group["taxCategories"].as_array_mut().unwrap() {
-        for r in cat["taxRates"].as_array_mut().unwrap() {
-            if r["label"] == "Ђ" {
-                r["rate"] = json!(10);
-                changed = true;
-            }
-        }
-    }
-    assert!(changed);
-    let store = fiskal_suf::SqlStore::connect(
-        &format!(
-            "sqlite://{}",
-            data.path().join("suf").join("suf.sqlite").display()
-        ),
-        None,
-    )
-    .await
-    .unwrap();
-    let suf = fiskal_suf::Suf::adopt(data.path(), store, None)
-        .await
-        .unwrap();
-    suf.queue_command(&uid, 0, group.to_string()).await.unwrap();
+    // Bad input is refused and changes nothing.
+    let d = data.path_str();
+    let (ok, _, err) = run(&[
+        "suf",
+        "admin",
+        "--env",
+        &d,
+        "add-tax-rates",
+        "--valid-from",
+        "2020-01-01",
+        "--rate",
+        "Ђ=10",
+    ]);
+    assert!(!ok && err.contains("not in the future"), "{err}");
+    let (ok, _, err) = run(&["suf", "admin", "--env", &d, "--token", "wrong", "tax-rates"]);
+    assert!(!ok && err.contains("401"), "{err}");
+    let (ok, _, err) = run(&["suf", "admin", "--env", &d, "time-server", "ftp://x"]);
+    assert!(!ok && err.contains("http"), "{err}");
 
-    // Applied: status lists the new group; the command's result reached the SUF.
+    let valid_from = chrono::Utc::now() + chrono::Duration::seconds(4);
+    let vf = valid_from.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let out = admin(
+        &data,
+        &["add-tax-rates", "--valid-from", &vf, "--rate", "Ђ=10"],
+    );
+    assert!(
+        out.contains("grupa poreskih stopa 2") && out.contains("za 1 "),
+        "{out}"
+    );
+    let prefix = format!("http://localhost:{port}/v/?vl=");
+    let out = admin(&data, &["verification-url", &prefix]);
+    assert!(out.contains(&prefix), "{out}");
+    admin(&data, &["time-server", "http://time.example.rs:80/"]);
+
+    // Applied: status lists the new group, environment-parameters the new URLs, and every
+    // command's result reached the SUF.
     wait_status(&c, &pfr, 20, "the new tax rates", |s| {
         s["allTaxRates"].as_array().unwrap().len() == 2
     })
     .await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !suf.commands(&uid).await.unwrap().is_empty() {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let history = admin(&data, &["commands", &uid]);
+        if !history.contains("čeka") {
+            assert!(!history.contains("NEUSPELA"), "{history}");
+            assert_eq!(history.matches("izvršena").count(), 7, "{history}");
+            break;
+        }
         assert!(
             Instant::now() < deadline,
-            "the command result never reached the SUF"
+            "commands still pending: {history}"
         );
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    // Before validFrom the old rate applies, after it the new one.
+    let env: Value = c
+        .get(pfr.url("/api/v3/environment-parameters"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(env["ntpServer"], "http://time.example.rs:80/", "{env}");
+    let listed = admin(&data, &["secure-elements"]);
+    assert!(listed.contains(&uid), "{listed}");
+
+    // Before validFrom the old rate applies, after it the new one, with the new link.
     let (st, r) = post_invoice(&c, &pfr, &pivo_lav().to_string(), None).await;
     assert_eq!(st, 200, "{r}");
     assert_eq!(r["taxItems"][0]["rate"].to_string(), "20.00");
+    assert!(
+        r["verificationUrl"].as_str().unwrap().starts_with(&prefix),
+        "{r}"
+    );
     while chrono::Utc::now() < valid_from + chrono::Duration::milliseconds(100) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let (st, r) = post_invoice(&c, &pfr, &pivo_lav().to_string(), None).await;
     assert_eq!(st, 200, "{r}");
-    assert_eq!(r["taxGroupRevision"], env.tax_rate_groups[0].group_id + 1);
-    assert_eq!(r["taxItems"][0]["rate"].to_string(), "10");
+    assert_eq!(r["taxGroupRevision"], 2);
+    assert_eq!(r["taxItems"][0]["rate"].to_string(), "10.00");
     assert_eq!(r["taxItems"][0]["amount"].to_string(), "14.9091");
-    // The setting survives a restart.
+    let url = r["verificationUrl"].as_str().unwrap().to_string();
+
+    // The SUF audits the receipt taxed with the new group; after a restart it still knows the
+    // group and the settings, and audits the next one too.
+    let received = |suf: &SufProc, url: String| {
+        let c = c.clone();
+        let base = suf.base.clone();
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            loop {
+                let vl = url.split_once("vl=").unwrap().1;
+                let j: Value = c
+                    .get(format!("{base}v/?vl={vl}"))
+                    .header("Accept", "application/json")
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                assert_eq!(j["isValid"], true, "{j}");
+                if j["journal"].is_string() {
+                    return j;
+                }
+                assert!(Instant::now() < deadline, "never received: {j}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    };
+    received(&suf, url).await;
+    drop(suf);
+    let suf = SufProc::start(data.path(), port);
+    let groups = admin(&data, &["tax-rates"]);
+    assert!(
+        groups.contains("Grupa 2") && groups.contains("Ђ 10.00%"),
+        "{groups}"
+    );
+    let (st, r) = post_invoice(&c, &pfr, &pivo_lav().to_string(), None).await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["taxGroupRevision"], 2);
+    received(&suf, r["verificationUrl"].as_str().unwrap().to_string()).await;
+
+    // The L-PFR keeps what it applied across a restart.
     drop(pfr);
     let pfr = Pfr::start(data.path(), &["--pin", "1234", "--no-audit"]);
     let s = status(&c, &pfr).await;
     assert_eq!(s["allTaxRates"].as_array().unwrap().len(), 2);
-    assert_eq!(
-        s["currentTaxRates"]["groupId"],
-        env.tax_rate_groups[0].group_id + 1
-    );
+    assert_eq!(s["currentTaxRates"]["groupId"], 2);
 }

@@ -8,10 +8,13 @@
 //! - [`store`]: storage behind the [`store::Store`] trait, SQLite by default, PostgreSQL by URL;
 //! - [`package`]: the audit-package format shared with the L-PFR;
 //! - [`http::router`]: TaxCore.API for PFRs and the public verification page `GET /v/?vl=`;
-//! - [`local`]: local audit (removable media) on the authority's side.
+//! - [`local`]: local audit (removable media) on the authority's side;
+//! - [`admin`]: the authority's administration (tax-rate groups, verification URL, time server,
+//!   registry and command history), carried to PFRs by commands.
 //!
 //! The SUF adopts the environment bundle made by `fiskal se init` ([`service::Suf::adopt`]).
 
+pub mod admin;
 pub mod ca;
 pub mod http;
 pub mod keys;
@@ -24,13 +27,14 @@ pub mod store;
 pub use service::{Suf, SufConfig, SufError};
 pub use store::{SqlStore, Store};
 
-/// Serves the SUF on `listener` until `shutdown` completes.
+/// Serves the SUF on `listener` until `shutdown` completes: the API and verification page of
+/// [`http::router`] and the administration API of [`admin::router`].
 pub async fn serve<S: Store>(
     suf: std::sync::Arc<Suf<S>>,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, http::router(suf))
+    axum::serve(listener, http::router(suf.clone()).merge(admin::router(suf)))
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -155,10 +155,14 @@ pub struct Verified {
 
 /// The SUF.
 pub struct Suf<S: Store> {
-    store: S,
+    pub(crate) store: S,
     keys: SufKeys,
-    config: SufConfig,
-    tax_groups: RwLock<Vec<TaxRateGroup>>,
+    pub(crate) config: RwLock<SufConfig>,
+    /// Serialises administrative changes (group ids, settings).
+    pub(crate) admin: tokio::sync::Mutex<()>,
+    /// SHA-256 of the administration token; `None` disables the administration API.
+    pub(crate) admin_token: Option<[u8; 32]>,
+    pub(crate) tax_groups: RwLock<Vec<TaxRateGroup>>,
     certs: RwLock<std::collections::HashMap<String, Arc<(SeRecord, CertificateInfo)>>>,
 }
 
@@ -170,8 +174,30 @@ impl<S: Store> std::fmt::Debug for Suf<S> {
     }
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
+}
+
+/// A new command with a fresh id. Creation times strictly increase within the process, which
+/// keeps the order of commands queued in one millisecond.
+pub(crate) fn new_command(uid: &str, command_type: i32, payload: String) -> CommandRecord {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let now = now_ms();
+    let prev = LAST.fetch_max(now, Ordering::SeqCst);
+    let created_ms = if prev >= now {
+        LAST.fetch_add(1, Ordering::SeqCst) + 1
+    } else {
+        now
+    };
+    CommandRecord {
+        command_id: uuid::Uuid::new_v4().to_string(),
+        uid: uid.to_string(),
+        command_type,
+        payload,
+        created_ms,
+        success: None,
+    }
 }
 
 fn content_hash(request: &InvoiceRequest, result: &InvoiceResult) -> String {
@@ -210,7 +236,9 @@ impl<S: Store> Suf<S> {
         Suf {
             store,
             keys,
-            config,
+            config: RwLock::new(config),
+            admin: tokio::sync::Mutex::new(()),
+            admin_token: None,
             tax_groups: RwLock::new(tax_groups),
             certs: RwLock::default(),
         }
@@ -240,6 +268,7 @@ impl<S: Store> Suf<S> {
             ntp_server: "http://0.pool.ntp.org:80/".into(),
         };
         let suf = Suf::new(store, keys, config, env.tax_rate_groups.clone());
+        suf.load_admin_state().await?;
         let crt = dir.join("se").join(format!("{}.crt", env.se_uid));
         let der = match std::fs::read(&crt) {
             Ok(der) => der,
@@ -267,9 +296,12 @@ impl<S: Store> Suf<S> {
         Ok(suf)
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &SufConfig {
-        &self.config
+    /// The configuration as it is now (the verification prefix and time server can change).
+    pub fn config(&self) -> SufConfig {
+        self.config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The keys.
@@ -324,16 +356,17 @@ impl<S: Store> Suf<S> {
             )
             .await?;
         }
+        let config = self.config();
         self.queue_command(
             uid,
             command_type::SET_TIME_SERVER_URL,
-            self.config.ntp_server.clone(),
+            config.ntp_server.clone(),
         )
         .await?;
         self.queue_command(
             uid,
             command_type::SET_VERIFICATION_URL,
-            self.config.verification_prefix.clone(),
+            config.verification_prefix.clone(),
         )
         .await?;
         let conf = serde_json::to_string(&self.configuration()).unwrap_or_default();
@@ -349,36 +382,17 @@ impl<S: Store> Suf<S> {
         command_type: i32,
         payload: String,
     ) -> Result<String, SufError> {
-        let id = uuid::Uuid::new_v4().to_string();
-        // Strictly increasing creation times keep the order of commands queued in one millisecond.
-        let created_ms = {
-            static LAST: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
-            let now = now_ms();
-            let prev = LAST.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
-            if prev >= now {
-                LAST.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1
-            } else {
-                now
-            }
-        };
-        self.store
-            .add_command(&CommandRecord {
-                command_id: id.clone(),
-                uid: uid.to_string(),
-                command_type,
-                payload,
-                created_ms,
-                success: None,
-            })
-            .await?;
-        Ok(id)
+        let command = new_command(uid, command_type, payload);
+        self.store.add_command(&command).await?;
+        Ok(command.command_id)
     }
 
     /// The configuration object (`/api/v3/configuration`, SetTaxCoreConfiguration).
     pub fn configuration(&self) -> EnvironmentParameters {
-        let base = self.config.base_url.clone();
+        let config = self.config();
+        let base = config.base_url.clone();
         EnvironmentParameters {
-            organization_name: self.config.organization_name.clone(),
+            organization_name: config.organization_name.clone(),
             server_time_zone: "Central Europe Standard Time".into(),
             street: String::new(),
             city: "Београд".into(),
@@ -387,11 +401,11 @@ impl<S: Store> Suf<S> {
                 taxpayer_admin_portal: base.clone(),
                 tax_core_api: base.clone(),
                 vsdc: String::new(),
-                root: self.config.verification_prefix.clone(),
+                root: config.verification_prefix.clone(),
             },
-            environment_name: self.config.environment_name.clone(),
+            environment_name: config.environment_name.clone(),
             logo: String::new(),
-            ntp_server: self.config.ntp_server.clone(),
+            ntp_server: config.ntp_server.clone(),
             supported_languages: vec!["sr-Cyrl-RS".into(), "en-US".into()],
         }
     }

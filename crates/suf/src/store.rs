@@ -210,6 +210,38 @@ pub trait Store: Send + Sync + 'static {
         command_id: &str,
         success: bool,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Every command of `uid`, reported or not, newest first, at most `limit`.
+    fn command_history(
+        &self,
+        uid: &str,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<CommandRecord>, StoreError>> + Send;
+    /// Every registered secure element, by UID.
+    fn list_se(&self) -> impl Future<Output = Result<Vec<SeRecord>, StoreError>> + Send;
+    /// Tax-rate groups added by the authority (beyond the bundle's), as (group id, group JSON).
+    fn tax_groups(&self) -> impl Future<Output = Result<Vec<(u32, String)>, StoreError>> + Send;
+    /// Administration settings (verification prefix, time server), as (name, value).
+    fn settings(&self) -> impl Future<Output = Result<Vec<(String, String)>, StoreError>> + Send;
+    /// Applies one administrative change in a single transaction: optionally a new tax-rate group
+    /// (refused with `Ok(false)` when its id is taken), optionally a setting, and the commands
+    /// that carry the change to the secure elements. Either all of it is stored or none.
+    fn apply_admin_change(
+        &self,
+        change: &AdminChange,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+/// One administrative change, stored atomically by [`Store::apply_admin_change`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AdminChange {
+    /// A new tax-rate group: (group id, group JSON).
+    pub tax_group: Option<(u32, String)>,
+    /// A setting: (name, value).
+    pub setting: Option<(String, String)>,
+    /// The commands queued for the secure elements.
+    pub commands: Vec<CommandRecord>,
+    /// When the change was made, ms.
+    pub at_ms: i64,
 }
 
 /// Which SQL database a [`SqlStore`] talks to.
@@ -287,6 +319,16 @@ CREATE TABLE IF NOT EXISTS suf_command (
     success BIGINT
 );
 CREATE INDEX IF NOT EXISTS suf_command_uid ON suf_command(uid, created_ms);
+CREATE TABLE IF NOT EXISTS suf_tax_group (
+    group_id BIGINT PRIMARY KEY,
+    group_json TEXT NOT NULL,
+    created_ms BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS suf_setting (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    changed_ms BIGINT NOT NULL
+);
 "#
     )
 }
@@ -329,6 +371,20 @@ fn audit_row(r: &sqlx::any::AnyRow) -> Result<AuditRecord, sqlx::Error> {
         poa: r.try_get(7)?,
     })
 }
+
+fn command_row(r: &sqlx::any::AnyRow) -> Result<CommandRecord, StoreError> {
+    Ok(CommandRecord {
+        command_id: r.try_get(0)?,
+        uid: r.try_get(1)?,
+        command_type: r.try_get::<i64, _>(2)? as i32,
+        payload: r.try_get(3)?,
+        created_ms: r.try_get(4)?,
+        success: r.try_get::<Option<i64>, _>(5)?.map(|v| v != 0),
+    })
+}
+
+const INSERT_COMMAND: &str = "INSERT INTO suf_command (command_id, uid, command_type, payload, created_ms, success) \
+     VALUES ($1, $2, $3, $4, $5, NULL)";
 
 impl SqlStore {
     /// Connects to `url` (`sqlite://PATH` — created if missing — or `postgres://...`) and creates
@@ -605,17 +661,14 @@ impl Store for SqlStore {
     }
 
     async fn add_command(&self, c: &CommandRecord) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO suf_command (command_id, uid, command_type, payload, created_ms, success) \
-             VALUES ($1, $2, $3, $4, $5, NULL)",
-        )
-        .bind(&c.command_id)
-        .bind(&c.uid)
-        .bind(i64::from(c.command_type))
-        .bind(&c.payload)
-        .bind(c.created_ms)
-        .execute(&self.pool)
-        .await?;
+        sqlx::query(INSERT_COMMAND)
+            .bind(&c.command_id)
+            .bind(&c.uid)
+            .bind(i64::from(c.command_type))
+            .bind(&c.payload)
+            .bind(c.created_ms)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -627,18 +680,7 @@ impl Store for SqlStore {
         .bind(uid)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(CommandRecord {
-                    command_id: r.try_get(0)?,
-                    uid: r.try_get(1)?,
-                    command_type: r.try_get::<i64, _>(2)? as i32,
-                    payload: r.try_get(3)?,
-                    created_ms: r.try_get(4)?,
-                    success: r.try_get::<Option<i64>, _>(5)?.map(|v| v != 0),
-                })
-            })
-            .collect()
+        rows.iter().map(command_row).collect()
     }
 
     async fn complete_command(
@@ -659,5 +701,98 @@ impl Store for SqlStore {
             .fetch_one(&self.pool)
             .await?;
         Ok(r.try_get::<i64, _>(0)? > 0)
+    }
+
+    async fn command_history(
+        &self,
+        uid: &str,
+        limit: u32,
+    ) -> Result<Vec<CommandRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT command_id, uid, command_type, payload, created_ms, success FROM suf_command \
+             WHERE uid = $1 ORDER BY created_ms DESC, command_id DESC LIMIT $2",
+        )
+        .bind(uid)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(command_row).collect()
+    }
+
+    async fn list_se(&self) -> Result<Vec<SeRecord>, StoreError> {
+        let rows =
+            sqlx::query("SELECT uid, tin, certificate, revoked_at_ms FROM suf_se ORDER BY uid")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SeRecord {
+                    uid: r.try_get(0)?,
+                    tin: r.try_get(1)?,
+                    certificate: r.try_get(2)?,
+                    revoked_at_ms: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn tax_groups(&self) -> Result<Vec<(u32, String)>, StoreError> {
+        let rows = sqlx::query("SELECT group_id, group_json FROM suf_tax_group ORDER BY group_id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get::<i64, _>(0)? as u32, r.try_get(1)?)))
+            .collect()
+    }
+
+    async fn settings(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query("SELECT name, value FROM suf_setting ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
+    async fn apply_admin_change(&self, change: &AdminChange) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if let Some((id, json)) = &change.tax_group {
+            let done = sqlx::query(
+                "INSERT INTO suf_tax_group (group_id, group_json, created_ms) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(i64::from(*id))
+            .bind(json)
+            .bind(change.at_ms)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+        }
+        if let Some((name, value)) = &change.setting {
+            sqlx::query(
+                "INSERT INTO suf_setting (name, value, changed_ms) VALUES ($1, $2, $3) \
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value, changed_ms = excluded.changed_ms",
+            )
+            .bind(name)
+            .bind(value)
+            .bind(change.at_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for c in &change.commands {
+            sqlx::query(INSERT_COMMAND)
+                .bind(&c.command_id)
+                .bind(&c.uid)
+                .bind(i64::from(c.command_type))
+                .bind(&c.payload)
+                .bind(c.created_ms)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 }

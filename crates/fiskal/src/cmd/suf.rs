@@ -21,6 +21,9 @@ pub enum SufCommand {
     Import(ImportArgs),
     /// Revoke a secure element from now on.
     Revoke(RevokeArgs),
+    /// Administration of a running SUF: tax-rate groups, verification URL, time server, the
+    /// registry and each secure element's commands. Changes reach every L-PFR as commands.
+    Admin(AdminArgs),
     /// Test PKI: a root and issuing CA for one environment (sandbox, production or local),
     /// V-PFR client PFX files with PFX password and PAC, secure-element certificates with PIN.
     #[command(subcommand)]
@@ -80,6 +83,72 @@ pub struct RevokeArgs {
     pub uid: String,
 }
 
+/// Arguments of `fiskal suf admin`.
+#[derive(clap::Args)]
+pub struct AdminArgs {
+    /// Environment folder: gives the SUF's URL and the administration token file
+    /// `DIR/suf/admin-token` that `fiskal suf serve` writes.
+    #[arg(
+        long = "env",
+        alias = "data",
+        env = "FISKAL_DATA",
+        default_value = "fiskal-data"
+    )]
+    pub env: PathBuf,
+    /// Base URL of the SUF (default: the environment's SUF URL).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Administration token (env FISKAL_SUF_ADMIN_TOKEN or FISKAL_SUF_ADMIN_TOKEN_FILE; default:
+    /// the file DIR/suf/admin-token).
+    #[arg(long, env = "FISKAL_SUF_ADMIN_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub action: AdminAction,
+}
+
+/// `fiskal suf admin` actions.
+#[derive(clap::Subcommand)]
+pub enum AdminAction {
+    /// List the tax-rate groups and which one applies now.
+    TaxRates,
+    /// Add a tax-rate group valid from a future instant; every L-PFR gets it as SetTaxRates.
+    AddTaxRates(AddTaxRatesArgs),
+    /// Set the verification URL prefix that starts every QR code's link.
+    VerificationUrl {
+        /// The prefix, e.g. https://suf.example/v/?vl=
+        url: String,
+    },
+    /// Set the time server URL the PFRs synchronise with.
+    TimeServer {
+        /// The time server URL, e.g. http://0.europe.pool.ntp.org:80/
+        url: String,
+    },
+    /// List the registered secure elements: TIN, revocation, commands pending, audited counter.
+    SecureElements,
+    /// Show the commands of one secure element and what its PFR reported.
+    Commands {
+        /// UID of the secure element.
+        uid: String,
+    },
+}
+
+/// Arguments of `fiskal suf admin add-tax-rates`.
+#[derive(clap::Args)]
+pub struct AddTaxRatesArgs {
+    /// When the group takes effect: RFC 3339 (2027-01-01T00:00:00+01:00), or Belgrade local
+    /// time (2027-01-01, 2027-01-01T00:00:00).
+    #[arg(long)]
+    pub valid_from: String,
+    /// A changed rate, LABEL=PERCENT (e.g. Ђ=22); the other labels keep the current group's
+    /// rates. Repeatable.
+    #[arg(long = "rate", value_name = "LABEL=PERCENT")]
+    pub rates: Vec<String>,
+    /// The whole group as JSON (`taxCategories` as in the PFR API) instead of --rate.
+    #[arg(long, conflicts_with = "rates")]
+    pub file: Option<PathBuf>,
+}
+
 fn default_db(env: &Path) -> String {
     format!("sqlite://{}", env.join("suf").join("suf.sqlite").display())
 }
@@ -118,7 +187,8 @@ fn redact(url: &str) -> String {
 pub async fn run(c: SufCommand) -> anyhow::Result<()> {
     match c {
         SufCommand::Serve(a) => {
-            let suf = Arc::new(open(&a.common).await?);
+            let token = admin_token_for_serve(&a.common.env)?;
+            let suf = Arc::new(open(&a.common).await?.with_admin_token(&token));
             let listener = tokio::net::TcpListener::bind(a.listen)
                 .await
                 .with_context(|| format!("listening on {}", a.listen))?;
@@ -126,6 +196,11 @@ pub async fn run(c: SufCommand) -> anyhow::Result<()> {
             println!(
                 "fiskal SUF listening on http://{addr}/ (verification page http://{addr}/v/?vl=..., environment {})",
                 a.common.env.display()
+            );
+            println!(
+                "Administration: `fiskal suf admin --env {} ...` (token in {}, never printed)",
+                a.common.env.display(),
+                admin_token_path(&a.common.env).display()
             );
             fiskal_suf::serve(suf, listener, shutdown_signal()).await?;
             Ok(())
@@ -151,6 +226,7 @@ pub async fn run(c: SufCommand) -> anyhow::Result<()> {
             Ok(())
         }
         SufCommand::Ca(c) => run_ca(c),
+        SufCommand::Admin(a) => run_admin(a).await,
         SufCommand::Revoke(a) => {
             let suf = open(&a.common).await?;
             if !suf
@@ -163,6 +239,291 @@ pub async fn run(c: SufCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn admin_token_path(env: &Path) -> PathBuf {
+    env.join("suf").join("admin-token")
+}
+
+/// The administration token of `fiskal suf serve`: FISKAL_SUF_ADMIN_TOKEN(_FILE), else the file
+/// `DIR/suf/admin-token`, created (mode 0600) with a random token when missing.
+fn admin_token_for_serve(env: &Path) -> anyhow::Result<String> {
+    if let Some(t) = optional_secret(None, "FISKAL_SUF_ADMIN_TOKEN")?
+        .or_else(|| std::env::var("FISKAL_SUF_ADMIN_TOKEN").ok())
+        .filter(|t| !t.trim().is_empty())
+    {
+        return Ok(t.trim().to_string());
+    }
+    let path = admin_token_path(env);
+    if let Ok(t) = std::fs::read_to_string(&path)
+        && !t.trim().is_empty()
+    {
+        return Ok(t.trim().to_string());
+    }
+    std::fs::create_dir_all(path.parent().unwrap_or(env))?;
+    let token = fiskal_suf::admin::new_admin_token();
+    let tmp = path.with_extension("tmp");
+    {
+        use std::io::Write;
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(0o600);
+        }
+        let mut f = o
+            .open(&tmp)
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        f.write_all(token.as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, &path)?;
+    Ok(token)
+}
+
+/// Reads a --valid-from value: RFC 3339 or Belgrade local time, a date alone meaning midnight.
+fn parse_valid_from(s: &str) -> anyhow::Result<chrono::DateTime<chrono::FixedOffset>> {
+    let s = s.trim();
+    let full = if s.len() == 10 {
+        format!("{s}T00:00:00")
+    } else {
+        s.to_string()
+    };
+    fiskal_domain::time::parse_request_time(&full).with_context(|| {
+        format!("--valid-from {s:?} is not a time: use 2027-01-01T00:00:00+01:00 or 2027-01-01")
+    })
+}
+
+/// The group for `add-tax-rates`: the file, or the group in force now with the --rate changes.
+fn new_group(
+    a: &AddTaxRatesArgs,
+    current: Option<fiskal_domain::tax::TaxRateGroup>,
+) -> anyhow::Result<fiskal_suf::admin::NewTaxRateGroup> {
+    let valid_from = parse_valid_from(&a.valid_from)?;
+    if let Some(f) = &a.file {
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        let v: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("{} is not JSON", f.display()))?;
+        let categories = v
+            .get("taxCategories")
+            .cloned()
+            .with_context(|| format!("{} has no taxCategories", f.display()))?;
+        return Ok(fiskal_suf::admin::NewTaxRateGroup {
+            valid_from,
+            tax_categories: serde_json::from_value(categories)
+                .with_context(|| format!("the taxCategories of {} are not valid", f.display()))?,
+        });
+    }
+    if a.rates.is_empty() {
+        anyhow::bail!("say what changes: --rate LABEL=PERCENT (repeatable) or --file GROUP.json");
+    }
+    let mut group = current.context("the SUF has no tax-rate group in force to start from")?;
+    for r in &a.rates {
+        let (label, rate) = r
+            .split_once('=')
+            .with_context(|| format!("--rate {r:?} is not LABEL=PERCENT"))?;
+        let mut rate: rust_decimal::Decimal = rate
+            .trim()
+            .trim_end_matches('%')
+            .replace(',', ".")
+            .parse()
+            .with_context(|| format!("--rate {r:?}: {rate:?} is not a number"))?;
+        if rate.scale() < 2 {
+            rate.rescale(2);
+        }
+        let found = group
+            .tax_categories
+            .iter_mut()
+            .flat_map(|c| c.tax_rates.iter_mut())
+            .find(|t| t.label == label.trim());
+        match found {
+            Some(t) => t.rate = rate,
+            None => anyhow::bail!(
+                "label {label} is not in the current group; define new labels with --file"
+            ),
+        }
+    }
+    Ok(fiskal_suf::admin::NewTaxRateGroup {
+        valid_from,
+        tax_categories: group.tax_categories,
+    })
+}
+
+/// Runs `fiskal suf admin ...` against a running SUF.
+async fn run_admin(a: AdminArgs) -> anyhow::Result<()> {
+    let token = match optional_secret(a.token.clone(), "FISKAL_SUF_ADMIN_TOKEN")? {
+        Some(t) => t,
+        None => {
+            let path = admin_token_path(&a.env);
+            std::fs::read_to_string(&path)
+                .with_context(|| {
+                    format!(
+                        "no administration token: {} is missing (start `fiskal suf serve --env {}` once, or pass --token)",
+                        path.display(),
+                        a.env.display()
+                    )
+                })?
+                .trim()
+                .to_string()
+        }
+    };
+    let base = match &a.url {
+        Some(u) => u.clone(),
+        None => {
+            fiskal_se::env::load(&a.env)
+                .with_context(|| format!("reading the environment in {}", a.env.display()))?
+                .suf_url
+        }
+    };
+    let base = base.trim_end_matches('/').to_string();
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()?;
+    let call = |method: reqwest::Method, path: &str, body: Option<serde_json::Value>| {
+        let mut req = http
+            .request(method, format!("{base}/portal/api/v1/{path}"))
+            .bearer_auth(&token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let base = base.clone();
+        async move {
+            let resp = req.send().await.with_context(|| {
+                format!("the SUF at {base} does not answer; is `fiskal suf serve` running?")
+            })?;
+            let status = resp.status();
+            let value: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
+            if !status.is_success() {
+                let msg = value
+                    .get("message")
+                    .and_then(|m| m.as_str())
+                    .unwrap_or("no reason given");
+                anyhow::bail!("the SUF refused ({status}): {msg}");
+            }
+            Ok::<_, anyhow::Error>(value)
+        }
+    };
+    match a.action {
+        AdminAction::TaxRates => {
+            let v = call(reqwest::Method::GET, "tax-rate-groups", None).await?;
+            let current = v["currentTaxRates"]["groupId"].as_u64();
+            for g in v["allTaxRates"].as_array().into_iter().flatten() {
+                let id = g["groupId"].as_u64().unwrap_or(0);
+                let mark = if Some(id) == current {
+                    " (važi sada)"
+                } else {
+                    ""
+                };
+                println!(
+                    "Grupa {id}, važi od {}{mark}:",
+                    g["validFrom"].as_str().unwrap_or("?")
+                );
+                for c in g["taxCategories"].as_array().into_iter().flatten() {
+                    let rates: Vec<String> = c["taxRates"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .map(|r| format!("{} {}%", r["label"].as_str().unwrap_or("?"), r["rate"]))
+                        .collect();
+                    println!(
+                        "  {} ({}): {}",
+                        c["name"].as_str().unwrap_or("?"),
+                        c["orderId"],
+                        rates.join(", ")
+                    );
+                }
+            }
+        }
+        AdminAction::AddTaxRates(args) => {
+            let v = call(reqwest::Method::GET, "tax-rate-groups", None).await?;
+            let current = serde_json::from_value(v["currentTaxRates"].clone()).ok();
+            let group = new_group(&args, current)?;
+            let v = call(
+                reqwest::Method::POST,
+                "tax-rate-groups",
+                Some(serde_json::to_value(&group)?),
+            )
+            .await?;
+            println!(
+                "Dodata grupa poreskih stopa {} (važi od {}); komanda SetTaxRates poslata za {} bezbednosnih elemenata.",
+                v["value"]["groupId"],
+                v["value"]["validFrom"].as_str().unwrap_or("?"),
+                v["queuedFor"]
+            );
+        }
+        AdminAction::VerificationUrl { url } => {
+            let v = call(
+                reqwest::Method::PUT,
+                "verification-url",
+                Some(serde_json::json!({ "url": url })),
+            )
+            .await?;
+            println!(
+                "Adresa za proveru računa je sada {}; komanda poslata za {} bezbednosnih elemenata.",
+                v["value"].as_str().unwrap_or("?"),
+                v["queuedFor"]
+            );
+        }
+        AdminAction::TimeServer { url } => {
+            let v = call(
+                reqwest::Method::PUT,
+                "time-server",
+                Some(serde_json::json!({ "url": url })),
+            )
+            .await?;
+            println!(
+                "Server vremena je sada {}; komanda poslata za {} bezbednosnih elemenata.",
+                v["value"].as_str().unwrap_or("?"),
+                v["queuedFor"]
+            );
+        }
+        AdminAction::SecureElements => {
+            let v = call(reqwest::Method::GET, "secure-elements", None).await?;
+            println!("UID        PIB        komande na čekanju  ishčitano do brojača  opozvan");
+            for s in v.as_array().into_iter().flatten() {
+                println!(
+                    "{:<10} {:<10} {:>19}  {:>20}  {}",
+                    s["uid"].as_str().unwrap_or("?"),
+                    s["tin"].as_str().unwrap_or("?"),
+                    s["pendingCommands"],
+                    s["auditedUpTo"],
+                    s["revokedAt"].as_str().unwrap_or("ne")
+                );
+            }
+        }
+        AdminAction::Commands { uid } => {
+            let v = call(
+                reqwest::Method::GET,
+                &format!("secure-elements/{uid}/commands"),
+                None,
+            )
+            .await?;
+            for c in v.as_array().into_iter().flatten() {
+                let result = match c["success"].as_bool() {
+                    None => "čeka",
+                    Some(true) => "izvršena",
+                    Some(false) => "NEUSPELA",
+                };
+                let payload = c["payload"].as_str().unwrap_or("");
+                let short: String = payload.chars().take(60).collect();
+                println!(
+                    "{}  {:<28} {:<9} {}{}",
+                    c["created"].as_str().unwrap_or("?"),
+                    c["typeName"].as_str().unwrap_or("?"),
+                    result,
+                    short,
+                    if payload.chars().count() > 60 {
+                        "…"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

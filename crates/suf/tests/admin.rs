@@ -1,0 +1,223 @@
+//! The authority's administration, run on SQLite and on PostgreSQL over real connections:
+//! a new tax-rate group, the verification URL and the time server are stored with the commands
+//! that carry them, survive a restart, and a receipt taxed with the new group passes audit.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::{Env, receipt};
+use fiskal_domain::tax::TaxRateGroup;
+use fiskal_suf::admin::{self, NewTaxRateGroup};
+use fiskal_suf::service::command_type;
+use fiskal_suf::store::SqlStore;
+use fiskal_suf::{Suf, SufError};
+use rust_decimal::Decimal;
+use tower::ServiceExt as _;
+
+async fn reopen(pg: bool, e: &Env, schema: &Option<String>) -> Suf<SqlStore> {
+    let store = match schema {
+        Some(s) => SqlStore::connect(&common::pg_url(), Some(s)).await.unwrap(),
+        None => SqlStore::connect(&common::sqlite_url(e.path()), None)
+            .await
+            .unwrap(),
+    };
+    assert_eq!(pg, schema.is_some());
+    Suf::adopt(e.path(), store, None).await.expect("adopt")
+}
+
+fn group_with_rate(
+    valid_from: chrono::DateTime<chrono::Utc>,
+    label: &str,
+    rate: i64,
+) -> NewTaxRateGroup {
+    let mut g = TaxRateGroup::serbian_default();
+    for c in &mut g.tax_categories {
+        for r in &mut c.tax_rates {
+            if r.label == label {
+                r.rate = Decimal::new(rate * 100, 2);
+            }
+        }
+    }
+    NewTaxRateGroup {
+        valid_from: valid_from.fixed_offset(),
+        tax_categories: g.tax_categories,
+    }
+}
+
+async fn admin_contract(pg: bool) {
+    let mut e = Env::new();
+    let uid = e.uid();
+    let (store, schema) = common::store(pg, e.path()).await;
+    let suf = Suf::adopt(e.path(), store, None).await.expect("adopt");
+    let initial = suf.commands(&uid).await.unwrap().len();
+    assert_eq!(initial, 4, "initialisation commands 0, 1, 2, 7");
+
+    // A group in the past is refused and changes nothing.
+    let past = group_with_rate(chrono::Utc::now() - chrono::Duration::hours(1), "Ђ", 10);
+    match suf.add_tax_group(past).await {
+        Err(SufError::Refused(m)) => assert!(m.contains("not in the future"), "{m}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(suf.tax_groups().len(), 1);
+    assert_eq!(suf.commands(&uid).await.unwrap().len(), initial);
+
+    // A future group gets id 2 and a SetTaxRates command for the SE.
+    let valid_from = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
+    let out = suf
+        .add_tax_group(group_with_rate(valid_from, "Ђ", 10))
+        .await
+        .unwrap();
+    assert_eq!(out.value.group_id, 2);
+    assert_eq!(out.queued_for, 1);
+    let cmds = suf.commands(&uid).await.unwrap();
+    let last = cmds.last().unwrap();
+    assert_eq!(last.command_type, command_type::SET_TAX_RATES);
+    let sent: TaxRateGroup = serde_json::from_str(&last.payload).unwrap();
+    assert_eq!(sent, out.value);
+
+    // Verification prefix and time server: checked, stored, carried by commands 2 and 1.
+    assert!(suf.set_verification_prefix("ftp://x/").await.is_err());
+    assert!(suf.set_time_server("no url").await.is_err());
+    let prefix = "http://localhost:7700/v/?vl=";
+    assert_eq!(
+        suf.set_verification_prefix(prefix)
+            .await
+            .unwrap()
+            .queued_for,
+        1
+    );
+    suf.set_time_server("http://time.example.rs:80/")
+        .await
+        .unwrap();
+    let cmds = suf.commands(&uid).await.unwrap();
+    let tail: Vec<(i32, &str)> = cmds[cmds.len() - 2..]
+        .iter()
+        .map(|c| (c.command_type, c.payload.as_str()))
+        .collect();
+    assert_eq!(
+        tail,
+        vec![
+            (command_type::SET_VERIFICATION_URL, prefix),
+            (
+                command_type::SET_TIME_SERVER_URL,
+                "http://time.example.rs:80/"
+            )
+        ]
+    );
+    assert_eq!(suf.configuration().endpoints.root, prefix);
+    assert_eq!(suf.configuration().ntp_server, "http://time.example.rs:80/");
+
+    // A restarted SUF knows all of it, and queues no second initialisation.
+    drop(suf);
+    let suf = Arc::new(reopen(pg, &e, &schema).await);
+    assert_eq!(suf.tax_groups().len(), 2);
+    assert_eq!(suf.tax_groups()[1].group_id, 2);
+    assert_eq!(suf.configuration().endpoints.root, prefix);
+    assert_eq!(suf.configuration().ntp_server, "http://time.example.rs:80/");
+    assert_eq!(suf.commands(&uid).await.unwrap().len(), initial + 3);
+    let history = suf.command_history(&uid).await.unwrap();
+    assert_eq!(history.len(), initial + 3);
+    assert_eq!(history[0].type_name, "SetTimeServerUrl", "newest first");
+
+    // Once the group applies, a receipt taxed with it passes audit at the restarted SUF.
+    e.settings.tax_rate_groups.push(suf.tax_groups()[1].clone());
+    while chrono::Utc::now() <= valid_from {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (rq, rs, result) = e.sign(&receipt("110.00"));
+    assert_eq!(result.tax_group_revision, 2);
+    assert_eq!(result.tax_items[0].amount.to_string(), "10.0000");
+    let answer = suf.audit_package(&uid, &e.seal(&rq, &rs)).await;
+    assert_eq!(answer.status, 4, "{}", answer.message);
+
+    // The HTTP side: the token is required, the registry shows the SE.
+    let app = admin::router(suf.clone());
+    let no_token = app
+        .clone()
+        .oneshot(
+            Request::get("/portal/api/v1/secure-elements")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        no_token.status(),
+        StatusCode::UNAUTHORIZED,
+        "admin disabled without a token"
+    );
+    drop(app);
+    let token = admin::new_admin_token();
+    let suf = Arc::new(
+        Arc::try_unwrap(suf)
+            .unwrap_or_else(|_| panic!("one owner"))
+            .with_admin_token(&token),
+    );
+    let app = admin::router(suf.clone());
+    let get = |auth: String| {
+        Request::get("/portal/api/v1/secure-elements")
+            .header("Authorization", auth)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let wrong = app
+        .clone()
+        .oneshot(get("Bearer nope".into()))
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let ok = app
+        .clone()
+        .oneshot(get(format!("Bearer {token}")))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    let body = axum::body::to_bytes(ok.into_body(), 1 << 20).await.unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(list[0]["uid"], uid.as_str());
+    assert_eq!(list[0]["pendingCommands"], (initial + 3) as u64);
+    let bad_group = Request::post("/portal/api/v1/tax-rate-groups")
+        .header("Authorization", format!("Bearer {token}"))
+        .header("Content-Type", "application/json")
+        .body(Body::from("{\"validFrom\": \"yesterday\"}"))
+        .unwrap();
+    let r = app.clone().oneshot(bad_group).await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(suf.tax_groups().len(), 2, "a bad body changes nothing");
+
+    // A revoked SE gets no further commands.
+    assert!(
+        suf.revoke(&uid, chrono::Utc::now().timestamp_millis())
+            .await
+            .unwrap()
+    );
+    let out = suf
+        .add_tax_group(group_with_rate(
+            chrono::Utc::now() + chrono::Duration::days(30),
+            "Е",
+            12,
+        ))
+        .await
+        .unwrap();
+    assert_eq!((out.value.group_id, out.queued_for), (3, 0));
+    let se = &suf.secure_elements().await.unwrap()[0];
+    assert!(se.revoked_at.is_some());
+
+    if let Some(s) = schema {
+        common::drop_schema(&s).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_contract_sqlite() {
+    admin_contract(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_contract_postgres() {
+    admin_contract(true).await;
+}
