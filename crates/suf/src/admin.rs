@@ -86,6 +86,22 @@ pub struct CommandView {
     pub success: Option<bool>,
 }
 
+/// A proof of audit forced by an operator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ForcedProof {
+    /// Secure element.
+    pub uid: String,
+    /// The audit request the proof answers.
+    pub audit_seq: u32,
+    /// Total counter the request covers.
+    pub total_counter: u32,
+    /// How many receipts of `1..=total_counter` the SUF never received.
+    pub missing_receipts: u64,
+    /// Who forced it.
+    pub operator: String,
+}
+
 /// The name of a command type.
 pub fn command_type_name(t: i32) -> &'static str {
     match t {
@@ -371,6 +387,73 @@ impl<S: Store> Suf<S> {
             .await
     }
 
+    /// Forces the proof of audit for the oldest open audit request of `uid` although receipts
+    /// are missing (suf-backend.md §6.3: a device whose data cannot all be delivered). The
+    /// operator's name is stored with it; the proof goes out as command 5 like any other.
+    pub async fn force_proof_of_audit(
+        &self,
+        uid: &str,
+        operator: &str,
+    ) -> Result<AdminOutcome<ForcedProof>, SufError> {
+        let operator = operator.trim();
+        if operator.is_empty() || operator.chars().count() > 100 {
+            return Err(SufError::Refused(
+                "name the operator who forces the proof (1 to 100 characters)".into(),
+            ));
+        }
+        if self.store.get_se(uid).await?.is_none() {
+            return Err(SufError::NotFound(format!(
+                "secure element {uid} is not registered"
+            )));
+        }
+        let _guard = self.admin.lock().await;
+        let Some(audit) = self.store.open_audits(uid).await?.into_iter().next() else {
+            return Err(SufError::Refused(format!(
+                "no audit request of {uid} waits for a proof: the PFR must start an audit first (over the internet or on a medium)"
+            )));
+        };
+        let stored = if audit.total_counter == 0 {
+            0
+        } else {
+            self.store.count_range(uid, 1, audit.total_counter).await?
+        };
+        let poa = fiskal_se::authority::make_proof_of_audit(self.keys().authority(), &audit.arp)
+            .map_err(|e| SufError::Refused(e.to_string()))?;
+        use base64::Engine as _;
+        let command = new_command(
+            uid,
+            command_type::FORWARD_PROOF_OF_AUDIT,
+            base64::engine::general_purpose::STANDARD.encode(&poa),
+        );
+        if !self
+            .store
+            .set_poa(uid, audit.audit_seq, &poa, &command, Some(operator))
+            .await?
+        {
+            return Err(SufError::Refused(
+                "the proof was issued meanwhile; nothing to force".into(),
+            ));
+        }
+        let missing = u64::from(audit.total_counter).saturating_sub(stored);
+        tracing::warn!(
+            uid,
+            audit_seq = audit.audit_seq,
+            missing,
+            operator,
+            "proof of audit forced"
+        );
+        Ok(AdminOutcome {
+            value: ForcedProof {
+                uid: uid.to_string(),
+                audit_seq: audit.audit_seq,
+                total_counter: audit.total_counter,
+                missing_receipts: missing,
+                operator: operator.to_string(),
+            },
+            queued_for: 1,
+        })
+    }
+
     /// The registry as the authority sees it.
     pub async fn secure_elements(&self) -> Result<Vec<SecureElementSummary>, SufError> {
         let mut out = Vec::new();
@@ -481,6 +564,10 @@ pub fn router<S: Store>(suf: App<S>) -> axum::Router {
             "/portal/api/v1/secure-elements/{uid}/revoke",
             post(revoke::<S>),
         )
+        .route(
+            "/portal/api/v1/secure-elements/{uid}/proof-of-audit",
+            post(force_proof::<S>),
+        )
         .with_state(suf)
 }
 
@@ -545,6 +632,22 @@ async fn history<S: Store>(
 ) -> Result<Response, AdminError> {
     authorise(&s, &headers)?;
     Ok(Json(s.command_history(&uid).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct OperatorBody {
+    operator: String,
+}
+
+async fn force_proof<S: Store>(
+    State(s): State<App<S>>,
+    headers: HeaderMap,
+    Path(uid): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, AdminError> {
+    authorise(&s, &headers)?;
+    let b: OperatorBody = body(&bytes)?;
+    Ok(Json(s.force_proof_of_audit(&uid, &b.operator).await?).into_response())
 }
 
 async fn revoke<S: Store>(

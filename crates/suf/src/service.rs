@@ -888,9 +888,14 @@ impl<S: Store> Suf<S> {
             }
             let poa = fiskal_se::authority::make_proof_of_audit(self.keys.authority(), &a.arp)
                 .map_err(|e| SufError::Refused(e.to_string()))?;
-            self.store.set_poa(uid, a.audit_seq, &poa).await?;
-            self.queue_command(uid, command_type::FORWARD_PROOF_OF_AUDIT, B64.encode(&poa))
-                .await?;
+            let command = new_command(uid, command_type::FORWARD_PROOF_OF_AUDIT, B64.encode(&poa));
+            if !self
+                .store
+                .set_poa(uid, a.audit_seq, &poa, &command, None)
+                .await?
+            {
+                continue;
+            }
             tracing::info!(
                 uid,
                 audit_seq = a.audit_seq,

@@ -185,13 +185,17 @@ pub trait Store: Send + Sync + 'static {
         &self,
         uid: &str,
     ) -> impl Future<Output = Result<Vec<AuditRecord>, StoreError>> + Send;
-    /// Records the proof of audit issued for an audit request.
+    /// Records the proof of audit issued for an audit request together with the command that
+    /// forwards it, in one transaction; `forced_by` names the operator of a forced proof.
+    /// False (and nothing stored) when the request already has a proof.
     fn set_poa(
         &self,
         uid: &str,
         audit_seq: u32,
         poa: &[u8],
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+        command: &CommandRecord,
+        forced_by: Option<&str>,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Highest total counter covered by an issued proof of audit for `uid` (0 if none).
     fn last_proof_counter(&self, uid: &str)
     -> impl Future<Output = Result<u32, StoreError>> + Send;
@@ -323,6 +327,13 @@ CREATE TABLE IF NOT EXISTS suf_tax_group (
     group_id BIGINT PRIMARY KEY,
     group_json TEXT NOT NULL,
     created_ms BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS suf_forced_proof (
+    uid TEXT NOT NULL,
+    audit_seq BIGINT NOT NULL,
+    operator TEXT NOT NULL,
+    forced_ms BIGINT NOT NULL,
+    PRIMARY KEY (uid, audit_seq)
 );
 CREATE TABLE IF NOT EXISTS suf_setting (
     name TEXT PRIMARY KEY,
@@ -638,16 +649,48 @@ impl Store for SqlStore {
         Ok(rows.iter().map(audit_row).collect::<Result<_, _>>()?)
     }
 
-    async fn set_poa(&self, uid: &str, audit_seq: u32, poa: &[u8]) -> Result<(), StoreError> {
-        sqlx::query(
+    async fn set_poa(
+        &self,
+        uid: &str,
+        audit_seq: u32,
+        poa: &[u8],
+        command: &CommandRecord,
+        forced_by: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
             "UPDATE suf_audit SET poa = $1 WHERE uid = $2 AND audit_seq = $3 AND poa IS NULL",
         )
         .bind(poa.to_vec())
         .bind(uid)
         .bind(i64::from(audit_seq))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        if done.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query(INSERT_COMMAND)
+            .bind(&command.command_id)
+            .bind(&command.uid)
+            .bind(i64::from(command.command_type))
+            .bind(&command.payload)
+            .bind(command.created_ms)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(operator) = forced_by {
+            sqlx::query(
+                "INSERT INTO suf_forced_proof (uid, audit_seq, operator, forced_ms) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(uid)
+            .bind(i64::from(audit_seq))
+            .bind(operator)
+            .bind(command.created_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn last_proof_counter(&self, uid: &str) -> Result<u32, StoreError> {

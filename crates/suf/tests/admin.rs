@@ -189,6 +189,63 @@ async fn admin_contract(pg: bool) {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(suf.tax_groups().len(), 2, "a bad body changes nothing");
 
+    // A forced proof of audit: two more receipts, only one delivered; the normal path issues no
+    // proof, the operator forces it, and the SE accepts it.
+    {
+        use fiskal_se::SecureElement as _;
+        let (rq, rs, _) = e.sign(&receipt("5.00"));
+        let (_missing, _, _) = e.sign(&receipt("6.00"));
+        assert_eq!(suf.audit_package(&uid, &e.seal(&rq, &rs)).await.status, 4);
+        let amount = e.se.amount_status();
+        let arp = e.se.start_audit().unwrap();
+        suf.audit_proof_request(&uid, &arp, amount.unaudited as i64, amount.limit as i64)
+            .await
+            .unwrap();
+        let pending_poa = |cmds: &[fiskal_suf::store::CommandRecord]| {
+            cmds.iter()
+                .filter(|c| c.command_type == command_type::FORWARD_PROOF_OF_AUDIT)
+                .count()
+        };
+        assert_eq!(
+            pending_poa(&suf.commands(&uid).await.unwrap()),
+            0,
+            "a receipt is missing"
+        );
+        assert!(
+            suf.force_proof_of_audit(&uid, "  ").await.is_err(),
+            "operator required"
+        );
+        assert!(
+            suf.force_proof_of_audit("ZZZZZZZZ", "Inspektor")
+                .await
+                .is_err()
+        );
+        let forced = suf
+            .force_proof_of_audit(&uid, "Inspektor Petrović")
+            .await
+            .unwrap()
+            .value;
+        assert_eq!(forced.missing_receipts, 1);
+        assert_eq!(forced.total_counter, 3);
+        let cmds = suf.commands(&uid).await.unwrap();
+        assert_eq!(pending_poa(&cmds), 1);
+        let poa = cmds
+            .iter()
+            .find(|c| c.command_type == command_type::FORWARD_PROOF_OF_AUDIT)
+            .unwrap();
+        use base64::Engine as _;
+        let poa = base64::engine::general_purpose::STANDARD
+            .decode(&poa.payload)
+            .unwrap();
+        e.se.end_audit(&poa)
+            .expect("the SE accepts the forced proof");
+        assert_eq!(e.se.amount_status().unaudited, 0);
+        assert!(
+            suf.force_proof_of_audit(&uid, "Inspektor").await.is_err(),
+            "no open audit request left"
+        );
+    }
+
     // A revoked SE gets no further commands.
     assert!(
         suf.revoke(&uid, chrono::Utc::now().timestamp_millis())

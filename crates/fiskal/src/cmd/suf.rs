@@ -131,6 +131,15 @@ pub enum AdminAction {
         /// UID of the secure element.
         uid: String,
     },
+    /// Force the proof of audit for a secure element whose receipts cannot all be delivered
+    /// (device failure); the operator's name is recorded.
+    ForceProof {
+        /// UID of the secure element.
+        uid: String,
+        /// Who forces it.
+        #[arg(long)]
+        operator: String,
+    },
 }
 
 /// Arguments of `fiskal suf admin add-tax-rates`.
@@ -492,6 +501,20 @@ async fn run_admin(a: AdminArgs) -> anyhow::Result<()> {
                     s["revokedAt"].as_str().unwrap_or("ne")
                 );
             }
+        }
+        AdminAction::ForceProof { uid, operator } => {
+            let v = call(
+                reqwest::Method::POST,
+                &format!("secure-elements/{uid}/proof-of-audit"),
+                Some(serde_json::json!({ "operator": operator })),
+            )
+            .await?;
+            println!(
+                "Dokaz o ishčitavanju za {uid} (brojač do {}) izdat na zahtev: {}; nedostaje računa: {}. Šalje se komandom.",
+                v["value"]["totalCounter"],
+                v["value"]["operator"].as_str().unwrap_or("?"),
+                v["value"]["missingReceipts"]
+            );
         }
         AdminAction::Commands { uid } => {
             let v = call(
