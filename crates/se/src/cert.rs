@@ -3,7 +3,7 @@
 //!
 //! Subject layout (suf-backend.md §9): CN = UID, SERIALNUMBER = UID, O = business name,
 //! OU = location name, STREET = address, ST = district, C = RS; the seller TIN is carried in the
-//! custom extension [`TIN_EXTENSION_OID`].
+//! custom extension [`tin_extension_oid`].
 
 use chrono::{DateTime, Utc};
 use fiskal_domain::counter::Uid;
@@ -15,22 +15,36 @@ use rcgen::{
 };
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-/// OID of the certificate extension carrying the seller TIN: `1.3.6.1.4.1.49952.5.8.6`.
+/// Env digit of the certificates `fiskal se init` issues: 1 ("internal"), which fiskal's test
+/// PKI calls the *local* environment. Sandbox (5) and production (3) certificates come only from
+/// `fiskal suf ca` of that environment, so local material never passes for sandbox material.
+pub const LOCAL_ENV_DIGIT: u64 = 1;
+
+/// Env digits a certificate may carry: 1 local/internal, 2 staging, 3 production, 4 pilot,
+/// 5 sandbox (suf-backend.md §9).
+pub const ENV_DIGITS: std::ops::RangeInclusive<u64> = 1..=5;
+
+/// OID of the certificate extension carrying the seller TIN: `1.3.6.1.4.1.49952.{env}.8.6`.
 ///
 /// **fiskal's choice**, following TaxCore's arc `1.3.6.1.4.1.49952.{env}.{country}.6` (TIN) with
-/// env 5 (sandbox-like) and country 8 (Serbia) (suf-backend.md §9). The value is a DER
-/// `UTF8String` with the TIN.
-pub const TIN_EXTENSION_OID: &[u64] = &[1, 3, 6, 1, 4, 1, 49952, 5, 8, 6];
+/// country 8 (Serbia) (suf-backend.md §9). The value is a DER `UTF8String` with the TIN.
+pub fn tin_extension_oid(env: u64) -> [u64; 10] {
+    [1, 3, 6, 1, 4, 1, 49952, env, 8, 6]
+}
 
 /// Extended key usage marking the SE signing certificate, class V33 equivalent:
-/// `1.3.6.1.4.1.49952.5.8.3.3` (arc `…{env}.{country}.3.{n}` of secure-element.md §7, env 5,
-/// country 8; TaxCore's exact arc is unverified, this is fiskal's choice).
-pub const EKU_SE_SIGNING_V33: &[u64] = &[1, 3, 6, 1, 4, 1, 49952, 5, 8, 3, 3];
+/// `1.3.6.1.4.1.49952.{env}.8.3.3` (arc `…{env}.{country}.3.{n}` of secure-element.md §7;
+/// TaxCore's exact arc is unverified, this is fiskal's choice).
+pub fn eku_se_signing_v33(env: u64) -> [u64; 11] {
+    [1, 3, 6, 1, 4, 1, 49952, env, 8, 3, 3]
+}
 
 /// Extended key usage marking the SE authentication (PKI applet, TLS client) certificate,
-/// class V34 equivalent: `1.3.6.1.4.1.49952.5.8.3.4` (fiskal's choice, as
-/// [`EKU_SE_SIGNING_V33`]).
-pub const EKU_SE_AUTH_V34: &[u64] = &[1, 3, 6, 1, 4, 1, 49952, 5, 8, 3, 4];
+/// class V34 equivalent: `1.3.6.1.4.1.49952.{env}.8.3.4` (fiskal's choice, as
+/// [`eku_se_signing_v33`]).
+pub fn eku_se_auth_v34(env: u64) -> [u64; 11] {
+    [1, 3, 6, 1, 4, 1, 49952, env, 8, 3, 4]
+}
 
 const OID_SERIAL_NUMBER: &[u64] = &[2, 5, 4, 5];
 const OID_STREET: &[u64] = &[2, 5, 4, 9];
@@ -198,8 +212,9 @@ pub(crate) fn issue_se_certificate(
                 KeyUsagePurpose::DigitalSignature,
                 KeyUsagePurpose::ContentCommitment,
             ];
-            p.extended_key_usages =
-                vec![ExtendedKeyUsagePurpose::Other(EKU_SE_SIGNING_V33.to_vec())];
+            p.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(
+                eku_se_signing_v33(LOCAL_ENV_DIGIT).to_vec(),
+            )];
         }
         CertKind::SeAuth => {
             // Class V34 equivalent: TLS client authentication of the PKI applet to TaxCore.API.
@@ -209,12 +224,12 @@ pub(crate) fn issue_se_certificate(
             ];
             p.extended_key_usages = vec![
                 ExtendedKeyUsagePurpose::ClientAuth,
-                ExtendedKeyUsagePurpose::Other(EKU_SE_AUTH_V34.to_vec()),
+                ExtendedKeyUsagePurpose::Other(eku_se_auth_v34(LOCAL_ENV_DIGIT).to_vec()),
             ];
         }
     }
     p.custom_extensions = vec![CustomExtension::from_oid_content(
-        TIN_EXTENSION_OID,
+        &tin_extension_oid(LOCAL_ENV_DIGIT),
         der_utf8(&seller.tin)?,
     )];
     let cert = p
@@ -228,9 +243,12 @@ pub(crate) fn issue_se_certificate(
 pub struct CertificateInfo {
     /// UID (Subject SERIALNUMBER).
     pub uid: Uid,
-    /// Seller identity: TIN from [`TIN_EXTENSION_OID`], business name (O), location (OU),
+    /// Seller identity: TIN from [`tin_extension_oid`], business name (O), location (OU),
     /// address (STREET), district (ST).
     pub seller: Seller,
+    /// The env digit of the TIN extension's OID: which environment issued the certificate
+    /// ([`LOCAL_ENV_DIGIT`] for `fiskal se init`, 5 sandbox, 3 production).
+    pub environment_digit: u64,
     /// Start of validity, ms since the epoch.
     pub not_before_ms: i64,
     /// End of validity, ms since the epoch.
@@ -266,12 +284,16 @@ pub fn parse_certificate(der: &[u8]) -> Result<CertificateInfo, CertError> {
     };
     let serial = get(OID_SERIAL_NUMBER, "SERIALNUMBER")?;
     let uid = Uid::parse(&serial).map_err(|e| CertError::Parse(e.to_string()))?;
-    let tin_oid = oid(TIN_EXTENSION_OID)?;
-    let ext = c
-        .extensions()
-        .iter()
-        .find(|e| e.oid == tin_oid)
-        .ok_or_else(|| CertError::Parse("no TIN extension".into()))?;
+    let mut found = None;
+    for env in ENV_DIGITS {
+        let tin_oid = oid(&tin_extension_oid(env))?;
+        if let Some(e) = c.extensions().iter().find(|e| e.oid == tin_oid) {
+            found = Some((env, e));
+            break;
+        }
+    }
+    let (environment_digit, ext) =
+        found.ok_or_else(|| CertError::Parse("no TIN extension".into()))?;
     let v = ext.value;
     let tin = match v {
         [0x0c | 0x13 | 0x16, len, rest @ ..] if usize::from(*len) == rest.len() && *len < 128 => {
@@ -295,6 +317,7 @@ pub fn parse_certificate(der: &[u8]) -> Result<CertificateInfo, CertError> {
     Ok(CertificateInfo {
         uid,
         seller,
+        environment_digit,
         not_before_ms: validity.not_before.timestamp().saturating_mul(1000),
         not_after_ms: validity
             .not_after

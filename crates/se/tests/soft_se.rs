@@ -174,6 +174,11 @@ fn certificate_fields_and_chain() {
     let info = parse_certificate(&se.certificate_der()).unwrap();
     assert_eq!(&info.uid, se.uid());
     assert_eq!(info.seller, Seller::seed_example());
+    assert_eq!(
+        info.environment_digit,
+        fiskal_se::cert::LOCAL_ENV_DIGIT,
+        "a software SE belongs to the local environment, never to the sandbox (5)"
+    );
     let der = se.certificate_der();
     let (_, cert) = X509Certificate::from_der(&der).unwrap();
     assert_eq!(

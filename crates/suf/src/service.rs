@@ -163,6 +163,9 @@ pub struct Suf<S: Store> {
     /// SHA-256 of the administration token; `None` disables the administration API.
     pub(crate) admin_token: Option<[u8; 32]>,
     pub(crate) tax_groups: RwLock<Vec<TaxRateGroup>>,
+    /// Env digit of the certificates this SUF accepts, fixed by the first one registered (the
+    /// bundle's SE): local, sandbox and production material never mix.
+    environment_digit: std::sync::OnceLock<u64>,
     certs: RwLock<std::collections::HashMap<String, Arc<(SeRecord, CertificateInfo)>>>,
 }
 
@@ -240,6 +243,7 @@ impl<S: Store> Suf<S> {
             admin: tokio::sync::Mutex::new(()),
             admin_token: None,
             tax_groups: RwLock::new(tax_groups),
+            environment_digit: std::sync::OnceLock::new(),
             certs: RwLock::default(),
         }
     }
@@ -327,6 +331,16 @@ impl<S: Store> Suf<S> {
     pub async fn register_certificate(&self, der: &[u8]) -> Result<String, SufError> {
         let info = parse_certificate(der)
             .map_err(|e| SufError::Refused(format!("not an SE certificate: {e}")))?;
+        let env = *self
+            .environment_digit
+            .get_or_init(|| info.environment_digit);
+        if env != info.environment_digit {
+            return Err(SufError::Refused(format!(
+                "the certificate belongs to environment {} and this SUF to environment {env}: \
+                 local, sandbox and production material never mix",
+                info.environment_digit
+            )));
+        }
         let uid = info.uid.to_string();
         let existing = self.store.get_se(&uid).await?;
         self.store

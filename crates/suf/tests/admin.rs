@@ -278,3 +278,25 @@ async fn admin_contract_sqlite() {
 async fn admin_contract_postgres() {
     admin_contract(true).await;
 }
+
+/// A SUF adopted from a local bundle refuses a sandbox SE certificate: local, sandbox and
+/// production material never mix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificates_of_another_environment_are_refused() {
+    use fiskal_suf::ca::{EnvironmentKind, Pki};
+    let e = Env::new();
+    let (store, _) = common::store(false, e.path()).await;
+    let suf = Suf::adopt(e.path(), store, None).await.expect("adopt");
+    let pki = Pki::init(&e.path().join("sandbox-ca"), EnvironmentKind::Sandbox).unwrap();
+    let seller = fiskal_domain::seller::Seller::seed_example();
+    let se = pki.issue_se(&seller, Some("1234"), None).unwrap();
+    match suf.register_certificate(&se.signing_certificate).await {
+        Err(SufError::Refused(m)) => assert!(m.contains("never mix"), "{m}"),
+        other => panic!("a sandbox certificate was not refused: {other:?}"),
+    }
+    assert_eq!(suf.secure_elements().await.unwrap().len(), 1);
+    // A second local SE is welcome.
+    let other = Env::new();
+    let der = fiskal_se::SecureElement::certificate_der(&other.se);
+    assert_eq!(suf.register_certificate(&der).await.unwrap(), other.uid());
+}

@@ -373,6 +373,7 @@ fn se_certificates_v33_v34_with_pin() {
         fiskal_se::cert::parse_certificate(&se.signing_certificate).expect("fiskal-se parses");
     assert_eq!(info.uid.as_str(), se.uid);
     assert_eq!(info.seller, seller);
+    assert_eq!(info.environment_digit, 5, "issued by the sandbox CA");
 
     // A chosen PIN of the wrong form is refused.
     assert!(matches!(
