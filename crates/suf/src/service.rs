@@ -763,23 +763,23 @@ impl<S: Store> Suf<S> {
         }
         // Counter chain: cumulative totals must follow from the neighbours already stored.
         let cumulative = data.cumulative_sale.saturating_add(data.cumulative_refund);
-        if let Some(prev) = self
-            .store
-            .receipt_at(&result.signed_by, result.total_counter.saturating_sub(1))
-            .await?
-            && result.total_counter > 1
-            && (prev.cumulative_total as u64).saturating_add(amount) != cumulative
+        if result.total_counter > 1
+            && let Some((_, prev_cumulative)) = self
+                .store
+                .chain_link(&result.signed_by, result.total_counter - 1)
+                .await?
+            && (prev_cumulative as u64).saturating_add(amount) != cumulative
         {
             return Ok(A::reject(
                 0,
                 "the cumulative totals do not follow from the previous receipt",
             ));
         }
-        if let Some(next) = self
+        if let Some((next_amount, next_cumulative)) = self
             .store
-            .receipt_at(&result.signed_by, result.total_counter.saturating_add(1))
+            .chain_link(&result.signed_by, result.total_counter.saturating_add(1))
             .await?
-            && cumulative.saturating_add(next.amount as u64) != next.cumulative_total as u64
+            && cumulative.saturating_add(next_amount as u64) != next_cumulative as u64
         {
             return Ok(A::reject(
                 0,

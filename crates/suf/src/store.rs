@@ -171,6 +171,13 @@ pub trait Store: Send + Sync + 'static {
         uid: &str,
         total_counter: u32,
     ) -> impl Future<Output = Result<Option<ReceiptRecord>, StoreError>> + Send;
+    /// The amount and cumulative total (both × 10 000) of the receipt of `uid` with this total
+    /// counter: what the counter chain check needs, without the receipt's documents.
+    fn chain_link(
+        &self,
+        uid: &str,
+        total_counter: u32,
+    ) -> impl Future<Output = Result<Option<(i64, i64)>, StoreError>> + Send;
     /// How many receipts of `uid` have a total counter in `from..=to`.
     fn count_range(
         &self,
@@ -606,6 +613,24 @@ impl Store for SqlStore {
             .fetch_optional(&self.pool)
             .await?;
         Ok(r.as_ref().map(receipt_row).transpose()?)
+    }
+
+    async fn chain_link(
+        &self,
+        uid: &str,
+        total_counter: u32,
+    ) -> Result<Option<(i64, i64)>, StoreError> {
+        let r = sqlx::query(
+            "SELECT amount, cumulative_total FROM suf_receipt WHERE signed_by = $1 AND total_counter = $2",
+        )
+        .bind(uid)
+        .bind(i64::from(total_counter))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match r {
+            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
+            None => None,
+        })
     }
 
     async fn count_range(&self, uid: &str, from: u32, to: u32) -> Result<u64, StoreError> {
