@@ -44,6 +44,8 @@ pub fn router<S: Store>(suf: App<S>) -> axum::Router {
         .route("/api/v3/sdc/audit-proof", post(audit_proof::<S>))
         .route("/v/", get(verify_page::<S>))
         .route("/v", get(verify_page::<S>))
+        .route("/specifications", post(specifications::<S>))
+        .route("/v/manual", get(manual_form).post(manual_check::<S>))
         .with_state(suf)
 }
 
@@ -293,4 +295,21 @@ async fn verify_page<S: Store>(
     } else {
         Html(page::html(&verdict)).into_response()
     }
+}
+
+/// `POST /specifications`: the items of a received receipt (verification-url.md §5).
+async fn specifications<S: Store>(State(s): State<App<S>>, body: Bytes) -> Response {
+    let (status, answer) = crate::lookup::specifications_answer(&s, &body).await;
+    (status, Json(answer)).into_response()
+}
+
+/// `GET /v/manual`: the manual form.
+async fn manual_form() -> Response {
+    Html(crate::manual_page::form(&Default::default(), &[])).into_response()
+}
+
+/// `POST /v/manual`: the manual check.
+async fn manual_check<S: Store>(State(s): State<App<S>>, body: Bytes) -> Response {
+    let (status, html) = crate::lookup::manual_answer(&s, &body).await;
+    (status, Html(html)).into_response()
 }

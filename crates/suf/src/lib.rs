@@ -19,6 +19,8 @@ pub mod ca;
 pub mod http;
 pub mod keys;
 pub mod local;
+pub mod lookup;
+pub mod manual_page;
 pub mod package;
 pub mod page;
 pub mod service;

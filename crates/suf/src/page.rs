@@ -137,8 +137,9 @@ pub fn html(v: &Result<Verified, Invalid>) -> String {
                 "<h1>Провера фискалног рачуна</h1>\
                  <div class=\"banner bad\" id=\"validity\" data-valid=\"false\">✗ Рачун НИЈЕ исправан</div>\
                  <section><p id=\"reason\">{}</p><p>Ако сте овај рачун добили у продавници, \
-                 обратите се Пореској управи.</p></section>",
-                esc(e.serbian())
+                 обратите се Пореској управи.</p>{}</section>",
+                esc(e.serbian()),
+                crate::manual_page::manual_link()
             );
             return page("Рачун није исправан", &body);
         }
@@ -188,7 +189,7 @@ pub fn html(v: &Result<Verified, Invalid>) -> String {
          <dt>ПФР број</dt><dd id=\"number\">{number}</dd>\
          <dt>Бројач рачуна</dt><dd id=\"counter\">{tt}/{total}{ext}</dd>\
          {buyer}\
-         </dl></section>{journal}",
+         </dl></section>{specs}{journal}",
         name = esc(&s.business_name),
         tin = esc(&s.tin),
         loc = esc(&s.location_name),
@@ -199,6 +200,7 @@ pub fn html(v: &Result<Verified, Invalid>) -> String {
         tt = p.transaction_type_counter,
         total = p.total_counter,
         ext = esc(&kind.extension()),
+        specs = crate::manual_page::specifications_section(v),
     );
     page("Рачун је исправан", &body)
 }
@@ -207,7 +209,20 @@ pub fn html(v: &Result<Verified, Invalid>) -> String {
 pub fn missing_vl() -> String {
     page(
         "Провера фискалног рачуна",
-        "<h1>Провера фискалног рачуна</h1><div class=\"banner bad\" id=\"validity\" data-valid=\"false\">\
-         Веза не садржи податке рачуна (параметар vl недостаје).</div>",
+        &format!(
+            "<h1>Провера фискалног рачуна</h1><div class=\"banner bad\" id=\"validity\" data-valid=\"false\">\
+             Веза не садржи податке рачуна (параметар vl недостаје).</div>{}",
+            crate::manual_page::manual_link()
+        ),
+    )
+}
+
+/// A page in the verification page's style with extra CSS rules (the manual form's).
+pub fn page_with_style(title: &str, extra_style: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"sr-Cyrl\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>{}</title><style>{STYLE}{extra_style}</style></head><body><main>{body}</main></body></html>",
+        esc(title)
     )
 }

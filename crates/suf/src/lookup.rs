@@ -1,0 +1,1197 @@
+//! Lookups of the public verification page that work from the SUF's records rather than from the
+//! URL alone (verification-url.md §5, docs/suf-formats.md "Items and manual check"):
+//!
+//! - the item list of a received receipt, `POST /specifications`, guarded by a per-page token
+//!   bound to the invoice number for one hour ([`issue_token`], [`check_token`]);
+//! - the manual check without a QR code, `GET/POST /v/manual`: the PFR invoice number, invoice
+//!   counter, total amount and PFR time typed in by hand ([`parse_manual`], [`manual_lookup`]).
+//!
+//! Both only ever answer for receipts the SUF received by audit.
+
+use std::sync::OnceLock;
+
+use aws_lc_rs::hmac;
+use axum::http::StatusCode;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+use fiskal_domain::api::{InvoiceRequest, InvoiceResult};
+use fiskal_domain::kinds::{DocumentKind, InvoiceType, TransactionType};
+use fiskal_domain::money::{max_se_amount, round4, to_scaled};
+use fiskal_domain::tax::{CategoryType, TaxCategory, TaxRate, TaxRateGroup, compute_taxes};
+use fiskal_domain::time::{from_millis, to_belgrade};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+use crate::manual_page;
+use crate::page;
+use crate::service::{Invalid, Suf, SufError, Verified};
+use crate::store::{ReceiptRecord, Store};
+
+/// How long a specifications token stays valid: one hour.
+pub const TOKEN_TTL_SECS: i64 = 3600;
+
+/// Longest value accepted in any field of the manual form or of `POST /specifications`.
+const MAX_FIELD_CHARS: usize = 100;
+
+// ---------------------------------------------------------------- token
+
+/// The process-wide HMAC-SHA256 key of the specifications tokens: 32 random bytes drawn once per
+/// process (on first use), never stored or logged. Tokens therefore die with the process.
+fn token_key() -> &'static hmac::Key {
+    static KEY: OnceLock<hmac::Key> = OnceLock::new();
+    KEY.get_or_init(|| {
+        let mut secret = zeroize::Zeroizing::new([0u8; 32]);
+        // Invariant: the operating system's random generator does not fail on a running system;
+        // a SUF without randomness could not issue safe tokens of any kind.
+        aws_lc_rs::rand::fill(&mut *secret).expect("the system random generator failed");
+        hmac::Key::new(hmac::HMAC_SHA256, &*secret)
+    })
+}
+
+/// Draws the token secret now, so the first page does not pay for it. Optional.
+pub fn init_token_secret() {
+    let _ = token_key();
+}
+
+fn token_message(invoice_number: &str, expires: i64) -> Vec<u8> {
+    let mut m = Vec::with_capacity(invoice_number.len() + 24);
+    m.extend_from_slice(invoice_number.as_bytes());
+    m.push(0);
+    m.extend_from_slice(expires.to_string().as_bytes());
+    m
+}
+
+/// A token for `invoice_number` valid until `now_s + TOKEN_TTL_SECS` (Unix seconds):
+/// `{expires}.{base64url(HMAC-SHA256(key, invoiceNumber ‖ 0x00 ‖ expires))}`.
+pub fn token_at(invoice_number: &str, now_s: i64) -> String {
+    let expires = now_s.saturating_add(TOKEN_TTL_SECS);
+    let tag = hmac::sign(token_key(), &token_message(invoice_number, expires));
+    format!("{expires}.{}", B64URL.encode(tag.as_ref()))
+}
+
+/// A token for `invoice_number`, valid for one hour from now.
+pub fn issue_token(invoice_number: &str) -> String {
+    token_at(invoice_number, Utc::now().timestamp())
+}
+
+/// Whether `token` was issued by this process for `invoice_number` and has not expired at `now_s`.
+pub fn check_token(invoice_number: &str, token: &str, now_s: i64) -> bool {
+    let Some((exp, mac)) = token.trim().split_once('.') else {
+        return false;
+    };
+    if exp.is_empty() || exp.len() > 12 || !exp.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let Ok(expires) = exp.parse::<i64>() else {
+        return false;
+    };
+    if now_s > expires || expires - now_s > TOKEN_TTL_SECS {
+        return false;
+    }
+    let Ok(tag) = B64URL.decode(mac) else {
+        return false;
+    };
+    hmac::verify(token_key(), &token_message(invoice_number, expires), &tag).is_ok()
+}
+
+// ---------------------------------------------------------------- items
+
+/// One item of a received receipt as `POST /specifications` returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecItem {
+    /// GTIN, if the request had one.
+    pub gtin: Option<String>,
+    /// Name including the unit (`Pivo Lav/л`).
+    pub name: String,
+    /// Quantity.
+    pub quantity: Decimal,
+    /// Item total (gross).
+    pub total: Decimal,
+    /// Unit price (gross).
+    pub unit_price: Decimal,
+    /// The item's labels, joined with `,` when there are several (`Ђ`).
+    pub label: String,
+    /// Rate of the label; with several labels, the sum of the percentage rates (types 0 and 1).
+    pub label_rate: Decimal,
+    /// `total − vatAmount`.
+    pub tax_base_amount: Decimal,
+    /// The item's tax, 4 decimals, computed per item the PFR's way (receipt.md §2.2).
+    pub vat_amount: Decimal,
+}
+
+fn number(d: Decimal) -> Value {
+    d.to_string()
+        .parse::<serde_json::Number>()
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
+}
+
+impl SpecItem {
+    /// The JSON object of the answer; amounts are exact JSON numbers.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "gtin": self.gtin,
+            "name": self.name,
+            "quantity": number(self.quantity),
+            "total": number(self.total),
+            "unitPrice": number(self.unit_price),
+            "label": self.label,
+            "labelRate": number(self.label_rate),
+            "taxBaseAmount": number(self.tax_base_amount),
+            "vatAmount": number(self.vat_amount),
+        })
+    }
+}
+
+/// The tax-rate group the receipt was computed with, rebuilt from its own `taxItems`: every
+/// label of every item appears there with its rate and category type, so taxing each item with
+/// this group gives exactly the PFR's per-item amounts, whose per-label sums are the `taxItems`.
+fn receipt_group(res: &InvoiceResult) -> TaxRateGroup {
+    TaxRateGroup {
+        group_id: res.tax_group_revision,
+        valid_from: res.sdc_date_time,
+        tax_categories: res
+            .tax_items
+            .iter()
+            .enumerate()
+            .map(|(i, t)| TaxCategory {
+                name: t.category_name.clone(),
+                category_type: t.category_type,
+                order_id: u8::try_from(i + 1).unwrap_or(u8::MAX),
+                tax_rates: vec![TaxRate {
+                    rate: t.rate,
+                    label: t.label.clone(),
+                }],
+            })
+            .collect(),
+    }
+}
+
+/// The items of a received receipt with the tax of each, or `None` when the stored request or
+/// result cannot be read or an item's label is not among the receipt's tax items.
+pub fn specification_items(r: &ReceiptRecord) -> Option<Vec<SpecItem>> {
+    let req: InvoiceRequest = serde_json::from_str(&r.request_json).ok()?;
+    let res: InvoiceResult = serde_json::from_str(&r.result_json).ok()?;
+    let group = receipt_group(&res);
+    req.items
+        .iter()
+        .map(|it| {
+            let labels: Vec<char> = it
+                .labels
+                .iter()
+                .map(|l| {
+                    let mut cs = l.chars();
+                    match (cs.next(), cs.next()) {
+                        (Some(c), None) => Some(c),
+                        _ => None,
+                    }
+                })
+                .collect::<Option<_>>()?;
+            let taxes =
+                compute_taxes(&group, &[(it.total_amount, it.quantity, labels.clone())]).ok()?;
+            let vat = round4(taxes.iter().map(|t| t.amount).sum());
+            let label_rate = match taxes.as_slice() {
+                [one] => one.rate,
+                many => many
+                    .iter()
+                    .filter(|t| t.category_type != CategoryType::AmountPerQuantity)
+                    .map(|t| t.rate)
+                    .sum(),
+            };
+            Some(SpecItem {
+                gtin: it.gtin.clone(),
+                name: it.name.clone(),
+                quantity: it.quantity,
+                total: it.total_amount,
+                unit_price: it.unit_price,
+                label: it.labels.join(","),
+                label_rate,
+                tax_base_amount: it.total_amount - vat,
+                vat_amount: vat,
+            })
+        })
+        .collect()
+}
+
+/// The items for `POST /specifications`: `None` when the token is wrong or expired for this
+/// invoice number, or the SUF has not received the receipt.
+pub async fn specifications<S: Store>(
+    suf: &Suf<S>,
+    invoice_number: &str,
+    token: &str,
+) -> Result<Option<Vec<SpecItem>>, SufError> {
+    if invoice_number.is_empty()
+        || invoice_number.len() > MAX_FIELD_CHARS
+        || !check_token(invoice_number, token, Utc::now().timestamp())
+    {
+        return Ok(None);
+    }
+    let Some(r) = suf.store().receipt(invoice_number).await? else {
+        return Ok(None);
+    };
+    Ok(specification_items(&r))
+}
+
+/// Fields of a form body (`application/x-www-form-urlencoded`), or of a flat JSON object when the
+/// body starts with `{`. The first value of a repeated field wins.
+fn form_fields(body: &[u8]) -> Vec<(String, String)> {
+    if body.trim_ascii_start().starts_with(b"{") {
+        return match serde_json::from_slice::<serde_json::Map<String, Value>>(body) {
+            Ok(m) => m
+                .into_iter()
+                .filter_map(|(k, v)| match v {
+                    Value::String(s) => Some((k, s)),
+                    Value::Number(n) => Some((k, n.to_string())),
+                    _ => None,
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+    }
+    url::form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The whole `POST /specifications` exchange: `(200, {"success": true, "items": [...]})`;
+/// `(200, {"success": false, "items": []})` for a wrong or expired token or a receipt the SUF has
+/// not received; `(400, the same)` when `invoiceNumber` or `token` is missing.
+pub async fn specifications_answer<S: Store>(suf: &Suf<S>, body: &[u8]) -> (StatusCode, Value) {
+    let no = json!({"success": false, "items": []});
+    let fields = form_fields(body);
+    let (Some(number), Some(token)) = (field(&fields, "invoiceNumber"), field(&fields, "token"))
+    else {
+        return (StatusCode::BAD_REQUEST, no);
+    };
+    match specifications(suf, number.trim(), token).await {
+        Ok(Some(items)) => (
+            StatusCode::OK,
+            json!({"success": true, "items": items.iter().map(SpecItem::to_json).collect::<Vec<_>>()}),
+        ),
+        Ok(None) => (StatusCode::OK, no),
+        Err(e) => {
+            tracing::error!(error = %e, "specifications lookup failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, no)
+        }
+    }
+}
+
+// ---------------------------------------------------------------- manual check
+
+/// The manual form as typed (`invoiceNumber`, `invoiceCounter`, `totalAmount`, `sdcDateTime`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ManualForm {
+    /// PFR invoice number, `AAAA1111-AAAA1111-12`.
+    pub invoice_number: String,
+    /// Invoice counter as printed, `12/15ПП`.
+    pub invoice_counter: String,
+    /// Total amount, `1.234,56`.
+    pub total_amount: String,
+    /// PFR time, `28.08.2024. 14:37:28`.
+    pub sdc_date_time: String,
+}
+
+impl ManualForm {
+    /// Reads a form body; missing fields are empty.
+    pub fn from_body(body: &[u8]) -> ManualForm {
+        let f = form_fields(body);
+        let get = |n: &str| field(&f, n).unwrap_or_default().to_string();
+        ManualForm {
+            invoice_number: get("invoiceNumber"),
+            invoice_counter: get("invoiceCounter"),
+            total_amount: get("totalAmount"),
+            sdc_date_time: get("sdcDateTime"),
+        }
+    }
+}
+
+/// A field of the manual form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManualField {
+    /// `invoiceNumber`.
+    InvoiceNumber,
+    /// `invoiceCounter`.
+    InvoiceCounter,
+    /// `totalAmount`.
+    TotalAmount,
+    /// `sdcDateTime`.
+    SdcDateTime,
+}
+
+impl ManualField {
+    /// The form field name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ManualField::InvoiceNumber => "invoiceNumber",
+            ManualField::InvoiceCounter => "invoiceCounter",
+            ManualField::TotalAmount => "totalAmount",
+            ManualField::SdcDateTime => "sdcDateTime",
+        }
+    }
+}
+
+/// Why a typed value cannot be used (Serbian sentence for the form).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManualInputError {
+    /// The field.
+    pub field: ManualField,
+    /// What is wrong, in Serbian Cyrillic.
+    pub message: &'static str,
+}
+
+/// The manual form, checked and normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManualQuery {
+    /// Canonical PFR invoice number `{requestedBy}-{signedBy}-{totalCounter}`.
+    pub invoice_number: String,
+    /// Transaction-type counter from the invoice counter.
+    pub transaction_type_counter: u32,
+    /// Total counter from the invoice counter (equal to the invoice number's).
+    pub total_counter: u32,
+    /// Document kind from the counter extension.
+    pub kind: DocumentKind,
+    /// Total amount × 10 000.
+    pub amount_scaled: u64,
+    /// PFR time in Belgrade wall-clock time, cut to the minute.
+    pub minute: NaiveDateTime,
+}
+
+fn is_uid(s: &str) -> bool {
+    s.len() == 8
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+fn all_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Parses a PFR invoice number (`AAAA1111-AAAA1111-12`, any case, spaces ignored) into its
+/// canonical form and total counter.
+pub fn parse_invoice_number(s: &str) -> Option<(String, u32)> {
+    let t: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let mut parts = t.split('-');
+    let (Some(a), Some(b), Some(n), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    if !is_uid(a) || !is_uid(b) || !all_digits(n) || n.len() > 10 {
+        return None;
+    }
+    let n: u32 = n.parse().ok()?;
+    Some((format!("{a}-{b}-{n}"), n))
+}
+
+/// Parses an invoice counter as printed, `{transactionTypeCounter}/{totalCounter}{extension}`
+/// (`12/15ПП`); the extension may be typed in lower case or with the Latin look-alikes
+/// `A K O P R`.
+pub fn parse_invoice_counter(s: &str) -> Option<(u32, u32, DocumentKind)> {
+    let t: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    let (tt, rest) = t.split_once('/')?;
+    let digits_end = rest
+        .char_indices()
+        .find(|(_, c)| !c.is_ascii_digit())
+        .map(|(i, _)| i)?;
+    let (total, ext) = rest.split_at(digits_end);
+    if !all_digits(tt) || !all_digits(total) || tt.len() > 10 || total.len() > 10 {
+        return None;
+    }
+    let ext: String = ext
+        .chars()
+        .flat_map(char::to_uppercase)
+        .map(|c| match c {
+            'A' => 'А',
+            'K' => 'К',
+            'O' => 'О',
+            'P' => 'П',
+            'R' => 'Р',
+            c => c,
+        })
+        .collect();
+    let kind = DocumentKind::from_extension(&ext)?;
+    let (tt, total) = (tt.parse::<u32>().ok()?, total.parse::<u32>().ok()?);
+    if tt == 0 || tt > total {
+        return None;
+    }
+    Some((tt, total, kind))
+}
+
+/// Whether `groups` (the parts between grouping separators) form valid thousands groups.
+fn valid_groups(groups: &[&str]) -> bool {
+    let Some((first, rest)) = groups.split_first() else {
+        return false;
+    };
+    (1..=3).contains(&first.len())
+        && all_digits(first)
+        && rest.iter().all(|g| g.len() == 3 && all_digits(g))
+}
+
+/// Parses a total amount typed the Serbian way (`1.234,56`, `1234,56`) or the API way
+/// (`1234.56`); spaces and a trailing `RSD`/`дин` are ignored. With one separator, exactly three
+/// digits after it mean thousands (`1.234` = 1234), otherwise it is the decimal separator. At most
+/// 4 decimals; never negative; at most what a verification URL can carry.
+pub fn parse_amount(s: &str) -> Option<Decimal> {
+    let mut t: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{202F}' && *c != '\'')
+        .collect();
+    for suffix in ["RSD", "rsd", "дин.", "дин", "ДИН"] {
+        if let Some(x) = t.strip_suffix(suffix) {
+            t = x.to_string();
+            break;
+        }
+    }
+    if t.is_empty()
+        || !t
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b',')
+    {
+        return None;
+    }
+    let (int_part, frac) = match (t.rfind('.'), t.rfind(',')) {
+        (None, None) => (t.clone(), String::new()),
+        (Some(d), Some(c)) => {
+            let (dec_pos, group) = if d > c { (d, ',') } else { (c, '.') };
+            let int = &t[..dec_pos];
+            if int.contains(if group == ',' { '.' } else { ',' }) {
+                return None; // the decimal separator appears twice
+            }
+            let groups: Vec<&str> = int.split(group).collect();
+            if !valid_groups(&groups) {
+                return None;
+            }
+            (groups.concat(), t[dec_pos + 1..].to_string())
+        }
+        (Some(_), None) | (None, Some(_)) => {
+            let sep = if t.contains('.') { '.' } else { ',' };
+            let parts: Vec<&str> = t.split(sep).collect();
+            match parts.as_slice() {
+                [_, ""] => return None,
+                [int, frac] if frac.len() != 3 => (int.to_string(), frac.to_string()),
+                _ => {
+                    if !valid_groups(&parts) {
+                        return None;
+                    }
+                    (parts.concat(), String::new())
+                }
+            }
+        }
+    };
+    if !all_digits(&int_part) || int_part.len() > 13 || frac.len() > 4 {
+        return None;
+    }
+    if !frac.is_empty() && !all_digits(&frac) {
+        return None;
+    }
+    let text = if frac.is_empty() {
+        int_part
+    } else {
+        format!("{int_part}.{frac}")
+    };
+    let d: Decimal = text.parse().ok()?;
+    (d <= max_se_amount()).then_some(d)
+}
+
+/// Parses a PFR time in Belgrade wall-clock time: `2024-08-28T14:37:28`, `2024-08-28 14:37`,
+/// `28.08.2024. 14:37:28`, `28.8.2024 9:05`; an explicit offset (`…+02:00`, `…Z`) is converted to
+/// Belgrade time. Seconds are optional and fractions ignored. Years 2000–2099 only. Returns the
+/// time cut to the minute.
+pub fn parse_sdc_time(s: &str) -> Option<NaiveDateTime> {
+    let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if t.is_empty() || t.len() > 40 {
+        return None;
+    }
+    let naive = if let Ok(z) = DateTime::parse_from_rfc3339(&t) {
+        to_belgrade(z.with_timezone(&Utc)).naive_local()
+    } else {
+        // `28.08.2024.14:37` → `28.08.2024. 14:37`
+        let t = match t.find(". ") {
+            None if t.matches('.').count() >= 3 && !t.contains(' ') => {
+                let i = t.match_indices('.').nth(2).map(|(i, _)| i)?;
+                format!("{}. {}", &t[..i], &t[i + 1..])
+            }
+            _ => t,
+        };
+        const FORMATS: [&str; 10] = [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%d %H:%M",
+            "%d.%m.%Y. %H:%M:%S",
+            "%d.%m.%Y. %H:%M",
+            "%d.%m.%Y %H:%M:%S",
+            "%d.%m.%Y %H:%M",
+            "%d.%m.%Y.%H:%M:%S",
+            "%d.%m.%Y.%H:%M",
+        ];
+        FORMATS
+            .iter()
+            .find_map(|f| NaiveDateTime::parse_from_str(&t, f).ok())?
+    };
+    let year = chrono::Datelike::year(&naive);
+    if !(2000..=2099).contains(&year) {
+        return None;
+    }
+    naive.with_second(0)?.with_nanosecond(0)
+}
+
+/// Checks the typed form; every unusable field gets a Serbian message.
+pub fn parse_manual(f: &ManualForm) -> Result<ManualQuery, Vec<ManualInputError>> {
+    let mut errors = Vec::new();
+    let mut err = |field, message| errors.push(ManualInputError { field, message });
+    let too_long = |s: &str| s.chars().count() > MAX_FIELD_CHARS;
+
+    let number = if f.invoice_number.trim().is_empty() {
+        err(ManualField::InvoiceNumber, "Унесите ПФР број рачуна.");
+        None
+    } else if too_long(&f.invoice_number) {
+        err(ManualField::InvoiceNumber, "ПФР број рачуна је предугачак.");
+        None
+    } else {
+        let n = parse_invoice_number(&f.invoice_number);
+        if n.is_none() {
+            err(
+                ManualField::InvoiceNumber,
+                "ПФР број рачуна има облик AAAA1111-AAAA1111-12: две групе од 8 слова или цифара и \
+                 број, раздвојени цртицом.",
+            );
+        }
+        n
+    };
+    let counter = if f.invoice_counter.trim().is_empty() {
+        err(ManualField::InvoiceCounter, "Унесите бројач рачуна.");
+        None
+    } else if too_long(&f.invoice_counter) {
+        err(ManualField::InvoiceCounter, "Бројач рачуна је предугачак.");
+        None
+    } else {
+        let c = parse_invoice_counter(&f.invoice_counter);
+        if c.is_none() {
+            err(
+                ManualField::InvoiceCounter,
+                "Бројач рачуна има облик 12/15ПП: два броја раздвојена косом цртом и ознака врсте \
+                 рачуна (ПП, ПР, АП, АР, КП, КР, ОП, ОР, РП или РР).",
+            );
+        }
+        c
+    };
+    if let (Some((_, n_total)), Some((_, c_total, _))) = (&number, &counter)
+        && n_total != c_total
+    {
+        err(
+            ManualField::InvoiceCounter,
+            "Број после косе црте у бројачу мора бити једнак броју на крају ПФР броја рачуна.",
+        );
+    }
+    let amount = if f.total_amount.trim().is_empty() {
+        err(ManualField::TotalAmount, "Унесите укупан износ.");
+        None
+    } else if too_long(&f.total_amount) {
+        err(ManualField::TotalAmount, "Укупан износ је предугачак.");
+        None
+    } else {
+        let a = parse_amount(&f.total_amount).and_then(to_scaled);
+        if a.is_none() {
+            err(
+                ManualField::TotalAmount,
+                "Укупан износ унесите као на рачуну, на пример 1.234,56 или 1234,56.",
+            );
+        }
+        a
+    };
+    let minute = if f.sdc_date_time.trim().is_empty() {
+        err(ManualField::SdcDateTime, "Унесите ПФР време.");
+        None
+    } else if too_long(&f.sdc_date_time) {
+        err(ManualField::SdcDateTime, "ПФР време је предугачко.");
+        None
+    } else {
+        let t = parse_sdc_time(&f.sdc_date_time);
+        if t.is_none() {
+            err(
+                ManualField::SdcDateTime,
+                "ПФР време унесите као на рачуну, на пример 28.08.2024. 14:37:28 (секунде нису \
+                 обавезне).",
+            );
+        }
+        t
+    };
+    match (number, counter, amount, minute) {
+        (Some((invoice_number, _)), Some((tt, total, kind)), Some(amount_scaled), Some(minute))
+            if errors.is_empty() =>
+        {
+            Ok(ManualQuery {
+                invoice_number,
+                transaction_type_counter: tt,
+                total_counter: total,
+                kind,
+                amount_scaled,
+                minute,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+/// Whether the typed data describe this received receipt: invoice number, counters and kind,
+/// amount, and PFR time within the same minute of Belgrade wall-clock time.
+pub fn matches(q: &ManualQuery, r: &ReceiptRecord) -> bool {
+    let kind = match (
+        InvoiceType::from_code(u64::from(r.invoice_type)),
+        TransactionType::from_code(u64::from(r.transaction_type)),
+    ) {
+        (Some(i), Some(t)) => DocumentKind::new(i, t),
+        _ => return false,
+    };
+    let minute = from_millis(r.sdc_time_ms)
+        .map(|t| to_belgrade(t).naive_local())
+        .and_then(|t| t.with_second(0))
+        .and_then(|t| t.with_nanosecond(0));
+    r.invoice_number == q.invoice_number
+        && r.transaction_type_counter == q.transaction_type_counter
+        && r.total_counter == q.total_counter
+        && kind == q.kind
+        && u64::try_from(r.amount).ok() == Some(q.amount_scaled)
+        && minute == Some(q.minute)
+}
+
+/// What the manual check found.
+#[derive(Debug, Clone)]
+pub enum ManualOutcome {
+    /// The data match a received receipt: the verification of its stored URL, exactly what
+    /// `/v/?vl=` shows for it.
+    Found(Box<Result<Verified, Invalid>>),
+    /// A receipt with this number was received, but the other data differ.
+    NotFound,
+    /// The SUF has not received a receipt with this number (yet).
+    NotReceived,
+}
+
+/// Looks the typed data up among the received receipts.
+pub async fn manual_lookup<S: Store>(
+    suf: &Suf<S>,
+    q: &ManualQuery,
+) -> Result<ManualOutcome, SufError> {
+    let Some(r) = suf.store().receipt(&q.invoice_number).await? else {
+        return Ok(ManualOutcome::NotReceived);
+    };
+    if !matches(q, &r) {
+        return Ok(ManualOutcome::NotFound);
+    }
+    let Ok(res) = serde_json::from_str::<InvoiceResult>(&r.result_json) else {
+        tracing::warn!(invoice = %r.invoice_number, "stored result unreadable");
+        return Ok(ManualOutcome::NotFound);
+    };
+    Ok(ManualOutcome::Found(Box::new(
+        suf.verify(&res.verification_url).await?,
+    )))
+}
+
+/// The whole `POST /v/manual` exchange: the form again with errors (400), the verification page
+/// of the matching receipt (200), "not found" (200) or "not yet received" (200).
+pub async fn manual_answer<S: Store>(suf: &Suf<S>, body: &[u8]) -> (StatusCode, String) {
+    let form = ManualForm::from_body(body);
+    let q = match parse_manual(&form) {
+        Ok(q) => q,
+        Err(errors) => return (StatusCode::BAD_REQUEST, manual_page::form(&form, &errors)),
+    };
+    match manual_lookup(suf, &q).await {
+        Ok(ManualOutcome::Found(v)) => (StatusCode::OK, page::html(&v)),
+        Ok(ManualOutcome::NotFound) => (StatusCode::OK, manual_page::not_found(&form)),
+        Ok(ManualOutcome::NotReceived) => {
+            (StatusCode::OK, manual_page::not_received(&q.invoice_number))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "manual receipt lookup failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                manual_page::unavailable(),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+    use fiskal_domain::money::dec;
+
+    fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(y, mo, d)
+            .unwrap()
+            .and_hms_opt(h, mi, 0)
+            .unwrap()
+    }
+
+    #[test]
+    fn lookup_token_valid_expired_and_bound_to_the_invoice() {
+        let now = 1_724_848_648;
+        let t = token_at("AAAA1111-BBBB2222-12", now);
+        assert!(check_token("AAAA1111-BBBB2222-12", &t, now));
+        assert!(check_token(
+            "AAAA1111-BBBB2222-12",
+            &t,
+            now + TOKEN_TTL_SECS
+        ));
+        assert!(
+            !check_token("AAAA1111-BBBB2222-12", &t, now + TOKEN_TTL_SECS + 1),
+            "expired"
+        );
+        assert!(
+            !check_token("AAAA1111-BBBB2222-13", &t, now),
+            "other invoice"
+        );
+        assert!(!check_token("AAAA1111-BBBB2222-1", &t, now), "prefix");
+        // Moving the expiry breaks the MAC; garbage never panics.
+        let (exp, mac) = t.split_once('.').unwrap();
+        let later = format!("{}.{mac}", exp.parse::<i64>().unwrap() + 10);
+        assert!(!check_token("AAAA1111-BBBB2222-12", &later, now));
+        for bad in [
+            "",
+            ".",
+            "x.y",
+            "1.",
+            &format!("{exp}."),
+            &format!("{exp}.%%"),
+            "99999999999999999999.AA",
+        ] {
+            assert!(!check_token("AAAA1111-BBBB2222-12", bad, now), "{bad}");
+        }
+        // A token claiming a lifetime beyond one hour is refused even before the MAC.
+        let far = token_at("X", now + 10 * TOKEN_TTL_SECS);
+        assert!(!check_token("X", &far, now));
+        assert_ne!(issue_token("X"), issue_token("Y"));
+    }
+
+    #[test]
+    fn lookup_link_on_pages_without_a_usable_link() {
+        assert!(page::missing_vl().contains("href=\"/v/manual\""));
+        assert!(page::html(&Err(Invalid::BadSignature)).contains("href=\"/v/manual\""));
+        let form = manual_page::form(&ManualForm::default(), &[]);
+        assert!(form.contains("action=\"/v/manual\"") && !form.contains("id=\"errors\""));
+    }
+
+    #[test]
+    fn lookup_amounts() {
+        for (s, want) in [
+            ("1.234,56", "1234.56"),
+            ("1234.56", "1234.56"),
+            ("1234,56", "1234.56"),
+            ("1,234.56", "1234.56"),
+            ("164", "164"),
+            ("164,00", "164.00"),
+            ("164,5", "164.5"),
+            ("1.234", "1234"),
+            ("12.345.678,90", "12345678.90"),
+            (" 1 234,56 RSD", "1234.56"),
+            ("730,00 дин.", "730.00"),
+            ("68.4600", "68.4600"),
+            ("0,00", "0.00"),
+        ] {
+            assert_eq!(parse_amount(s), Some(dec(want)), "{s}");
+        }
+        for s in [
+            "",
+            "abc",
+            "-5",
+            "1.2.3",
+            "1,234,5",
+            "12.34,56,7",
+            "1.23,4",
+            "1,234.5.6",
+            "1..2",
+            ",5",
+            "164,",
+            "1.234,56789",
+            "99999999999999999",
+            "1e5",
+            "١٢٣",
+        ] {
+            assert_eq!(parse_amount(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn lookup_times() {
+        let want = at(2024, 8, 28, 14, 37);
+        for s in [
+            "2024-08-28T14:37:28",
+            "2024-08-28T14:37",
+            "2024-08-28 14:37:28.033",
+            "28.08.2024. 14:37:28",
+            "28.08.2024. 14:37",
+            "28.8.2024 14:37:59",
+            "28.08.2024.14:37:28",
+            "  28.08.2024.   14:37:28 ",
+            "2024-08-28T12:37:28.033Z",
+            "2024-08-28T14:37:28+02:00",
+        ] {
+            assert_eq!(parse_sdc_time(s), Some(want), "{s}");
+        }
+        assert_eq!(parse_sdc_time("1.2.2024. 9:05"), Some(at(2024, 2, 1, 9, 5)));
+        // Winter: UTC+1.
+        assert_eq!(
+            parse_sdc_time("2024-02-01T08:05:00Z"),
+            Some(at(2024, 2, 1, 9, 5))
+        );
+        for s in [
+            "",
+            "yesterday",
+            "28.08.2024.",
+            "32.08.2024. 14:37",
+            "28.13.2024. 14:37",
+            "28.08.2024. 25:00",
+            "28.08.1999. 14:37",
+            "2024-08-28",
+            "14:37:28",
+        ] {
+            assert_eq!(parse_sdc_time(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn lookup_numbers_and_counters() {
+        assert_eq!(
+            parse_invoice_number(" aaaa1111-BBBB2222-0012 "),
+            Some(("AAAA1111-BBBB2222-12".into(), 12))
+        );
+        for s in [
+            "AAAA1111-BBBB2222",
+            "AAAA111-BBBB2222-1",
+            "AAAA1111-BBBB2222-x",
+            "AAAA1111-BBBB2222-1-2",
+            "ЏААА1111-BBBB2222-1",
+            "AAAA1111-BBBB2222-99999999999",
+        ] {
+            assert_eq!(parse_invoice_number(s), None, "{s}");
+        }
+        let pp = DocumentKind::new(InvoiceType::Normal, TransactionType::Sale);
+        let ar = DocumentKind::new(InvoiceType::Advance, TransactionType::Refund);
+        assert_eq!(parse_invoice_counter("12/15ПП"), Some((12, 15, pp)));
+        assert_eq!(parse_invoice_counter(" 12 / 15 пп"), Some((12, 15, pp)));
+        assert_eq!(parse_invoice_counter("12/15PP"), Some((12, 15, pp)));
+        assert_eq!(parse_invoice_counter("3/15AR"), Some((3, 15, ar)));
+        for s in [
+            "12/15",
+            "12-15ПП",
+            "16/15ПП",
+            "0/15ПП",
+            "12/15ХХ",
+            "/15ПП",
+            "12/ПП",
+            "12/15ППП",
+        ] {
+            assert_eq!(parse_invoice_counter(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn lookup_form_errors_name_each_bad_field() {
+        let e = parse_manual(&ManualForm::default()).unwrap_err();
+        assert_eq!(e.len(), 4);
+        let f = ManualForm {
+            invoice_number: "AAAA1111-BBBB2222-12".into(),
+            invoice_counter: "12/13ПП".into(),
+            total_amount: "x".repeat(500),
+            sdc_date_time: "28.08.2024. 14:37".into(),
+        };
+        let e = parse_manual(&f).unwrap_err();
+        let fields: Vec<_> = e.iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            vec![ManualField::InvoiceCounter, ManualField::TotalAmount]
+        );
+        let ok = ManualForm {
+            total_amount: "164,00".into(),
+            invoice_counter: "12/12ПП".into(),
+            ..f
+        };
+        let q = parse_manual(&ok).unwrap();
+        assert_eq!(q.amount_scaled, 1_640_000);
+        assert_eq!(q.minute, at(2024, 8, 28, 14, 37));
+        let body = b"invoiceNumber=AAAA1111-BBBB2222-12&invoiceCounter=12%2F12%D0%9F%D0%9F&totalAmount=164%2C00&sdcDateTime=28.08.2024.+14%3A37";
+        assert_eq!(ManualForm::from_body(body), ok);
+    }
+
+    /// A SUF holding real receipts signed by a software SE, received through a real audit package.
+    mod with_suf {
+        use super::*;
+        use fiskal_domain::api;
+        use fiskal_domain::seller::Seller;
+        use fiskal_domain::tax::taxes_by_category;
+        use fiskal_pfr::service::{Lang, Settings, build_result};
+        use fiskal_se::env::{self, InitOptions};
+        use fiskal_se::{Pin, SecureElement, SignRequest};
+
+        use crate::package;
+        use crate::store::SqlStore;
+
+        struct Fixture {
+            _dir: tempfile::TempDir,
+            suf: Suf<SqlStore>,
+            results: Vec<InvoiceResult>,
+        }
+
+        /// Signs `bodies` the L-PFR's way; `received` of them reach the SUF by audit.
+        async fn fixture(bodies: &[Value], received: usize) -> Fixture {
+            let dir = tempfile::tempdir().unwrap();
+            let e = env::init(dir.path(), InitOptions::defaults(Seller::seed_example())).unwrap();
+            let mut se = e.open_se(dir.path(), env::DEFAULT_SE_PASSWORD).unwrap();
+            se.verify_pin(&Pin::parse("1234").unwrap()).unwrap();
+            let settings = Settings {
+                seller: e.seller.clone(),
+                tax_rate_groups: e.tax_rate_groups.clone(),
+                verification_url_prefix: e.verification_url_prefix.clone(),
+                tax_core_api: e.suf_url.clone(),
+                mrc: e.mrc.clone(),
+                environment_name: e.environment_name.clone(),
+                organization_name: e.organization_name.clone(),
+                ntp_server: "http://0.pool.ntp.org:80/".into(),
+            };
+            let url = format!("sqlite://{}", dir.path().join("suf.sqlite").display());
+            let store = SqlStore::connect(&url, None).await.unwrap();
+            let suf = Suf::adopt(dir.path(), store, None).await.unwrap();
+            let uid = se.uid().to_string();
+            let mut results = Vec::new();
+            for (i, body) in bodies.iter().enumerate() {
+                let req = InvoiceRequest::from_value(body).unwrap();
+                let time_ms = (Utc::now().timestamp_millis() as u64).max(se.last_signed_time());
+                let time = from_millis(time_ms as i64).unwrap();
+                let computed =
+                    api::compute(&req, &settings.tax_rate_groups, time, Decimal::ZERO).unwrap();
+                let signed = se
+                    .sign_invoice(&SignRequest {
+                        time_ms,
+                        tin: settings.seller.tin.clone(),
+                        buyer_id: req.buyer_id.clone(),
+                        invoice_type: req.invoice_type,
+                        transaction_type: req.transaction_type,
+                        amount: to_scaled(computed.total_amount).unwrap(),
+                        taxes: taxes_by_category(&computed.tax_items)
+                            .into_iter()
+                            .map(|(o, t)| (o, to_scaled(t).unwrap()))
+                            .collect(),
+                    })
+                    .unwrap();
+                let result = build_result(
+                    &settings,
+                    se.uid(),
+                    &req,
+                    &computed,
+                    &signed,
+                    None,
+                    Lang::SrCyrl,
+                );
+                if i < received {
+                    let rs = serde_json::to_string(&result).unwrap();
+                    let plain =
+                        package::plaintext(&req.canonical_json(), Some("req"), &rs).unwrap();
+                    let pkg =
+                        package::seal(&e.authority_encryption_key_der().unwrap(), &plain).unwrap();
+                    let a = suf.audit_package(&uid, &pkg).await;
+                    assert_eq!(a.status, 4, "{}", a.message);
+                }
+                results.push(result);
+            }
+            Fixture {
+                _dir: dir,
+                suf,
+                results,
+            }
+        }
+
+        fn two_items() -> Value {
+            json!({
+                "cashier": "Радник 1", "invoiceType": 0, "transactionType": 0,
+                "payment": [ { "amount": 1303.48, "paymentType": 1 } ],
+                "items": [
+                    { "name": "Pivo Lav/л", "gtin": "12345678", "quantity": 2, "unitPrice": 82.00, "labels": ["Ђ"], "totalAmount": 164.00 },
+                    { "name": "Хлеб/ком", "quantity": 1.5, "unitPrice": 759.65, "labels": ["Е"], "totalAmount": 1139.48 }
+                ]
+            })
+        }
+
+        fn form_for(r: &InvoiceResult) -> ManualForm {
+            ManualForm {
+                invoice_number: r.invoice_number.to_lowercase(),
+                invoice_counter: r.invoice_counter.clone(),
+                total_amount: fiskal_domain::money::format_money(r.total_amount),
+                sdc_date_time: r.sdc_date_time.format("%d.%m.%Y. %H:%M").to_string(),
+            }
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn lookup_specifications_and_manual_check_against_received_receipts() {
+            let f = fixture(&[two_items(), two_items(), two_items()], 2).await;
+            let (got, pending) = (&f.results[1], &f.results[2]);
+            assert_eq!(got.invoice_counter, "2/2ПП");
+
+            // Items with per-item taxes whose per-label sums are the receipt's tax items.
+            let t = issue_token(&got.invoice_number);
+            let items = specifications(&f.suf, &got.invoice_number, &t)
+                .await
+                .unwrap()
+                .expect("items");
+            assert_eq!(items.len(), 2);
+            let first = &items[0];
+            assert_eq!(first.gtin.as_deref(), Some("12345678"));
+            assert_eq!(first.name, "Pivo Lav/л");
+            assert_eq!(
+                (first.quantity, first.unit_price, first.total),
+                (dec("2"), dec("82"), dec("164"))
+            );
+            assert_eq!((first.label.as_str(), first.label_rate), ("Ђ", dec("20")));
+            assert_eq!(first.vat_amount, dec("27.3333"));
+            assert_eq!(first.tax_base_amount, dec("136.6667"));
+            let j = first.to_json();
+            assert_eq!(j["vatAmount"].to_string(), "27.3333", "exact number: {j}");
+            assert_eq!(j["taxBaseAmount"].to_string(), "136.6667");
+            assert_eq!(items[1].to_json()["gtin"], Value::Null);
+            assert_eq!(items[1].vat_amount, dec("103.5891"));
+            assert_eq!(items[1].tax_base_amount, dec("1035.8909"));
+            for ti in &got.tax_items {
+                let sum: Decimal = items
+                    .iter()
+                    .filter(|i| i.label == ti.label)
+                    .map(|i| i.vat_amount)
+                    .sum();
+                assert_eq!(sum, ti.amount, "{}", ti.label);
+            }
+            // Wrong token, other invoice's token, not received: nothing.
+            let other = issue_token(&pending.invoice_number);
+            assert_eq!(
+                specifications(&f.suf, &got.invoice_number, &other)
+                    .await
+                    .unwrap(),
+                None
+            );
+            assert_eq!(
+                specifications(&f.suf, &got.invoice_number, "1.AA")
+                    .await
+                    .unwrap(),
+                None
+            );
+            assert_eq!(
+                specifications(&f.suf, &pending.invoice_number, &other)
+                    .await
+                    .unwrap(),
+                None
+            );
+            let (st, v) = specifications_answer(
+                &f.suf,
+                format!("invoiceNumber={}&token={t}", got.invoice_number).as_bytes(),
+            )
+            .await;
+            assert_eq!((st, v["success"].clone()), (StatusCode::OK, json!(true)));
+            assert_eq!(v["items"].as_array().unwrap().len(), 2);
+            let (st, v) = specifications_answer(&f.suf, b"invoiceNumber=X&token=Y").await;
+            assert_eq!(
+                (st, v),
+                (StatusCode::OK, json!({"success": false, "items": []}))
+            );
+            let (st, _) = specifications_answer(&f.suf, b"token=Y").await;
+            assert_eq!(st, StatusCode::BAD_REQUEST);
+
+            // Manual check: the right data find the receipt and give the /v/ page.
+            let q = parse_manual(&form_for(got)).unwrap();
+            let ManualOutcome::Found(v) = manual_lookup(&f.suf, &q).await.unwrap() else {
+                panic!("not found");
+            };
+            let v = v.as_ref().as_ref().expect("valid");
+            assert!(v.received.is_some());
+            assert_eq!(v.payload.invoice_number(), got.invoice_number);
+            let vl = got.verification_url.split_once("vl=").unwrap().1;
+            let direct = page::html(&f.suf.verify(vl).await.unwrap());
+            let (st, manual) = manual_answer(&f.suf, &form_body(&form_for(got))).await;
+            assert_eq!(st, StatusCode::OK);
+            let strip = |s: &str| s.split("data-token=").next().unwrap().to_string();
+            assert_eq!(strip(&manual), strip(&direct), "same page as /v/?vl=");
+            assert!(manual.contains("data-valid=\"true\""));
+            assert!(manual.contains("id=\"specifications\""));
+
+            // Each wrong field → not found.
+            let mut wrong = Vec::new();
+            let mut w = form_for(got);
+            w.total_amount = "164,01".into();
+            wrong.push(w);
+            let mut w = form_for(got);
+            w.invoice_counter = got.invoice_counter.replace("ПП", "ПР");
+            wrong.push(w);
+            let mut w = form_for(got);
+            w.invoice_counter = "1/2ПП".into();
+            wrong.push(w);
+            let mut w = form_for(got);
+            w.sdc_date_time = (got.sdc_date_time + chrono::Duration::minutes(1))
+                .format("%d.%m.%Y. %H:%M")
+                .to_string();
+            wrong.push(w);
+            let mut w = form_for(got);
+            w.sdc_date_time = (got.sdc_date_time + chrono::Duration::hours(1))
+                .format("%Y-%m-%dT%H:%M:%S")
+                .to_string();
+            wrong.push(w);
+            for w in wrong {
+                let q = parse_manual(&w).unwrap();
+                assert!(
+                    matches!(
+                        manual_lookup(&f.suf, &q).await.unwrap(),
+                        ManualOutcome::NotFound
+                    ),
+                    "{w:?}"
+                );
+                let (st, page) = manual_answer(&f.suf, &form_body(&w)).await;
+                assert_eq!(st, StatusCode::OK);
+                assert!(page.contains("Рачун није пронађен"), "{page}");
+                assert!(!page.contains("data-valid=\"true\""));
+            }
+            // The API time format and seconds work too.
+            let mut w = form_for(got);
+            w.sdc_date_time = got.sdc_date_time.format("%Y-%m-%dT%H:%M:%S").to_string();
+            w.total_amount = got.total_amount.to_string();
+            assert!(matches!(
+                manual_lookup(&f.suf, &parse_manual(&w).unwrap())
+                    .await
+                    .unwrap(),
+                ManualOutcome::Found(_)
+            ));
+
+            // Not yet received: its own page, even with all data right.
+            let q = parse_manual(&form_for(pending)).unwrap();
+            assert!(matches!(
+                manual_lookup(&f.suf, &q).await.unwrap(),
+                ManualOutcome::NotReceived
+            ));
+            let (st, page) = manual_answer(&f.suf, &form_body(&form_for(pending))).await;
+            assert_eq!(st, StatusCode::OK);
+            assert!(page.contains("data-outcome=\"not-received\""), "{page}");
+
+            // Bad input: the form again, 400.
+            let (st, page) = manual_answer(&f.suf, b"invoiceNumber=&totalAmount=%FF%FE").await;
+            assert_eq!(st, StatusCode::BAD_REQUEST);
+            assert!(page.contains("<form"), "{page}");
+            assert!(page.contains("Унесите ПФР број рачуна."));
+        }
+
+        fn form_body(f: &ManualForm) -> Vec<u8> {
+            url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("invoiceNumber", &f.invoice_number)
+                .append_pair("invoiceCounter", &f.invoice_counter)
+                .append_pair("totalAmount", &f.total_amount)
+                .append_pair("sdcDateTime", &f.sdc_date_time)
+                .finish()
+                .into_bytes()
+        }
+    }
+}
