@@ -15,7 +15,7 @@ use fiskal_suf::Suf;
 use fiskal_suf::package::AuditPackage;
 
 const THREADS: usize = 2;
-const IN_FLIGHT: usize = 8;
+const IN_FLIGHT: usize = 64;
 
 /// Runs `f` on THREADS threads for about `secs`; returns operations per second.
 fn rate(secs: f64, f: impl Fn() + Sync) -> f64 {
@@ -78,7 +78,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let mut e = common::Env::new();
+    let mut e = common::Env::with_limit(1_000_000_000 * 10_000);
     let uid = e.uid();
     eprintln!("signing {n} receipts…");
     let receipts: Vec<_> = (0..n)

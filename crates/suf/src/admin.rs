@@ -312,7 +312,9 @@ impl<S: Store> Suf<S> {
                 .collect(),
             at_ms: now_ms(),
         };
-        if !self.store.apply_admin_change(&change).await? {
+        let applied = self.store.apply_admin_change(&change).await?;
+        self.commands_changed();
+        if !applied {
             return Err(SufError::Refused(format!(
                 "tax-rate group {next_id} was just added elsewhere; try again"
             )));
@@ -345,6 +347,7 @@ impl<S: Store> Suf<S> {
             at_ms: now_ms(),
         };
         self.store.apply_admin_change(&change).await?;
+        self.commands_changed();
         {
             let mut config = self.config.write().unwrap_or_else(|e| e.into_inner());
             match name {
@@ -425,11 +428,12 @@ impl<S: Store> Suf<S> {
             command_type::FORWARD_PROOF_OF_AUDIT,
             base64::engine::general_purpose::STANDARD.encode(&poa),
         );
-        if !self
+        let issued = self
             .store
             .set_poa(uid, audit.audit_seq, &poa, &command, Some(operator))
-            .await?
-        {
+            .await?;
+        self.commands_changed();
+        if !issued {
             return Err(SufError::Refused(
                 "the proof was issued meanwhile; nothing to force".into(),
             ));

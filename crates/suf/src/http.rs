@@ -214,7 +214,7 @@ async fn audit<S: Store>(State(s): State<App<S>>, headers: HeaderMap, body: Byte
     if answer.status != 4 {
         tracing::warn!(uid, status = answer.status, message = %answer.message, "audit package rejected");
     }
-    let cmds = s.commands(&uid).await.unwrap_or_default();
+    let cmds = s.commands_for_audit_answer(&uid).await.unwrap_or_default();
     Json(json!({"status": answer.status, "message": answer.message,
                 "commands": cmds.iter().map(command_json).collect::<Vec<_>>()}))
     .into_response()

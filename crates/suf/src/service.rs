@@ -23,6 +23,13 @@ use crate::store::{
     AuditRecord, CommandRecord, InsertOutcome, ReceiptRecord, SeRecord, Store, StoreError,
 };
 
+/// How long a finding "this SE has no audit request waiting" is trusted before it is checked
+/// again after a package.
+pub const OPEN_AUDIT_RECHECK_MS: i64 = 5_000;
+/// How long the pending commands returned with audit answers may be served from memory.
+pub const COMMAND_CACHE_MS: i64 = 1_000;
+/// Most tokens kept in the in-memory token cache.
+const TOKEN_CACHE_MAX: usize = 100_000;
 /// Token lifetime: 8 hours (suf-backend.md §4).
 pub const TOKEN_TTL_MS: i64 = 8 * 3600 * 1000;
 /// Oldest PFR time accepted relative to arrival: 30 days (status 75).
@@ -167,6 +174,16 @@ pub struct Suf<S: Store> {
     /// bundle's SE): local, sandbox and production material never mix.
     environment_digit: std::sync::OnceLock<u64>,
     certs: RwLock<std::collections::HashMap<String, Arc<(SeRecord, CertificateInfo)>>>,
+    /// Bumped whenever this process changes a command; invalidates `command_cache`.
+    commands_generation: std::sync::atomic::AtomicU64,
+    /// Pending commands per UID: (generation, fetched at ms, list).
+    command_cache: RwLock<std::collections::HashMap<String, (u64, i64, Vec<CommandRecord>)>>,
+    /// SEs found without a waiting audit request, with when that was checked (ms).
+    no_open_audit: RwLock<std::collections::HashMap<String, i64>>,
+    /// When an audit request of each SE was last stored by this SUF (ms).
+    last_arp: RwLock<std::collections::HashMap<String, i64>>,
+    /// Tokens seen valid: token → (UID, expiry ms). Tokens never change once issued.
+    tokens: RwLock<std::collections::HashMap<String, (String, i64)>>,
 }
 
 impl<S: Store> std::fmt::Debug for Suf<S> {
@@ -203,11 +220,12 @@ pub(crate) fn new_command(uid: &str, command_type: i32, payload: String) -> Comm
     }
 }
 
-fn content_hash(request: &InvoiceRequest, result: &InvoiceResult) -> String {
+/// SHA-256 (hex) of the normalised request and result JSON.
+fn content_hash(request_json: &str, result_json: &str) -> String {
     let mut h = Sha256::new();
-    h.update(serde_json::to_vec(request).unwrap_or_default());
+    h.update(request_json.as_bytes());
     h.update([0u8]);
-    h.update(serde_json::to_vec(result).unwrap_or_default());
+    h.update(result_json.as_bytes());
     hex::encode(h.finalize())
 }
 
@@ -245,6 +263,11 @@ impl<S: Store> Suf<S> {
             tax_groups: RwLock::new(tax_groups),
             environment_digit: std::sync::OnceLock::new(),
             certs: RwLock::default(),
+            tokens: RwLock::default(),
+            no_open_audit: RwLock::default(),
+            commands_generation: std::sync::atomic::AtomicU64::new(0),
+            command_cache: RwLock::default(),
+            last_arp: RwLock::default(),
         }
     }
 
@@ -398,6 +421,7 @@ impl<S: Store> Suf<S> {
     ) -> Result<String, SufError> {
         let command = new_command(uid, command_type, payload);
         self.store.add_command(&command).await?;
+        self.commands_changed();
         Ok(command.command_id)
     }
 
@@ -493,15 +517,70 @@ impl<S: Store> Suf<S> {
         let Some(t) = token.map(str::trim).filter(|t| !t.is_empty()) else {
             return Err(SufError::Unauthorized);
         };
-        self.store
-            .token_uid(t, now_ms())
+        let now = now_ms();
+        if let Some((uid, expires)) = self.tokens.read().unwrap_or_else(|e| e.into_inner()).get(t)
+            && *expires > now
+        {
+            return Ok(uid.clone());
+        }
+        let (uid, expires) = self
+            .store
+            .token_uid(t, now)
             .await?
-            .ok_or(SufError::Unauthorized)
+            .ok_or(SufError::Unauthorized)?;
+        let mut cache = self.tokens.write().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= TOKEN_CACHE_MAX {
+            cache.retain(|_, (_, exp)| *exp > now);
+        }
+        if cache.len() < TOKEN_CACHE_MAX {
+            cache.insert(t.to_string(), (uid.clone(), expires));
+        }
+        Ok(uid)
     }
 
     /// Commands of `uid` not yet reported.
     pub async fn commands(&self, uid: &str) -> Result<Vec<CommandRecord>, SufError> {
         Ok(self.store.pending_commands(uid).await?)
+    }
+
+    /// The pending commands of `uid` for the answer to an audit package: like [`Suf::commands`],
+    /// but served from memory when nothing changed them in this process within the last
+    /// [`COMMAND_CACHE_MS`] (a change by another process, such as `fiskal suf import`, shows
+    /// within that time; a PFR runs each command id only once, so a stale list is harmless).
+    pub async fn commands_for_audit_answer(
+        &self,
+        uid: &str,
+    ) -> Result<Vec<CommandRecord>, SufError> {
+        let generation = self
+            .commands_generation
+            .load(std::sync::atomic::Ordering::SeqCst);
+        let now = now_ms();
+        if let Some((g, at, list)) = self
+            .command_cache
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(uid)
+            && *g == generation
+            && now - at < COMMAND_CACHE_MS
+        {
+            return Ok(list.clone());
+        }
+        let list = self.store.pending_commands(uid).await?;
+        let mut cache = self
+            .command_cache
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= TOKEN_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(uid.to_string(), (generation, now, list.clone()));
+        Ok(list)
+    }
+
+    /// Marks every cached command list stale (a command was queued, completed or issued).
+    pub(crate) fn commands_changed(&self) {
+        self.commands_generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Records a command result; `NotFound` when `uid` has no such command.
@@ -511,11 +590,12 @@ impl<S: Store> Suf<S> {
         command_id: &str,
         success: bool,
     ) -> Result<(), SufError> {
-        if self
+        let found = self
             .store
             .complete_command(uid, command_id, success)
-            .await?
-        {
+            .await?;
+        self.commands_changed();
+        if found {
             Ok(())
         } else {
             Err(SufError::NotFound(format!(
@@ -761,31 +841,11 @@ impl<S: Store> Suf<S> {
         if !computed.as_ref().is_some_and(same_taxes) {
             return Ok(A::reject(0, "the taxes do not match the items"));
         }
-        // Counter chain: cumulative totals must follow from the neighbours already stored.
+        // The counter chain (cumulative totals following from the stored neighbours) is checked
+        // by the store inside the transaction that stores the receipt.
         let cumulative = data.cumulative_sale.saturating_add(data.cumulative_refund);
-        if result.total_counter > 1
-            && let Some((_, prev_cumulative)) = self
-                .store
-                .chain_link(&result.signed_by, result.total_counter - 1)
-                .await?
-            && (prev_cumulative as u64).saturating_add(amount) != cumulative
-        {
-            return Ok(A::reject(
-                0,
-                "the cumulative totals do not follow from the previous receipt",
-            ));
-        }
-        if let Some((next_amount, next_cumulative)) = self
-            .store
-            .chain_link(&result.signed_by, result.total_counter.saturating_add(1))
-            .await?
-            && cumulative.saturating_add(next_amount as u64) != next_cumulative as u64
-        {
-            return Ok(A::reject(
-                0,
-                "the cumulative totals do not lead to the next receipt",
-            ));
-        }
+        let request_json = serde_json::to_string(&request).unwrap_or_default();
+        let result_json = serde_json::to_string(&result).unwrap_or_default();
         let record = ReceiptRecord {
             invoice_number: result.invoice_number.clone(),
             signed_by: result.signed_by.clone(),
@@ -800,9 +860,9 @@ impl<S: Store> Suf<S> {
             cumulative_total: cumulative as i64,
             internal_data: internal,
             signature,
-            content_hash: content_hash(&request, &result),
-            request_json: serde_json::to_string(&request).unwrap_or_default(),
-            result_json: serde_json::to_string(&result).unwrap_or_default(),
+            content_hash: content_hash(&request_json, &result_json),
+            request_json,
+            result_json,
             received_ms: arrival_ms,
         };
         match self.store.insert_receipt(&record).await? {
@@ -813,8 +873,14 @@ impl<S: Store> Suf<S> {
                     "a different receipt with this invoice number or counter is already stored",
                 ));
             }
+            InsertOutcome::ChainBroken => {
+                return Ok(A::reject(
+                    0,
+                    "the cumulative totals do not follow from the neighbouring receipts",
+                ));
+            }
         }
-        self.issue_proofs(&result.signed_by).await?;
+        self.issue_proofs_after_package(&result.signed_by).await?;
         Ok(AuditAnswer {
             status: 4,
             message: "verified".into(),
@@ -883,13 +949,19 @@ impl<S: Store> Suf<S> {
                 poa: None,
             })
             .await?;
+        self.last_arp
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(req.uid.to_string(), now_ms());
         Ok(())
     }
 
     /// Issues the proof for every open audit of `uid` whose receipts are all stored, oldest
     /// first, and queues each as a ForwardProofOfAudit command. Returns how many were issued.
     pub async fn issue_proofs(&self, uid: &str) -> Result<usize, SufError> {
+        let check_started = now_ms();
         let mut issued = 0;
+        let mut waiting = false;
         for a in self.store.open_audits(uid).await? {
             let covered = if a.total_counter == 0 {
                 true
@@ -898,16 +970,18 @@ impl<S: Store> Suf<S> {
                     == self.store.count_range(uid, 1, a.total_counter).await?
             };
             if !covered {
+                waiting = true;
                 break;
             }
             let poa = fiskal_se::authority::make_proof_of_audit(self.keys.authority(), &a.arp)
                 .map_err(|e| SufError::Refused(e.to_string()))?;
             let command = new_command(uid, command_type::FORWARD_PROOF_OF_AUDIT, B64.encode(&poa));
-            if !self
+            let stored = self
                 .store
                 .set_poa(uid, a.audit_seq, &poa, &command, None)
-                .await?
-            {
+                .await?;
+            self.commands_changed();
+            if !stored {
                 continue;
             }
             tracing::info!(
@@ -918,7 +992,42 @@ impl<S: Store> Suf<S> {
             );
             issued += 1;
         }
+        let mut quiet = self
+            .no_open_audit
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        if waiting {
+            quiet.remove(uid);
+        } else {
+            quiet.insert(uid.to_string(), check_started);
+        }
         Ok(issued)
+    }
+
+    /// After a stored package: issues the proofs it may complete, unless this SUF found within
+    /// the last [`OPEN_AUDIT_RECHECK_MS`] that the SE has no audit request waiting (an audit request
+    /// arriving here clears that at once; one imported by another process is seen within the
+    /// recheck time).
+    async fn issue_proofs_after_package(&self, uid: &str) -> Result<(), SufError> {
+        let now = now_ms();
+        let last_arp = self
+            .last_arp
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(uid)
+            .copied()
+            .unwrap_or(i64::MIN);
+        // Trusted only when the check started after the last audit request was stored here.
+        let quiet = self
+            .no_open_audit
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(uid)
+            .is_some_and(|&checked| checked > last_arp && now - checked < OPEN_AUDIT_RECHECK_MS);
+        if !quiet {
+            self.issue_proofs(uid).await?;
+        }
+        Ok(())
     }
 
     // ---------------------------------------------------------------- verification

@@ -18,6 +18,9 @@ pub enum StoreError {
     /// The URL names no supported database.
     #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
     BadUrl(String),
+    /// A group write failed; nothing of the group was stored.
+    #[error("the SUF database failed to store a group of receipts: {0}")]
+    GroupWrite(String),
 }
 
 /// A secure element (or V-PFR signer) known to the SUF.
@@ -81,6 +84,9 @@ pub enum InsertOutcome {
     Duplicate,
     /// A different receipt with the same invoice number is stored.
     Conflict,
+    /// The cumulative totals do not follow from a neighbouring receipt already stored
+    /// (`totalCounter ± 1`); nothing was stored.
+    ChainBroken,
 }
 
 /// An audit request (ARP) received from an SE, and the proof issued for it.
@@ -149,13 +155,14 @@ pub trait Store: Send + Sync + 'static {
         uid: &str,
         now_ms: i64,
     ) -> impl Future<Output = Result<Option<(String, i64)>, StoreError>> + Send;
-    /// The UID a token valid at `now_ms` belongs to.
+    /// The UID a token valid at `now_ms` belongs to, with the token's expiry (ms).
     fn token_uid(
         &self,
         token: &str,
         now_ms: i64,
-    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
-    /// Stores a receipt unless one with the same invoice number exists.
+    ) -> impl Future<Output = Result<Option<(String, i64)>, StoreError>> + Send;
+    /// Stores a receipt unless one with the same invoice number exists or its cumulative totals
+    /// do not follow from a stored neighbour (`totalCounter ± 1`).
     fn insert_receipt(
         &self,
         r: &ReceiptRecord,
@@ -265,10 +272,151 @@ pub enum Backend {
 }
 
 /// [`Store`] on SQLite or PostgreSQL.
+///
+/// Receipts are written by group commit: concurrent [`Store::insert_receipt`] calls are queued
+/// to one writer task, which stores every waiting receipt in one transaction (one fsync) and
+/// answers each caller only after the commit.
 #[derive(Clone, Debug)]
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
+    receipts: tokio::sync::mpsc::UnboundedSender<ReceiptJob>,
+}
+
+/// A receipt waiting for the group writer, with the channel for its outcome.
+type ReceiptJob = (
+    ReceiptRecord,
+    tokio::sync::oneshot::Sender<Result<InsertOutcome, StoreError>>,
+);
+
+/// Most receipts stored in one transaction.
+const MAX_GROUP: usize = 256;
+
+/// The group writer: takes every waiting receipt, stores them in one transaction, answers each.
+async fn receipt_writer(
+    pool: AnyPool,
+    backend: Backend,
+    mut jobs: tokio::sync::mpsc::UnboundedReceiver<ReceiptJob>,
+) {
+    while let Some(first) = jobs.recv().await {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(j) => group.push(j),
+                Err(_) => break,
+            }
+        }
+        match write_group(&pool, backend, &group).await {
+            Ok(outcomes) => {
+                for ((_, reply), o) in group.into_iter().zip(outcomes) {
+                    let _ = reply.send(Ok(o));
+                }
+            }
+            Err(e) => {
+                let why = e.to_string();
+                for (_, reply) in group {
+                    let _ = reply.send(Err(StoreError::GroupWrite(why.clone())));
+                }
+            }
+        }
+    }
+}
+
+/// (total counter, amount, cumulative total) of the stored receipts of `uid` at
+/// `total_counter ± 1`.
+async fn neighbours_in(
+    conn: &mut sqlx::AnyConnection,
+    uid: &str,
+    total_counter: u32,
+) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT total_counter, amount, cumulative_total FROM suf_receipt \
+         WHERE signed_by = $1 AND (total_counter = $2 OR total_counter = $3)",
+    )
+    .bind(uid)
+    .bind(i64::from(total_counter) - 1)
+    .bind(i64::from(total_counter) + 1)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
+}
+
+/// Stores a group of receipts in one transaction; within it each receipt sees the ones before it.
+async fn write_group(
+    pool: &AnyPool,
+    backend: Backend,
+    group: &[ReceiptJob],
+) -> Result<Vec<InsertOutcome>, sqlx::Error> {
+    // SQLite: take the write lock first, so the reads below cannot make the upgrade fail.
+    let mut tx = match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => pool.begin().await?,
+    };
+    let mut outcomes = Vec::with_capacity(group.len());
+    let insert = format!(
+        "INSERT INTO suf_receipt ({RECEIPT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+         $14, $15, $16, $17) ON CONFLICT DO NOTHING"
+    );
+    for (r, _) in group {
+        // Counter chain: the cumulative totals must follow from the stored neighbours.
+        let mut broken = false;
+        for (counter, amount, cumulative) in
+            neighbours_in(&mut tx, &r.signed_by, r.total_counter).await?
+        {
+            broken |= if counter + 1 == i64::from(r.total_counter) {
+                r.total_counter > 1 && cumulative.saturating_add(r.amount) != r.cumulative_total
+            } else {
+                r.cumulative_total.saturating_add(amount) != cumulative
+            };
+        }
+        if broken {
+            outcomes.push(InsertOutcome::ChainBroken);
+            continue;
+        }
+        let done = sqlx::query(sqlx::AssertSqlSafe(insert.clone()))
+            .bind(&r.invoice_number)
+            .bind(&r.signed_by)
+            .bind(&r.requested_by)
+            .bind(i64::from(r.total_counter))
+            .bind(i64::from(r.transaction_type_counter))
+            .bind(r.sdc_time_ms)
+            .bind(r.amount)
+            .bind(i64::from(r.invoice_type))
+            .bind(i64::from(r.transaction_type))
+            .bind(r.buyer_id.clone())
+            .bind(r.cumulative_total)
+            .bind(r.internal_data.clone())
+            .bind(r.signature.clone())
+            .bind(&r.content_hash)
+            .bind(&r.request_json)
+            .bind(&r.result_json)
+            .bind(r.received_ms)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 1 {
+            outcomes.push(InsertOutcome::Inserted);
+            continue;
+        }
+        let existing = sqlx::query(
+            "SELECT content_hash FROM suf_receipt WHERE invoice_number = $1 \
+             OR (signed_by = $2 AND total_counter = $3)",
+        )
+        .bind(&r.invoice_number)
+        .bind(&r.signed_by)
+        .bind(i64::from(r.total_counter))
+        .fetch_all(&mut *tx)
+        .await?;
+        let same = existing.len() == 1 && existing[0].try_get::<String, _>(0)? == r.content_hash;
+        outcomes.push(if same {
+            InsertOutcome::Duplicate
+        } else {
+            InsertOutcome::Conflict
+        });
+    }
+    tx.commit().await?;
+    Ok(outcomes)
 }
 
 fn schema(backend: Backend) -> String {
@@ -453,7 +601,13 @@ impl SqlStore {
             })
             .connect_with(opts)
             .await?;
-        let store = SqlStore { pool, backend };
+        let (receipts, jobs) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(receipt_writer(pool.clone(), backend, jobs));
+        let store = SqlStore {
+            pool,
+            backend,
+            receipts,
+        };
         for stmt in schema(backend)
             .split(';')
             .map(str::trim)
@@ -540,54 +694,32 @@ impl Store for SqlStore {
         })
     }
 
-    async fn token_uid(&self, token: &str, now_ms: i64) -> Result<Option<String>, StoreError> {
-        let r = sqlx::query("SELECT uid FROM suf_token WHERE token = $1 AND expires_ms > $2")
-            .bind(token)
-            .bind(now_ms)
-            .fetch_optional(&self.pool)
-            .await?;
+    async fn token_uid(
+        &self,
+        token: &str,
+        now_ms: i64,
+    ) -> Result<Option<(String, i64)>, StoreError> {
+        let r = sqlx::query(
+            "SELECT uid, expires_ms FROM suf_token WHERE token = $1 AND expires_ms > $2",
+        )
+        .bind(token)
+        .bind(now_ms)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(match r {
-            Some(r) => Some(r.try_get(0)?),
+            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
             None => None,
         })
     }
 
     async fn insert_receipt(&self, r: &ReceiptRecord) -> Result<InsertOutcome, StoreError> {
-        let q = format!(
-            "INSERT INTO suf_receipt ({RECEIPT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-             $14, $15, $16, $17) ON CONFLICT DO NOTHING"
-        );
-        let done = sqlx::query(sqlx::AssertSqlSafe(q))
-            .bind(&r.invoice_number)
-            .bind(&r.signed_by)
-            .bind(&r.requested_by)
-            .bind(i64::from(r.total_counter))
-            .bind(i64::from(r.transaction_type_counter))
-            .bind(r.sdc_time_ms)
-            .bind(r.amount)
-            .bind(i64::from(r.invoice_type))
-            .bind(i64::from(r.transaction_type))
-            .bind(r.buyer_id.clone())
-            .bind(r.cumulative_total)
-            .bind(r.internal_data.clone())
-            .bind(r.signature.clone())
-            .bind(&r.content_hash)
-            .bind(&r.request_json)
-            .bind(&r.result_json)
-            .bind(r.received_ms)
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 1 {
-            return Ok(InsertOutcome::Inserted);
-        }
-        let existing = match self.receipt(&r.invoice_number).await? {
-            Some(e) => Some(e),
-            None => self.receipt_at(&r.signed_by, r.total_counter).await?,
-        };
-        Ok(match existing {
-            Some(e) if e.content_hash == r.content_hash => InsertOutcome::Duplicate,
-            _ => InsertOutcome::Conflict,
-        })
+        let (reply, outcome) = tokio::sync::oneshot::channel();
+        self.receipts
+            .send((r.clone(), reply))
+            .map_err(|_| StoreError::GroupWrite("the receipt writer has stopped".into()))?;
+        outcome
+            .await
+            .map_err(|_| StoreError::GroupWrite("the receipt writer has stopped".into()))?
     }
 
     async fn receipt(&self, invoice_number: &str) -> Result<Option<ReceiptRecord>, StoreError> {

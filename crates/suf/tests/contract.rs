@@ -305,3 +305,110 @@ fn package_round_trip_and_wrong_key() {
     // `other` has its own authority (a fresh folder), so its key differs.
     assert!(package::open(&keys, &pkg2).is_err());
 }
+
+fn record(
+    counter: u32,
+    amount: i64,
+    cumulative: i64,
+    hash: &str,
+) -> fiskal_suf::store::ReceiptRecord {
+    fiskal_suf::store::ReceiptRecord {
+        invoice_number: format!("AAAA1111-AAAA1111-{counter}"),
+        signed_by: "AAAA1111".into(),
+        requested_by: "AAAA1111".into(),
+        total_counter: counter,
+        transaction_type_counter: counter,
+        sdc_time_ms: 1_700_000_000_000 + i64::from(counter),
+        amount,
+        invoice_type: 0,
+        transaction_type: 0,
+        buyer_id: None,
+        cumulative_total: cumulative,
+        internal_data: vec![1; 8],
+        signature: vec![2; 8],
+        content_hash: hash.into(),
+        request_json: "{}".into(),
+        result_json: "{}".into(),
+        received_ms: 0,
+    }
+}
+
+/// Concurrent inserts are stored by group commit: each once, duplicates and conflicts told
+/// apart, and the counter chain checked against neighbours stored in the same group.
+async fn group_commit(pg: bool) {
+    use fiskal_suf::store::InsertOutcome;
+    let dir = tempfile::tempdir().unwrap();
+    let (store, schema) = common::store(pg, dir.path()).await;
+    let store = Arc::new(store);
+    let mut tasks = Vec::new();
+    for c in 1..=60u32 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .insert_receipt(&record(c, 10, 10 * i64::from(c), &format!("h{c}")))
+                .await
+                .unwrap()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), InsertOutcome::Inserted);
+    }
+    assert_eq!(store.count_range("AAAA1111", 1, 60).await.unwrap(), 60);
+    assert_eq!(
+        store
+            .insert_receipt(&record(7, 10, 70, "h7"))
+            .await
+            .unwrap(),
+        InsertOutcome::Duplicate
+    );
+    assert_eq!(
+        store
+            .insert_receipt(&record(7, 10, 70, "other"))
+            .await
+            .unwrap(),
+        InsertOutcome::Conflict
+    );
+    // 61 must continue from 60 (cumulative 600): 600 + 10 = 610.
+    assert_eq!(
+        store
+            .insert_receipt(&record(61, 10, 999, "h61"))
+            .await
+            .unwrap(),
+        InsertOutcome::ChainBroken
+    );
+    // 63 stored first; 62 must then lead to it exactly.
+    assert_eq!(
+        store
+            .insert_receipt(&record(63, 10, 630, "h63"))
+            .await
+            .unwrap(),
+        InsertOutcome::Inserted
+    );
+    assert_eq!(
+        store
+            .insert_receipt(&record(62, 10, 625, "bad62"))
+            .await
+            .unwrap(),
+        InsertOutcome::ChainBroken
+    );
+    let (r61, r62) = (record(61, 10, 610, "h61"), record(62, 10, 620, "h62"));
+    let (a, b) = tokio::join!(store.insert_receipt(&r61), store.insert_receipt(&r62));
+    assert_eq!(
+        (a.unwrap(), b.unwrap()),
+        (InsertOutcome::Inserted, InsertOutcome::Inserted)
+    );
+    assert_eq!(store.count_range("AAAA1111", 1, 63).await.unwrap(), 63);
+    if let Some(s) = schema {
+        common::drop_schema(&s).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_commit_sqlite() {
+    group_commit(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_commit_postgres() {
+    group_commit(true).await;
+}
