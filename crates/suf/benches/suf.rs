@@ -127,7 +127,21 @@ fn main() {
         assert!(out.iter().all(|o| o.contains("\"status\":4")), "{:?}", out.iter().find(|o| !o.contains("\"status\":4")));
 
         // Verification of received receipts: 1 public operation each.
-        let (v_received, _) = run_http(verify_urls, c.clone()).await;
+        let (v_received, _) = run_http(verify_urls.clone(), c.clone()).await;
+
+        // The HTTP ceiling on these cores: an empty axum handler answering "{}" to the same client
+        // with the same concurrency.
+        let empty = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let empty_base = format!("http://{}/", empty.local_addr().unwrap());
+        tokio::spawn(async move {
+            let app = axum::Router::new().route("/v/", axum::routing::get(|| async { "{}" }));
+            axum::serve(empty, app).await.unwrap();
+        });
+        let empty_urls: Vec<_> = verify_urls
+            .iter()
+            .map(|(u, _)| (u.replacen(&base, &empty_base, 1), None))
+            .collect();
+        let (empty_rate, _) = run_http(empty_urls, c.clone()).await;
 
         let mixed_intake = 1.0 / (3.0 / private_rate + 1.0 / public_rate);
         let mixed_unreceived = 1.0 / (1.0 / private_rate + 1.0 / public_rate);
@@ -141,6 +155,10 @@ fn main() {
         println!(
             "  verification page, received     : {v_received:9.0}  (1 public per page; crypto alone allows {public_rate:.0}; ratio {:.2})",
             v_received / public_rate
+        );
+        println!(
+            "  empty HTTP handler (ceiling)     : {empty_rate:9.0}  (no work; the received page reaches {:.2} of it)",
+            v_received / empty_rate
         );
         println!(
             "  verification page, not received : {v_unreceived:9.0}  (1 private + 1 public per page; crypto alone allows {mixed_unreceived:.0}; ratio {:.2})",
