@@ -192,15 +192,22 @@ pub fn specifications_section(v: &Verified) -> String {
                  <div style=\"font-weight:600;overflow-wrap:anywhere\">{name} ({label})</div>\
                  <div style=\"display:flex;justify-content:space-between;gap:1rem\">\
                  <span>{qty} × {price}</span><span style=\"font-weight:600\">{total}</span></div>\
-                 <div style=\"color:#555;font-size:.85rem\">ПДВ {rate}: {vat} · основица {base}</div></li>",
+                 <div style=\"color:#555;font-size:.85rem\">{tax}</div></li>",
                 name = esc(&it.name),
                 label = esc(&it.label),
                 qty = esc(&format_quantity(it.quantity)),
                 price = format_money(it.unit_price),
                 total = format_money(it.total),
-                rate = format_rate(it.label_rate),
-                vat = format_money(round2(it.vat_amount)),
-                base = format_money(round2(it.tax_base_amount)),
+                tax = if it.vat_amount.is_zero() {
+                    "без пореза".to_string()
+                } else {
+                    format!(
+                        "порез {}: {} · основица {}",
+                        format_rate(it.label_rate),
+                        format_money(round2(it.vat_amount)),
+                        format_money(round2(it.tax_base_amount))
+                    )
+                },
             )
         })
         .collect();
