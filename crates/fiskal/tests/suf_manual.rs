@@ -478,3 +478,41 @@ async fn manual_check_and_specifications_of_audited_receipts() {
     }
     eprintln!("screenshots in {}", shots.display());
 }
+
+/// Guessing is limited: after 30 manual checks in a minute a client gets 429 with Retry-After,
+/// while the verification page itself stays open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn manual_checks_are_limited_per_client() {
+    let port = free_port();
+    let data = DataDir::new(&["--suf-url", &format!("http://127.0.0.1:{port}/")]);
+    let suf = SufProc::start(data.path(), port);
+    let c = client();
+    let guess = vec![
+        ("invoiceNumber", "AAAA1111-AAAA1111-1".to_string()),
+        ("invoiceCounter", "1/1ПП".to_string()),
+        ("totalAmount", "100,00".to_string()),
+        ("sdcDateTime", "25.11.2026. 10:00:00".to_string()),
+    ];
+    for i in 0..30 {
+        let (st, _) = post_form(&c, &suf.url("/v/manual"), &guess).await;
+        assert_ne!(st, 429, "attempt {} was limited", i + 1);
+    }
+    let r = c
+        .post(suf.url("/v/manual"))
+        .form(&guess)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    assert_eq!(r.headers()["retry-after"], "60");
+    assert!(r.text().await.unwrap().contains("too-many"));
+    // The form and the QR-code page are not limited.
+    assert_eq!(
+        c.get(suf.url("/v/manual")).send().await.unwrap().status(),
+        200
+    );
+    assert_eq!(
+        c.get(suf.url("/v/?vl=AAAA")).send().await.unwrap().status(),
+        200
+    );
+}

@@ -44,8 +44,20 @@ pub fn router<S: Store>(suf: App<S>) -> axum::Router {
         .route("/api/v3/sdc/audit-proof", post(audit_proof::<S>))
         .route("/v/", get(verify_page::<S>))
         .route("/v", get(verify_page::<S>))
+        .with_state(suf.clone())
+        .merge(lookups(suf))
+}
+
+/// The lookups a person could brute-force, behind the per-client attempt limit.
+fn lookups<S: Store>(suf: App<S>) -> axum::Router {
+    let limiter = Arc::new(crate::limit::AttemptLimiter::default());
+    axum::Router::new()
         .route("/specifications", post(specifications::<S>))
         .route("/v/manual", get(manual_form).post(manual_check::<S>))
+        .route_layer(axum::middleware::from_fn_with_state(
+            limiter,
+            crate::limit::limit_posts,
+        ))
         .with_state(suf)
 }
 

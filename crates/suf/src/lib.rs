@@ -18,6 +18,7 @@ pub mod admin;
 pub mod ca;
 pub mod http;
 pub mod keys;
+pub mod limit;
 pub mod local;
 pub mod lookup;
 pub mod manual_page;
@@ -36,7 +37,11 @@ pub async fn serve<S: Store>(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, http::router(suf.clone()).merge(admin::router(suf)))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let app = http::router(suf.clone()).merge(admin::router(suf));
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
