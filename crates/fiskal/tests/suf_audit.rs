@@ -592,3 +592,75 @@ async fn authority_commands_reach_the_lpfr_and_its_receipts() {
     assert_eq!(s["allTaxRates"].as_array().unwrap().len(), 2);
     assert_eq!(s["currentTaxRates"]["groupId"], 2);
 }
+
+/// The authority's directives reach the secure element through the L-PFR: a PIN locked by wrong
+/// tries is unlocked, signing is stopped and resumed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn directives_unlock_the_pin_and_stop_and_resume_signing() {
+    let port = free_port();
+    let data = data_for(port, &[]);
+    let _suf = SufProc::start(data.path(), port);
+    let pfr = Pfr::start(data.path(), &["--audit-interval", "1"]);
+    let c = client();
+    for _ in 0..5 {
+        enter_pin(&c, &pfr, "0000").await;
+    }
+    assert_eq!(
+        enter_pin(&c, &pfr, "1234").await,
+        (423, "\"2110\"".to_string())
+    );
+    let uid = status(&c, &pfr).await["uid"].as_str().unwrap().to_string();
+
+    let (ok, _, err) = run(&[
+        "suf",
+        "admin",
+        "--env",
+        &data.path_str(),
+        "directive",
+        "ZZZZ9999",
+        "--unlock-pin",
+    ]);
+    assert!(!ok && err.contains("404"), "{err}");
+    let out = admin(&data, &["directive", &uid, "--unlock-pin"]);
+    assert!(out.contains("UnlockPin br. 1"), "{out}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (st, body) = enter_pin(&c, &pfr, "1234").await;
+        if st == 200 {
+            assert_eq!(body, "\"0100\"");
+            break;
+        }
+        assert_eq!(body, "\"2110\"", "still locked until the directive arrives");
+        assert!(Instant::now() < deadline, "the PIN was never unlocked");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    admin(&data, &["directive", &uid, "--disable-signing"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (st, r) = post_invoice(&c, &pfr, &sale(10), None).await;
+        if st != 200 {
+            assert_eq!(st, 400, "{r}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "signing was never disabled");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    admin(&data, &["directive", &uid, "--enable-signing"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (st, r) = post_invoice(&c, &pfr, &sale(10), None).await;
+        if st == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "signing never resumed: {r}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let history = admin(&data, &["commands", &uid]);
+    assert_eq!(
+        history.matches("ForwardSecureElementDirective").count(),
+        3,
+        "{history}"
+    );
+    assert!(!history.contains("NEUSPELA"), "{history}");
+}

@@ -102,6 +102,55 @@ pub struct ForcedProof {
     pub operator: String,
 }
 
+/// A directive to a secure element (secure-element.md §8.5), as the authority asks for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectiveRequest {
+    /// Type 1: stop signing.
+    DisableSigning,
+    /// Type 2: sign again.
+    EnableSigning,
+    /// Type 3: a new limit, in dinars × 10 000.
+    SetLimit(u64),
+    /// Type 4: unlock a PIN locked after wrong tries.
+    UnlockPin,
+}
+
+impl DirectiveRequest {
+    fn kind(self) -> fiskal_se::authority::DirectiveKind {
+        use fiskal_se::authority::DirectiveKind as K;
+        match self {
+            DirectiveRequest::DisableSigning => K::DisableSigning,
+            DirectiveRequest::EnableSigning => K::EnableSigning,
+            DirectiveRequest::SetLimit(l) => K::SetLimit(l),
+            DirectiveRequest::UnlockPin => K::UnlockPin,
+        }
+    }
+
+    /// The directive's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            DirectiveRequest::DisableSigning => "DisableSigning",
+            DirectiveRequest::EnableSigning => "EnableSigning",
+            DirectiveRequest::SetLimit(_) => "SetLimit",
+            DirectiveRequest::UnlockPin => "UnlockPin",
+        }
+    }
+}
+
+/// A directive queued for a secure element.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectiveSent {
+    /// Secure element.
+    pub uid: String,
+    /// Directive number (the SE accepts each number once, in increasing order).
+    pub seq: u32,
+    /// What it does.
+    pub directive: &'static str,
+    /// The new limit in dinars, for SetLimit.
+    pub limit: Option<Decimal>,
+}
+
 /// The name of a command type.
 pub fn command_type_name(t: i32) -> &'static str {
     match t {
@@ -458,6 +507,76 @@ impl<S: Store> Suf<S> {
         })
     }
 
+    /// Signs a directive for `uid` with the next directive number and queues it as command 8;
+    /// the number is stored in the same transaction, so numbers never repeat.
+    pub async fn send_directive(
+        &self,
+        uid: &str,
+        request: DirectiveRequest,
+    ) -> Result<AdminOutcome<DirectiveSent>, SufError> {
+        let Some(se) = self.store.get_se(uid).await? else {
+            return Err(SufError::NotFound(format!(
+                "secure element {uid} is not registered"
+            )));
+        };
+        if se.revoked_at_ms.is_some() {
+            return Err(SufError::Refused(format!(
+                "secure element {uid} is revoked"
+            )));
+        }
+        if let DirectiveRequest::SetLimit(l) = request
+            && l == 0
+        {
+            return Err(SufError::Refused("the limit must be more than 0".into()));
+        }
+        let uid_parsed = fiskal_domain::counter::Uid::parse(uid)
+            .map_err(|e| SufError::Refused(e.to_string()))?;
+        let _guard = self.admin.lock().await;
+        let key = format!("directiveSeq:{uid}");
+        let last: u32 = self
+            .store
+            .settings()
+            .await?
+            .into_iter()
+            .find(|(n, _)| *n == key)
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let seq = last + 1;
+        let directive = fiskal_se::authority::make_directive(
+            self.keys().authority(),
+            &uid_parsed,
+            seq,
+            request.kind(),
+        )
+        .map_err(|e| SufError::Refused(e.to_string()))?;
+        use base64::Engine as _;
+        let change = AdminChange {
+            tax_group: None,
+            setting: Some((key, seq.to_string())),
+            commands: vec![new_command(
+                uid,
+                command_type::FORWARD_DIRECTIVE,
+                base64::engine::general_purpose::STANDARD.encode(&directive),
+            )],
+            at_ms: now_ms(),
+        };
+        self.store.apply_admin_change(&change).await?;
+        self.commands_changed();
+        tracing::info!(uid, seq, directive = request.name(), "directive queued");
+        Ok(AdminOutcome {
+            value: DirectiveSent {
+                uid: uid.to_string(),
+                seq,
+                directive: request.name(),
+                limit: match request {
+                    DirectiveRequest::SetLimit(l) => Some(Decimal::new(l as i64, 4).normalize()),
+                    _ => None,
+                },
+            },
+            queued_for: 1,
+        })
+    }
+
     /// The registry as the authority sees it.
     pub async fn secure_elements(&self) -> Result<Vec<SecureElementSummary>, SufError> {
         let mut out = Vec::new();
@@ -572,6 +691,10 @@ pub fn router<S: Store>(suf: App<S>) -> axum::Router {
             "/portal/api/v1/secure-elements/{uid}/proof-of-audit",
             post(force_proof::<S>),
         )
+        .route(
+            "/portal/api/v1/secure-elements/{uid}/directives",
+            post(directive::<S>),
+        )
         .with_state(suf)
 }
 
@@ -636,6 +759,58 @@ async fn history<S: Store>(
 ) -> Result<Response, AdminError> {
     authorise(&s, &headers)?;
     Ok(Json(s.command_history(&uid).await?).into_response())
+}
+
+#[derive(Deserialize)]
+struct DirectiveBody {
+    #[serde(rename = "type")]
+    kind: u8,
+    limit: Option<String>,
+}
+
+async fn directive<S: Store>(
+    State(s): State<App<S>>,
+    headers: HeaderMap,
+    Path(uid): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Result<Response, AdminError> {
+    authorise(&s, &headers)?;
+    let b: DirectiveBody = body(&bytes)?;
+    let request = match (b.kind, b.limit.as_deref()) {
+        (1, _) => DirectiveRequest::DisableSigning,
+        (2, _) => DirectiveRequest::EnableSigning,
+        (3, Some(l)) => {
+            let d: Decimal = l.trim().parse().map_err(|_| {
+                AdminError(
+                    StatusCode::BAD_REQUEST,
+                    format!("limit {l:?} is not an amount"),
+                )
+            })?;
+            let scaled = fiskal_domain::money::to_scaled(d).ok_or_else(|| {
+                AdminError(
+                    StatusCode::BAD_REQUEST,
+                    format!("limit {l:?} is out of range"),
+                )
+            })?;
+            DirectiveRequest::SetLimit(scaled)
+        }
+        (3, None) => {
+            return Err(AdminError(
+                StatusCode::BAD_REQUEST,
+                "a SetLimit directive (type 3) needs \"limit\"".into(),
+            ));
+        }
+        (4, _) => DirectiveRequest::UnlockPin,
+        (t, _) => {
+            return Err(AdminError(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "directive type {t} is unknown (1 disable, 2 enable, 3 limit, 4 unlock PIN)"
+                ),
+            ));
+        }
+    };
+    Ok(Json(s.send_directive(&uid, request).await?).into_response())
 }
 
 #[derive(Deserialize)]

@@ -246,6 +246,49 @@ async fn admin_contract(pg: bool) {
         );
     }
 
+    // Directives are numbered per SE; the numbers survive a restart and the SE accepts them.
+    {
+        use fiskal_se::SecureElement as _;
+        use fiskal_suf::admin::DirectiveRequest;
+        let a = suf
+            .send_directive(&uid, DirectiveRequest::SetLimit(5_000 * 10_000))
+            .await
+            .unwrap();
+        let b = suf
+            .send_directive(&uid, DirectiveRequest::UnlockPin)
+            .await
+            .unwrap();
+        assert_eq!((a.value.seq, b.value.seq), (1, 2));
+        assert_eq!(a.value.limit.unwrap().to_string(), "5000");
+        assert!(
+            suf.send_directive("ZZZZ9999", DirectiveRequest::UnlockPin)
+                .await
+                .is_err()
+        );
+        assert!(
+            suf.send_directive(&uid, DirectiveRequest::SetLimit(0))
+                .await
+                .is_err()
+        );
+        let again = reopen(pg, &e, &schema).await;
+        let c = again
+            .send_directive(&uid, DirectiveRequest::EnableSigning)
+            .await
+            .unwrap();
+        assert_eq!(c.value.seq, 3);
+        use base64::Engine as _;
+        for cmd in suf.commands(&uid).await.unwrap() {
+            if cmd.command_type == command_type::FORWARD_DIRECTIVE {
+                let d = base64::engine::general_purpose::STANDARD
+                    .decode(&cmd.payload)
+                    .unwrap();
+                e.se.forward_directive(&d)
+                    .expect("the SE accepts the directive");
+            }
+        }
+        assert_eq!(e.se.amount_status().limit, 5_000 * 10_000);
+    }
+
     // A revoked SE gets no further commands.
     assert!(
         suf.revoke(&uid, chrono::Utc::now().timestamp_millis())

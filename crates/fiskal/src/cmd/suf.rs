@@ -131,6 +131,25 @@ pub enum AdminAction {
         /// UID of the secure element.
         uid: String,
     },
+    /// Send a directive to a secure element: stop or resume signing, set its limit, unlock its
+    /// PIN after wrong tries. It travels as a command and the SE checks the authority's
+    /// signature.
+    Directive {
+        /// UID of the secure element.
+        uid: String,
+        /// Stop signing.
+        #[arg(long, group = "directive")]
+        disable_signing: bool,
+        /// Resume signing.
+        #[arg(long, group = "directive")]
+        enable_signing: bool,
+        /// New limit in dinars (e.g. 2000000).
+        #[arg(long, group = "directive", value_name = "DINARS")]
+        set_limit: Option<String>,
+        /// Unlock the PIN (tries back to 5).
+        #[arg(long, group = "directive")]
+        unlock_pin: bool,
+    },
     /// Force the proof of audit for a secure element whose receipts cannot all be delivered
     /// (device failure); the operator's name is recorded.
     ForceProof {
@@ -501,6 +520,46 @@ async fn run_admin(a: AdminArgs) -> anyhow::Result<()> {
                     s["revokedAt"].as_str().unwrap_or("ne")
                 );
             }
+        }
+        AdminAction::Directive {
+            uid,
+            disable_signing,
+            enable_signing,
+            set_limit,
+            unlock_pin,
+        } => {
+            let body = if disable_signing {
+                serde_json::json!({ "type": 1 })
+            } else if enable_signing {
+                serde_json::json!({ "type": 2 })
+            } else if let Some(l) = set_limit {
+                {
+                    // Serbian notation (2.000.000,00) or plain (2000000.00).
+                    let plain = if l.contains(',') {
+                        l.replace('.', "").replace(',', ".")
+                    } else {
+                        l.clone()
+                    };
+                    serde_json::json!({ "type": 3, "limit": plain })
+                }
+            } else if unlock_pin {
+                serde_json::json!({ "type": 4 })
+            } else {
+                anyhow::bail!(
+                    "say which directive: --disable-signing, --enable-signing, --set-limit DINARS or --unlock-pin"
+                );
+            };
+            let v = call(
+                reqwest::Method::POST,
+                &format!("secure-elements/{uid}/directives"),
+                Some(body),
+            )
+            .await?;
+            println!(
+                "Direktiva {} br. {} za {uid} poslata komandom.",
+                v["value"]["directive"].as_str().unwrap_or("?"),
+                v["value"]["seq"]
+            );
         }
         AdminAction::ForceProof { uid, operator } => {
             let v = call(
