@@ -292,7 +292,9 @@ async fn bad_input_gets_its_code_and_changes_nothing() {
         .map(|_| json!({"amount": 10, "paymentType": 1}))
         .collect();
     let refund = with(base.clone(), &["transactionType"], json!(1));
-    let cases: Vec<(&str, String, Vec<(&str, &str)>)> = vec![
+    /// (what, request body, expected (property, code) pairs).
+    type Case<'a> = (&'a str, String, Vec<(&'a str, &'a str)>);
+    let cases: Vec<Case> = vec![
         ("malformed JSON", "{\"invoiceType\": 0,".into(), vec![("", "2806")]),
         ("not an object", "[1,2]".into(), vec![("", "2806")]),
         ("wrong type", with(base.clone(), &["items", "0", "quantity"], json!("two")).to_string(), vec![("items[0].quantity", "2806")]),

@@ -160,6 +160,9 @@ pub struct Verified {
     pub received: Option<ReceiptRecord>,
 }
 
+/// Pending commands of one SE as cached: (generation, fetched at ms, list).
+type CachedCommands = (u64, i64, Vec<CommandRecord>);
+
 /// The SUF.
 pub struct Suf<S: Store> {
     pub(crate) store: S,
@@ -177,7 +180,7 @@ pub struct Suf<S: Store> {
     /// Bumped whenever this process changes a command; invalidates `command_cache`.
     commands_generation: std::sync::atomic::AtomicU64,
     /// Pending commands per UID: (generation, fetched at ms, list).
-    command_cache: RwLock<std::collections::HashMap<String, (u64, i64, Vec<CommandRecord>)>>,
+    command_cache: RwLock<std::collections::HashMap<String, CachedCommands>>,
     /// SEs found without a waiting audit request, with when that was checked (ms).
     no_open_audit: RwLock<std::collections::HashMap<String, i64>>,
     /// When an audit request of each SE was last stored by this SUF (ms).

@@ -17,7 +17,7 @@ use super::secrets::secret;
 pub enum SeCommand {
     /// Create a software SE and a local environment bundle (test authority keys, seller,
     /// tax rates, verification URL prefix) in DIR.
-    Init(InitArgs),
+    Init(Box<InitArgs>),
     /// Show the SE and environment in DIR.
     Show(ShowArgs),
 }
@@ -78,7 +78,7 @@ pub struct ShowArgs {
 /// Runs `fiskal se ...`.
 pub async fn run(c: SeCommand) -> anyhow::Result<()> {
     match c {
-        SeCommand::Init(a) => init(a).await,
+        SeCommand::Init(a) => init(*a).await,
         SeCommand::Show(a) => show(a).await,
     }
 }
