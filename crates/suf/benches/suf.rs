@@ -129,6 +129,30 @@ fn main() {
         // Verification of received receipts: 1 public operation each.
         let (v_received, _) = run_http(verify_urls.clone(), c.clone()).await;
 
+        // The same received pages in process, without HTTP: verify + JSON answer.
+        let vls: Arc<Vec<String>> = Arc::new(
+            receipts
+                .iter()
+                .map(|(_, _, r)| r.verification_url.split_once("vl=").unwrap().1.to_string())
+                .collect(),
+        );
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        for t in 0..IN_FLIGHT {
+            let (suf, vls) = (suf.clone(), vls.clone());
+            tasks.push(tokio::spawn(async move {
+                for vl in vls.iter().skip(t).step_by(IN_FLIGHT) {
+                    let v = suf.verify(vl).await.unwrap();
+                    let body = serde_json::to_vec(&fiskal_suf::page::json(&v)).unwrap();
+                    assert!(body.len() > 100);
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let in_process = vls.len() as f64 / start.elapsed().as_secs_f64();
+
         // The HTTP ceiling on these cores: an empty axum handler answering "{}" to the same client
         // with the same concurrency.
         let empty = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -155,6 +179,9 @@ fn main() {
         println!(
             "  verification page, received     : {v_received:9.0}  (1 public per page; crypto alone allows {public_rate:.0}; ratio {:.2})",
             v_received / public_rate
+        );
+        println!(
+            "  received page without HTTP      : {in_process:9.0}  (verify + JSON answer in process)"
         );
         println!(
             "  empty HTTP handler (ceiling)     : {empty_rate:9.0}  (no work; the received page reaches {:.2} of it)",
