@@ -198,6 +198,12 @@ pub fn check_new_group(new: &NewTaxRateGroup, now: DateTime<Utc>) -> Result<(), 
     if new.tax_categories.is_empty() {
         return Err("the group has no tax category".into());
     }
+    if new.tax_categories.len() > fiskal_se::soft::MAX_CATEGORIES {
+        return Err(format!(
+            "a group has at most {} tax categories (what a secure element can sign)",
+            fiskal_se::soft::MAX_CATEGORIES
+        ));
+    }
     let mut order_ids = std::collections::BTreeSet::new();
     let mut labels = std::collections::BTreeSet::new();
     for c in &new.tax_categories {
@@ -337,6 +343,8 @@ impl<S: Store> Suf<S> {
     ) -> Result<AdminOutcome<TaxRateGroup>, SufError> {
         check_new_group(&new, Utc::now()).map_err(SufError::Refused)?;
         let _guard = self.admin.lock().await;
+        // Another SUF process on the same database may have added groups: start from the store.
+        self.load_admin_state().await?;
         let next_id = self
             .tax_groups()
             .iter()
@@ -355,6 +363,7 @@ impl<S: Store> Suf<S> {
         let change = AdminChange {
             tax_group: Some((next_id, json.clone())),
             setting: None,
+            setting_expected: None,
             commands: uids
                 .iter()
                 .map(|u| new_command(u, command_type::SET_TAX_RATES, json.clone()))
@@ -389,6 +398,7 @@ impl<S: Store> Suf<S> {
         let change = AdminChange {
             tax_group: None,
             setting: Some((name.to_string(), value.clone())),
+            setting_expected: None,
             commands: uids
                 .iter()
                 .map(|u| new_command(u, command, value.clone()))
@@ -533,35 +543,55 @@ impl<S: Store> Suf<S> {
             .map_err(|e| SufError::Refused(e.to_string()))?;
         let _guard = self.admin.lock().await;
         let key = format!("directiveSeq:{uid}");
-        let last: u32 = self
-            .store
-            .settings()
-            .await?
-            .into_iter()
-            .find(|(n, _)| *n == key)
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0);
-        let seq = last + 1;
-        let directive = fiskal_se::authority::make_directive(
-            self.keys().authority(),
-            &uid_parsed,
-            seq,
-            request.kind(),
-        )
-        .map_err(|e| SufError::Refused(e.to_string()))?;
-        use base64::Engine as _;
-        let change = AdminChange {
-            tax_group: None,
-            setting: Some((key, seq.to_string())),
-            commands: vec![new_command(
-                uid,
-                command_type::FORWARD_DIRECTIVE,
-                base64::engine::general_purpose::STANDARD.encode(&directive),
-            )],
-            at_ms: now_ms(),
+        // The number is taken by compare-and-set in the transaction that queues the directive,
+        // so two SUF processes on one database never hand out the same number.
+        let mut attempt = 0;
+        let seq = loop {
+            attempt += 1;
+            let stored = self
+                .store
+                .settings()
+                .await?
+                .into_iter()
+                .find(|(n, _)| *n == key)
+                .map(|(_, v)| v);
+            let last: u32 = match &stored {
+                Some(v) => v.parse().map_err(|_| {
+                    SufError::Refused(format!("the stored directive number {v:?} is unreadable"))
+                })?,
+                None => 0,
+            };
+            let seq = last + 1;
+            let directive = fiskal_se::authority::make_directive(
+                self.keys().authority(),
+                &uid_parsed,
+                seq,
+                request.kind(),
+            )
+            .map_err(|e| SufError::Refused(e.to_string()))?;
+            use base64::Engine as _;
+            let change = AdminChange {
+                tax_group: None,
+                setting: Some((key.clone(), seq.to_string())),
+                setting_expected: Some(stored),
+                commands: vec![new_command(
+                    uid,
+                    command_type::FORWARD_DIRECTIVE,
+                    base64::engine::general_purpose::STANDARD.encode(&directive),
+                )],
+                at_ms: now_ms(),
+            };
+            let applied = self.store.apply_admin_change(&change).await?;
+            self.commands_changed();
+            if applied {
+                break seq;
+            }
+            if attempt >= 5 {
+                return Err(SufError::Refused(
+                    "directive numbers are being taken concurrently; try again".into(),
+                ));
+            }
         };
-        self.store.apply_admin_change(&change).await?;
-        self.commands_changed();
         tracing::info!(uid, seq, directive = request.name(), "directive queued");
         Ok(AdminOutcome {
             value: DirectiveSent {

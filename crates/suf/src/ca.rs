@@ -10,8 +10,8 @@
 //!   and in the env digit of the OID arc `1.3.6.1.4.1.49952.{env}.8`: the environment marker
 //!   extension `….{env}.8.0` (a `UTF8String` with the environment name) is in every certificate,
 //!   leaves also carry the class EKU `….{env}.8.3.{n}` and the TIN extension `….{env}.8.6`.
-//!   Env digits: production 3, sandbox 5, local 1 ("internal"). (The older bundle of
-//!   `fiskal se init` uses digit 5 for its test root; it is a separate, single-CA environment.)
+//!   Env digits: production 3, sandbox 5, local 1 ("internal"). `fiskal se init` issues its
+//!   bundle's SE certificates with digit 1 too (bundles made before carry 5 and still load).
 //! - A [`Verifier`] is made for exactly one environment; a certificate of another environment is
 //!   refused with [`CaError::EnvironmentMismatch`] before any signature is looked at, and its
 //!   trust anchor must itself be a root of that environment.

@@ -721,7 +721,15 @@ impl<S: Store> Suf<S> {
         };
         // Taxes recomputed from the items at the PFR time (with the categories' order ids); the
         // payment rule is the PFR's, so only taxes and the total are compared (status 0 below).
-        let groups = self.tax_groups();
+        let mut groups = self.tax_groups();
+        if !groups
+            .iter()
+            .any(|g| g.group_id == result.tax_group_revision)
+        {
+            // Another SUF process on the same database may have announced it since we loaded.
+            self.load_admin_state().await?;
+            groups = self.tax_groups();
+        }
         let sdc_time = result.sdc_date_time.with_timezone(&Utc);
         let computed = api::compute(&request, &groups, sdc_time, result.total_amount).ok();
         let tax_basis = computed

@@ -256,6 +256,10 @@ pub struct AdminChange {
     pub tax_group: Option<(u32, String)>,
     /// A setting: (name, value).
     pub setting: Option<(String, String)>,
+    /// When set, the setting is written only if its stored value is still this one (`None`:
+    /// not stored yet); otherwise nothing is stored and the change answers `false`. Used for
+    /// numbers that must never repeat, even with several SUF processes on one database.
+    pub setting_expected: Option<Option<String>>,
     /// The commands queued for the secure elements.
     pub commands: Vec<CommandRecord>,
     /// When the change was made, ms.
@@ -280,7 +284,7 @@ pub enum Backend {
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
-    receipts: tokio::sync::mpsc::UnboundedSender<ReceiptJob>,
+    receipts: tokio::sync::mpsc::Sender<ReceiptJob>,
 }
 
 /// A receipt waiting for the group writer, with the channel for its outcome.
@@ -289,6 +293,8 @@ type ReceiptJob = (
     tokio::sync::oneshot::Sender<Result<InsertOutcome, StoreError>>,
 );
 
+/// Receipts that may wait for the writer; more callers wait for room (back-pressure).
+const WRITE_QUEUE: usize = 4096;
 /// Most receipts stored in one transaction.
 const MAX_GROUP: usize = 256;
 
@@ -296,7 +302,7 @@ const MAX_GROUP: usize = 256;
 async fn receipt_writer(
     pool: AnyPool,
     backend: Backend,
-    mut jobs: tokio::sync::mpsc::UnboundedReceiver<ReceiptJob>,
+    mut jobs: tokio::sync::mpsc::Receiver<ReceiptJob>,
 ) {
     while let Some(first) = jobs.recv().await {
         let mut group = vec![first];
@@ -306,19 +312,48 @@ async fn receipt_writer(
                 Err(_) => break,
             }
         }
-        match write_group(&pool, backend, &group).await {
+        // One order for every writer (also in other SUF processes) avoids lock-order deadlocks.
+        group.sort_by(|a, b| {
+            (&a.0.signed_by, a.0.total_counter).cmp(&(&b.0.signed_by, b.0.total_counter))
+        });
+        match write_group_in_time(&pool, backend, &group).await {
             Ok(outcomes) => {
                 for ((_, reply), o) in group.into_iter().zip(outcomes) {
                     let _ = reply.send(Ok(o));
                 }
             }
-            Err(e) => {
-                let why = e.to_string();
-                for (_, reply) in group {
-                    let _ = reply.send(Err(StoreError::GroupWrite(why.clone())));
+            Err(e) if group.len() == 1 => {
+                let (_, reply) = group.pop().expect("one job");
+                let _ = reply.send(Err(StoreError::GroupWrite(e)));
+            }
+            Err(_) => {
+                // Whatever failed, it need not fail the others: store them one by one.
+                for job in group {
+                    let one = std::slice::from_ref(&job);
+                    let answer = write_group_in_time(&pool, backend, one)
+                        .await
+                        .map(|mut o| o.pop().unwrap_or(InsertOutcome::Conflict))
+                        .map_err(StoreError::GroupWrite);
+                    let _ = job.1.send(answer);
                 }
             }
         }
+    }
+}
+
+/// Longest a group write may take before its callers are told to retry (status 1).
+const GROUP_WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// [`write_group`] bounded by [`GROUP_WRITE_TIMEOUT`]; the error as text.
+async fn write_group_in_time(
+    pool: &AnyPool,
+    backend: Backend,
+    group: &[ReceiptJob],
+) -> Result<Vec<InsertOutcome>, String> {
+    match tokio::time::timeout(GROUP_WRITE_TIMEOUT, write_group(pool, backend, group)).await {
+        Ok(Ok(o)) => Ok(o),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("the database did not finish the write in time".into()),
     }
 }
 
@@ -587,21 +622,24 @@ impl SqlStore {
                 let schema_name = schema_name.clone();
                 Box::pin(async move {
                     match (backend, schema_name) {
-                        (Backend::Postgres, Some(s)) => {
-                            conn.execute(sqlx::AssertSqlSafe(format!("SET search_path TO {s}"))).await?;
+                        (Backend::Postgres, schema) => {
+                            if let Some(s) = schema {
+                                conn.execute(sqlx::AssertSqlSafe(format!("SET search_path TO {s}"))).await?;
+                            }
+                            // A lock held elsewhere fails the statement instead of stalling intake.
+                            conn.execute("SET lock_timeout = '5s'; SET statement_timeout = '15s'").await?;
                         }
                         (Backend::Sqlite, _) => {
                             conn.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;")
                                 .await?;
                         }
-                        _ => {}
                     }
                     Ok(())
                 })
             })
             .connect_with(opts)
             .await?;
-        let (receipts, jobs) = tokio::sync::mpsc::unbounded_channel();
+        let (receipts, jobs) = tokio::sync::mpsc::channel(WRITE_QUEUE);
         tokio::spawn(receipt_writer(pool.clone(), backend, jobs));
         let store = SqlStore {
             pool,
@@ -716,6 +754,7 @@ impl Store for SqlStore {
         let (reply, outcome) = tokio::sync::oneshot::channel();
         self.receipts
             .send((r.clone(), reply))
+            .await
             .map_err(|_| StoreError::GroupWrite("the receipt writer has stopped".into()))?;
         outcome
             .await
@@ -971,7 +1010,36 @@ impl Store for SqlStore {
                 return Ok(false);
             }
         }
-        if let Some((name, value)) = &change.setting {
+        if let (Some((name, value)), Some(expected)) = (&change.setting, &change.setting_expected) {
+            let done = match expected {
+                Some(old) => {
+                    sqlx::query(
+                        "UPDATE suf_setting SET value = $1, changed_ms = $2 WHERE name = $3 AND value = $4",
+                    )
+                    .bind(value)
+                    .bind(change.at_ms)
+                    .bind(name)
+                    .bind(old)
+                    .execute(&mut *tx)
+                    .await?
+                }
+                None => {
+                    sqlx::query(
+                        "INSERT INTO suf_setting (name, value, changed_ms) VALUES ($1, $2, $3) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(name)
+                    .bind(value)
+                    .bind(change.at_ms)
+                    .execute(&mut *tx)
+                    .await?
+                }
+            };
+            if done.rows_affected() != 1 {
+                tx.rollback().await?;
+                return Ok(false);
+            }
+        } else if let Some((name, value)) = &change.setting {
             sqlx::query(
                 "INSERT INTO suf_setting (name, value, changed_ms) VALUES ($1, $2, $3) \
                  ON CONFLICT (name) DO UPDATE SET value = excluded.value, changed_ms = excluded.changed_ms",

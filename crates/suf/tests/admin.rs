@@ -343,3 +343,62 @@ async fn certificates_of_another_environment_are_refused() {
     let der = fiskal_se::SecureElement::certificate_der(&other.se);
     assert_eq!(suf.register_certificate(&der).await.unwrap(), other.uid());
 }
+
+/// Two SUF processes on one database: groups added by one are known to the other, group ids and
+/// directive numbers never repeat.
+async fn two_sufs_on_one_database(pg: bool) {
+    use fiskal_suf::admin::DirectiveRequest;
+    let mut e = Env::new();
+    let uid = e.uid();
+    let (store, schema) = common::store(pg, e.path()).await;
+    let a = Suf::adopt(e.path(), store, None).await.expect("adopt a");
+    let b = reopen(pg, &e, &schema).await;
+
+    let valid_from = chrono::Utc::now() + chrono::Duration::milliseconds(800);
+    let g2 = a
+        .add_tax_group(group_with_rate(valid_from, "Ђ", 10))
+        .await
+        .unwrap();
+    let g3 = b
+        .add_tax_group(group_with_rate(
+            chrono::Utc::now() + chrono::Duration::days(10),
+            "Е",
+            12,
+        ))
+        .await
+        .unwrap();
+    assert_eq!((g2.value.group_id, g3.value.group_id), (2, 3));
+
+    // B audits a receipt taxed with the group A announced.
+    e.settings.tax_rate_groups.push(g2.value.clone());
+    while chrono::Utc::now() <= valid_from {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (rq, rs, result) = e.sign(&receipt("110.00"));
+    assert_eq!(result.tax_group_revision, 2);
+    let answer = b.audit_package(&uid, &e.seal(&rq, &rs)).await;
+    assert_eq!(answer.status, 4, "{}", answer.message);
+
+    // Directive numbers taken at the same time by both stay distinct.
+    let (x, y) = tokio::join!(
+        a.send_directive(&uid, DirectiveRequest::UnlockPin),
+        b.send_directive(&uid, DirectiveRequest::EnableSigning)
+    );
+    let mut seqs = vec![x.unwrap().value.seq, y.unwrap().value.seq];
+    seqs.sort();
+    assert_eq!(seqs, vec![1, 2]);
+
+    if let Some(s) = schema {
+        common::drop_schema(&s).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sufs_on_one_database_sqlite() {
+    two_sufs_on_one_database(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sufs_on_one_database_postgres() {
+    two_sufs_on_one_database(true).await;
+}

@@ -276,11 +276,15 @@ fn admin_token_path(env: &Path) -> PathBuf {
 /// The administration token of `fiskal suf serve`: FISKAL_SUF_ADMIN_TOKEN(_FILE), else the file
 /// `DIR/suf/admin-token`, created (mode 0600) with a random token when missing.
 fn admin_token_for_serve(env: &Path) -> anyhow::Result<String> {
-    if let Some(t) = optional_secret(None, "FISKAL_SUF_ADMIN_TOKEN")?
-        .or_else(|| std::env::var("FISKAL_SUF_ADMIN_TOKEN").ok())
-        .filter(|t| !t.trim().is_empty())
-    {
-        return Ok(t.trim().to_string());
+    let given = std::env::var("FISKAL_SUF_ADMIN_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty());
+    if let Some(t) = optional_secret(given, "FISKAL_SUF_ADMIN_TOKEN")? {
+        let t = t.trim().to_string();
+        if t.len() < 16 {
+            anyhow::bail!("FISKAL_SUF_ADMIN_TOKEN must have at least 16 characters");
+        }
+        return Ok(t);
     }
     let path = admin_token_path(env);
     if let Ok(t) = std::fs::read_to_string(&path)
@@ -377,6 +381,32 @@ fn new_group(
         valid_from,
         tax_categories: group.tax_categories,
     })
+}
+
+/// Reads an amount in dinars typed by a person: plain (`2000000`, `2000000.50`) or Serbian
+/// (`2.000.000,00`, `2000000,50`). A dot followed by exactly three digits and no comma
+/// (`2.000`) is ambiguous and refused.
+fn plain_amount(s: &str) -> anyhow::Result<String> {
+    let s = s.trim();
+    let plain = if s.contains(',') {
+        s.replace('.', "").replace(',', ".")
+    } else {
+        if let Some((_, tail)) = s.rsplit_once('.')
+            && tail.len() == 3
+        {
+            anyhow::bail!(
+                "{s:?} is ambiguous: write 2000000 or 2.000.000,00 (thousands with dots need a decimal comma)"
+            );
+        }
+        s.to_string()
+    };
+    let d: rust_decimal::Decimal = plain
+        .parse()
+        .with_context(|| format!("{s:?} is not an amount in dinars"))?;
+    if d <= rust_decimal::Decimal::ZERO {
+        anyhow::bail!("the amount must be more than 0");
+    }
+    Ok(d.to_string())
 }
 
 /// Runs `fiskal suf admin ...` against a running SUF.
@@ -533,15 +563,7 @@ async fn run_admin(a: AdminArgs) -> anyhow::Result<()> {
             } else if enable_signing {
                 serde_json::json!({ "type": 2 })
             } else if let Some(l) = set_limit {
-                {
-                    // Serbian notation (2.000.000,00) or plain (2000000.00).
-                    let plain = if l.contains(',') {
-                        l.replace('.', "").replace(',', ".")
-                    } else {
-                        l.clone()
-                    };
-                    serde_json::json!({ "type": 3, "limit": plain })
-                }
+                serde_json::json!({ "type": 3, "limit": plain_amount(&l)? })
             } else if unlock_pin {
                 serde_json::json!({ "type": 4 })
             } else {
@@ -901,5 +923,22 @@ fn run_ca(c: CaCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod admin_tests {
+    use super::plain_amount;
+
+    #[test]
+    fn amounts_in_both_notations_and_ambiguity_refused() {
+        assert_eq!(plain_amount("2000000").unwrap(), "2000000");
+        assert_eq!(plain_amount("2.000.000,00").unwrap(), "2000000.00");
+        assert_eq!(plain_amount("2000000,5").unwrap(), "2000000.5");
+        assert_eq!(plain_amount("2000000.50").unwrap(), "2000000.50");
+        assert!(plain_amount("2.000").is_err(), "2 or 2000?");
+        assert!(plain_amount("500.000").is_err());
+        assert!(plain_amount("0").is_err());
+        assert!(plain_amount("dva").is_err());
     }
 }
