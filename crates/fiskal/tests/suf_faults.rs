@@ -700,3 +700,73 @@ async fn bad_packages_against_the_real_suf_are_rejected_and_change_nothing() {
     assert_eq!(stored(&store, &uid).await, prices.len() as u64);
     eprintln!("done in {:?}", started.elapsed());
 }
+
+/// A secure element revoked while the SUF runs, from another process (`fiskal suf revoke`) or
+/// through the administration API (`fiskal suf admin revoke`), gets no token any more, and its
+/// receipts signed after the revocation are refused (status 6) while earlier ones stay valid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoked_secure_elements_are_refused_by_the_running_suf() {
+    let port = free_port();
+    let data = DataDir::new(&["--suf-url", &format!("http://127.0.0.1:{port}/")]);
+    let suf = SufProc::start(data.path(), &format!("127.0.0.1:{port}"));
+    let c = client();
+    let pfr = Pfr::start(data.path(), &["--pin", "1234", "--no-audit"]);
+    let uid = status(&c, &pfr).await["uid"].as_str().unwrap().to_string();
+    let (st, before) = post_invoice(&c, &pfr, &sale(100), None).await;
+    assert_eq!(st, 200, "{before}");
+    let (st, _) = get_token(&c, &suf, Some(&uid)).await;
+    assert_eq!(st, 200);
+
+    // Another process revokes it; the running SUF sees it within its recheck time (5 s).
+    let (ok, out, err) = run(&["suf", "revoke", "--env", &data.path_str(), "--uid", &uid]);
+    assert!(ok, "{out}{err}");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (st, body) = get_token(&c, &suf, Some(&uid)).await;
+        if st == 401 {
+            assert!(body.to_string().contains("revoked"), "{body}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the running SUF never saw the revocation"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // The receipt signed before the revocation still verifies; one signed after it does not.
+    let j = suf
+        .verify_json(&c, before["verificationUrl"].as_str().unwrap())
+        .await;
+    assert_eq!(j["isValid"], true, "{j}");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let (st, after) = post_invoice(&c, &pfr, &sale(100), None).await;
+    assert_eq!(st, 200, "the L-PFR keeps signing offline: {after}");
+    let j = suf
+        .verify_json(&c, after["verificationUrl"].as_str().unwrap())
+        .await;
+    assert_eq!(j["isValid"], false, "signed after the revocation: {j}");
+
+    // The administration API revokes at once, and says so for an unknown UID.
+    let (ok, _, err) = run(&[
+        "suf",
+        "admin",
+        "--env",
+        &data.path_str(),
+        "--url",
+        &suf.base,
+        "revoke",
+        "ZZZZ9999",
+    ]);
+    assert!(!ok && err.contains("404"), "{err}");
+    let (ok, out, err) = run(&[
+        "suf",
+        "admin",
+        "--env",
+        &data.path_str(),
+        "--url",
+        &suf.base,
+        "revoke",
+        &uid,
+    ]);
+    assert!(ok && out.contains("opozvan"), "{out}{err}");
+}

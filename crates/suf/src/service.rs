@@ -26,6 +26,9 @@ use crate::store::{
 /// How long a finding "this SE has no audit request waiting" is trusted before it is checked
 /// again after a package.
 pub const OPEN_AUDIT_RECHECK_MS: i64 = 5_000;
+/// How long a registry record is used from memory before it is read again (revocations made by
+/// another process take effect within this time).
+pub const SIGNER_RECHECK_MS: i64 = 5_000;
 /// How long the pending commands returned with audit answers may be served from memory.
 pub const COMMAND_CACHE_MS: i64 = 1_000;
 /// Most tokens kept in the in-memory token cache.
@@ -160,6 +163,9 @@ pub struct Verified {
     pub received: Option<ReceiptRecord>,
 }
 
+/// A registered signer: its record and parsed certificate.
+type Signer = Arc<(SeRecord, CertificateInfo)>;
+
 /// Pending commands of one SE as cached: (generation, fetched at ms, list).
 type CachedCommands = (u64, i64, Vec<CommandRecord>);
 
@@ -176,7 +182,7 @@ pub struct Suf<S: Store> {
     /// Env digit of the certificates this SUF accepts, fixed by the first one registered (the
     /// bundle's SE): local, sandbox and production material never mix.
     environment_digit: std::sync::OnceLock<u64>,
-    certs: RwLock<std::collections::HashMap<String, Arc<(SeRecord, CertificateInfo)>>>,
+    certs: RwLock<std::collections::HashMap<String, (Signer, i64)>>,
     /// Bumped whenever this process changes a command; invalidates `command_cache`.
     commands_generation: std::sync::atomic::AtomicU64,
     /// Pending commands per UID: (generation, fetched at ms, list).
@@ -455,25 +461,34 @@ impl<S: Store> Suf<S> {
         &self,
         uid: &str,
     ) -> Result<Option<Arc<(SeRecord, CertificateInfo)>>, SufError> {
-        if let Some(c) = self
+        let now = now_ms();
+        let cached = self
             .certs
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(uid)
+            .cloned();
+        if let Some((c, fetched)) = &cached
+            && now - fetched < SIGNER_RECHECK_MS
         {
             return Ok(Some(c.clone()));
         }
+        // Re-read the record now and then: another process (`fiskal suf revoke`) may have revoked it.
         let Some(rec) = self.store.get_se(uid).await? else {
             return Ok(None);
         };
-        let Ok(info) = parse_certificate(&rec.certificate) else {
-            return Ok(None);
+        let info = match &cached {
+            Some((c, _)) if c.0.certificate == rec.certificate => c.1.clone(),
+            _ => match parse_certificate(&rec.certificate) {
+                Ok(info) => info,
+                Err(_) => return Ok(None),
+            },
         };
         let entry = Arc::new((rec, info));
         self.certs
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(uid.to_string(), entry.clone());
+            .insert(uid.to_string(), (entry.clone(), now));
         Ok(Some(entry))
     }
 

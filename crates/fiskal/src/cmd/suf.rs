@@ -150,6 +150,11 @@ pub enum AdminAction {
         #[arg(long, group = "directive")]
         unlock_pin: bool,
     },
+    /// Revoke a secure element from now on (its later receipts are refused, its token too).
+    Revoke {
+        /// UID of the secure element.
+        uid: String,
+    },
     /// Force the proof of audit for a secure element whose receipts cannot all be delivered
     /// (device failure); the operator's name is recorded.
     ForceProof {
@@ -582,6 +587,15 @@ async fn run_admin(a: AdminArgs) -> anyhow::Result<()> {
                 v["value"]["directive"].as_str().unwrap_or("?"),
                 v["value"]["seq"]
             );
+        }
+        AdminAction::Revoke { uid } => {
+            call(
+                reqwest::Method::POST,
+                &format!("secure-elements/{uid}/revoke"),
+                Some(serde_json::json!({})),
+            )
+            .await?;
+            println!("Bezbednosni element {uid} je opozvan.");
         }
         AdminAction::ForceProof { uid, operator } => {
             let v = call(
