@@ -363,11 +363,39 @@ async fn expect_status(
     m
 }
 
-/// `GET /api/v3/sdc/token` naming `uid` (or no client at all).
-async fn get_token(c: &reqwest::Client, suf: &SufProc, uid: Option<&str>) -> (u16, Value) {
+/// `GET /api/v3/sdc/token` naming `uid` (or no client at all); with `bundle`, the request
+/// carries the proof of key made with that bundle's SE authentication key, as the L-PFR sends it.
+async fn get_token(
+    c: &reqwest::Client,
+    suf: &SufProc,
+    uid: Option<&str>,
+    bundle: Option<&Path>,
+) -> (u16, Value) {
+    use base64::Engine as _;
+    use fiskal_se::SecureElement as _;
+    use fiskal_se::client_proof as proof;
     let mut r = c.get(suf.url("api/v3/sdc/token"));
     if let Some(u) = uid {
-        r = r.header("X-Fiskal-Client-Uid", u);
+        r = r.header(proof::UID_HEADER, u);
+        if let Some(dir) = bundle {
+            let se = fiskal_se::env::load(dir)
+                .unwrap()
+                .open_se(dir, fiskal_se::env::DEFAULT_SE_PASSWORD)
+                .unwrap();
+            let time = chrono::Utc::now().timestamp_millis();
+            let sig = se
+                .sign_authentication(&proof::message(u, time))
+                .unwrap()
+                .unwrap();
+            let b64 = &base64::engine::general_purpose::STANDARD;
+            r = r
+                .header(proof::TIME_HEADER, time.to_string())
+                .header(
+                    proof::CERTIFICATE_HEADER,
+                    b64.encode(se.auth_certificate_der()),
+                )
+                .header(proof::SIGNATURE_HEADER, b64.encode(sig));
+        }
     }
     let resp = r.send().await.unwrap();
     let st = resp.status().as_u16();
@@ -454,16 +482,16 @@ async fn bad_packages_against_the_real_suf_are_rejected_and_change_nothing() {
     let store = open_store(data.path()).await;
 
     // (f) Tokens: only a registered UID gets one; without a valid token nothing is accepted.
-    let (st, v) = get_token(&c, &suf, None).await;
+    let (st, v) = get_token(&c, &suf, None, None).await;
     assert_eq!(st, 401, "no client: {v}");
     assert!(v["modelState"].is_array(), "{v}");
-    let (st, v) = get_token(&c, &suf, Some("ZZZZ9999")).await;
+    let (st, v) = get_token(&c, &suf, Some("ZZZZ9999"), None).await;
     assert_eq!(st, 401, "unknown UID: {v}");
-    let (st, v) = get_token(&c, &suf, Some(&uid)).await;
+    let (st, v) = get_token(&c, &suf, Some(&uid), Some(data.path())).await;
     assert_eq!(st, 200, "{v}");
     let token = v["token"].as_str().unwrap().to_string();
     assert!(v["expiresAt"].as_str().unwrap().ends_with('Z'), "{v}");
-    let (_, again) = get_token(&c, &suf, Some(&uid)).await;
+    let (_, again) = get_token(&c, &suf, Some(&uid), Some(data.path())).await;
     assert_eq!(again["token"], token.as_str(), "a valid token is reused");
     for bad in [None, Some(""), Some("245ebd69-1438-4dc3-a65b-18f1a527f093")] {
         let (st, v) = post_audit(&c, &suf, bad, &files[0]).await;
@@ -595,7 +623,7 @@ async fn bad_packages_against_the_real_suf_are_rejected_and_change_nothing() {
     let medium2 = tempfile::tempdir().unwrap();
     let (uid2, _, dir2) = packages_on_a_medium(&other, medium2.path(), &[200, 210]).await;
     assert_ne!(uid2, uid);
-    let (st, v) = get_token(&c, &suf, Some(&uid2)).await;
+    let (st, v) = get_token(&c, &suf, Some(&uid2), Some(other.path())).await;
     assert_eq!(st, 401, "no token for an unknown SE: {v}");
     // Its own package is sealed for its own (test) authority: this SUF cannot open it.
     let foreign = package_file(&dir2, &uid2, 1);
@@ -714,7 +742,7 @@ async fn revoked_secure_elements_are_refused_by_the_running_suf() {
     let uid = status(&c, &pfr).await["uid"].as_str().unwrap().to_string();
     let (st, before) = post_invoice(&c, &pfr, &sale(100), None).await;
     assert_eq!(st, 200, "{before}");
-    let (st, _) = get_token(&c, &suf, Some(&uid)).await;
+    let (st, _) = get_token(&c, &suf, Some(&uid), Some(data.path())).await;
     assert_eq!(st, 200);
 
     // Another process revokes it; the running SUF sees it within its recheck time (5 s).
@@ -722,7 +750,7 @@ async fn revoked_secure_elements_are_refused_by_the_running_suf() {
     assert!(ok, "{out}{err}");
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let (st, body) = get_token(&c, &suf, Some(&uid)).await;
+        let (st, body) = get_token(&c, &suf, Some(&uid), Some(data.path())).await;
         if st == 401 {
             assert!(body.to_string().contains("revoked"), "{body}");
             break;

@@ -266,12 +266,13 @@ async fn start_audit(lpfr: &Lpfr) -> Result<PendingAudit, AuditError> {
 }
 
 /// A client of the SUF's E-SDC services for one SE.
-#[derive(Debug)]
 pub struct SufClient {
     http: reqwest::Client,
     uid: String,
     token: Option<(String, String, i64)>,
     encryption_key: Option<Vec<u8>>,
+    /// The L-PFR whose SE signs the token request with its authentication key.
+    prover: Option<Lpfr>,
 }
 
 fn join(base: &str, path: &str) -> String {
@@ -280,6 +281,16 @@ fn join(base: &str, path: &str) -> String {
         base.trim_end_matches('/'),
         path.trim_start_matches('/')
     )
+}
+
+impl std::fmt::Debug for SufClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SufClient")
+            .field("uid", &self.uid)
+            .field("has_token", &self.token.is_some())
+            .field("proves_key", &self.prover.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl SufClient {
@@ -295,7 +306,15 @@ impl SufClient {
             uid: uid.to_string(),
             token: None,
             encryption_key: cfg.encryption_key.clone(),
+            prover: None,
         })
+    }
+
+    /// Proves possession of the SE's authentication key when asking for a token (on a plain
+    /// HTTP listener, where no TLS client certificate does it).
+    pub fn with_authentication(mut self, lpfr: Lpfr) -> SufClient {
+        self.prover = Some(lpfr);
+        self
     }
 
     async fn check(
@@ -330,12 +349,31 @@ impl SufClient {
         {
             return Ok(t.clone());
         }
-        let r = self
+        let mut req = self
             .http
             .get(join(base, "api/v3/sdc/token"))
-            .header(CLIENT_UID_HEADER, &self.uid)
-            .send()
-            .await;
+            .header(CLIENT_UID_HEADER, &self.uid);
+        if let Some(lpfr) = &self.prover {
+            use fiskal_se::client_proof as proof;
+            let time = now_ms();
+            let message = proof::message(&self.uid, time);
+            let (cert, sig) = lpfr
+                .with_se(move |se| {
+                    (
+                        se.authentication_certificate_der(),
+                        se.sign_authentication(&message),
+                    )
+                })
+                .await;
+            if let (Some(cert), Some(sig)) = (cert, sig) {
+                let sig = sig.map_err(|e| AuditError::Unreachable(e.to_string()))?;
+                req = req
+                    .header(proof::TIME_HEADER, time.to_string())
+                    .header(proof::CERTIFICATE_HEADER, B64.encode(cert))
+                    .header(proof::SIGNATURE_HEADER, B64.encode(sig));
+            }
+        }
+        let r = req.send().await;
         let v = Self::json(Self::check(r).await?).await?;
         let token = v["token"].as_str().unwrap_or_default().to_string();
         if token.is_empty() {
@@ -621,7 +659,7 @@ pub async fn round(
 /// after a round that delivered packages but left more to do). Never returns.
 pub async fn run(lpfr: Lpfr, cfg: AuditConfig) {
     let mut client = match SufClient::new(lpfr.uid().as_str(), &cfg) {
-        Ok(c) => c,
+        Ok(c) => c.with_authentication(lpfr.clone()),
         Err(e) => {
             tracing::error!(error = %e, "the internet audit cannot start");
             return;

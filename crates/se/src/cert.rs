@@ -327,3 +327,31 @@ pub fn parse_certificate(der: &[u8]) -> Result<CertificateInfo, CertError> {
         public_key_spki: c.public_key().raw.to_vec(),
     })
 }
+
+/// Checks that `der` was issued and signed (RSA PKCS#1 v1.5 SHA-256) by `issuer_der` and is valid
+/// at `at_ms`, and reads it. Used by the SUF for authentication certificates presented by PFRs.
+pub fn verify_issued_by(
+    der: &[u8],
+    issuer_der: &[u8],
+    at_ms: i64,
+) -> Result<CertificateInfo, CertError> {
+    let (_, c) = X509Certificate::from_der(der).map_err(|e| CertError::Parse(e.to_string()))?;
+    let (_, issuer) =
+        X509Certificate::from_der(issuer_der).map_err(|e| CertError::Parse(e.to_string()))?;
+    if c.issuer().as_raw() != issuer.subject().as_raw() {
+        return Err(CertError::Parse(
+            "the certificate was not issued by this authority".into(),
+        ));
+    }
+    aws_lc_rs::signature::UnparsedPublicKey::new(
+        &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+        issuer.public_key().raw,
+    )
+    .verify(c.tbs_certificate.as_ref(), &c.signature_value.data)
+    .map_err(|_| CertError::Parse("the certificate's signature is not valid".into()))?;
+    let info = parse_certificate(der)?;
+    if !info.is_valid_at(at_ms) {
+        return Err(CertError::Parse("the certificate is not valid now".into()));
+    }
+    Ok(info)
+}

@@ -357,4 +357,35 @@ pub trait SecureElement: Send {
     fn end_audit(&mut self, proof: &[u8]) -> Result<(), SeError>;
     /// Forward SE Directive (INS `40`), 512 bytes.
     fn forward_directive(&mut self, directive: &[u8]) -> Result<(), SeError>;
+    /// DER of the authentication certificate (the PKI applet's TLS client certificate, class
+    /// V34), when the element has one.
+    fn authentication_certificate_der(&self) -> Option<Vec<u8>> {
+        None
+    }
+    /// Signs `message` with the authentication key (RSA PKCS#1 v1.5, SHA-256), as the PKI
+    /// applet signs a TLS client handshake; `None` when the element cannot.
+    fn sign_authentication(&self, message: &[u8]) -> Option<Result<Vec<u8>, SeError>> {
+        let _ = message;
+        None
+    }
+}
+
+/// Proof that a client holds a secure element's authentication key, for the SUF token request
+/// on a plain-HTTP listener (docs/suf-formats.md, "Token without TLS").
+pub mod client_proof {
+    /// Header with the client's UID.
+    pub const UID_HEADER: &str = "X-Fiskal-Client-Uid";
+    /// Header with the request time, ms since the epoch.
+    pub const TIME_HEADER: &str = "X-Fiskal-Client-Time";
+    /// Header with base64 of the authentication certificate (DER).
+    pub const CERTIFICATE_HEADER: &str = "X-Fiskal-Client-Certificate";
+    /// Header with base64 of the signature over [`message`].
+    pub const SIGNATURE_HEADER: &str = "X-Fiskal-Client-Signature";
+    /// Largest accepted difference between the request time and the SUF's clock, ms.
+    pub const MAX_SKEW_MS: i64 = 5 * 60 * 1000;
+
+    /// The signed message: `fiskal-sdc-token`, the UID and the time, one per line.
+    pub fn message(uid: &str, time_ms: i64) -> Vec<u8> {
+        format!("fiskal-sdc-token\n{uid}\n{time_ms}").into_bytes()
+    }
 }

@@ -915,6 +915,27 @@ impl SoftSe {
 }
 
 impl SecureElement for SoftSe {
+    fn authentication_certificate_der(&self) -> Option<Vec<u8>> {
+        Some(self.fixed.auth_certificate.clone())
+    }
+
+    fn sign_authentication(&self, message: &[u8]) -> Option<Result<Vec<u8>, SeError>> {
+        let sign = || -> Result<Vec<u8>, SeError> {
+            let kp = aws_lc_rs::rsa::KeyPair::from_pkcs8(&self.fixed.auth_key)
+                .map_err(|_| SeError::Storage("the authentication key is unreadable".into()))?;
+            let mut sig = vec![0u8; kp.public_modulus_len()];
+            kp.sign(
+                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                message,
+                &mut sig,
+            )
+            .map_err(|_| SeError::Storage("signing with the authentication key failed".into()))?;
+            Ok(sig)
+        };
+        Some(sign())
+    }
+
     fn uid(&self) -> &Uid {
         &self.fixed.uid
     }

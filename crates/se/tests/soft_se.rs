@@ -624,3 +624,36 @@ fn failed_persist_rolls_back() {
     );
     assert_eq!(SoftSe::open(&path, PASSWORD).unwrap().total_counter(), 2);
 }
+
+#[test]
+fn authentication_key_proves_the_uid_to_the_authority() {
+    use fiskal_se::client_proof;
+    let dir = tempfile::tempdir().unwrap();
+    let (se, _) = create(dir.path(), 10);
+    let uid = se.uid().to_string();
+    let cert = se.authentication_certificate_der().unwrap();
+    let now = Utc::now().timestamp_millis();
+    let msg = client_proof::message(&uid, now);
+    let sig = se.sign_authentication(&msg).unwrap().unwrap();
+    let info = fiskal_se::cert::verify_issued_by(&cert, authority().root_ca_der(), now).unwrap();
+    assert_eq!(info.uid.as_str(), uid);
+    assert!(authority::verify_rsa_sha256(
+        &info.public_key_spki,
+        &msg,
+        &sig
+    ));
+    assert!(!authority::verify_rsa_sha256(
+        &info.public_key_spki,
+        &client_proof::message("ZZZZZZZZ", now),
+        &sig
+    ));
+    // Not the signing key, and not a certificate of another authority.
+    let signing = parse_certificate(&se.certificate_der()).unwrap();
+    assert!(!authority::verify_rsa_sha256(
+        &signing.public_key_spki,
+        &msg,
+        &sig
+    ));
+    let other = AuthorityKeys::generate().unwrap();
+    assert!(fiskal_se::cert::verify_issued_by(&cert, other.root_ca_der(), now).is_err());
+}

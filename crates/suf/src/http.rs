@@ -127,7 +127,11 @@ async fn token<S: Store>(State(s): State<App<S>>, headers: HeaderMap) -> Respons
             &[],
         );
     };
-    match s.token(uid.trim()).await {
+    let uid = uid.trim();
+    if let Err(why) = client_proof(&s, uid, &headers) {
+        return model_errors(StatusCode::UNAUTHORIZED, &why, &[]);
+    }
+    match s.token(uid).await {
         Ok((t, exp)) => {
             Json(json!({"token": t, "expiresAt": exp.format("%Y-%m-%dT%H:%M:%SZ").to_string()}))
                 .into_response()
@@ -135,6 +139,37 @@ async fn token<S: Store>(State(s): State<App<S>>, headers: HeaderMap) -> Respons
         Err(SufError::Refused(m)) => model_errors(StatusCode::UNAUTHORIZED, &m, &[]),
         Err(e) => error_response(e),
     }
+}
+
+/// Checks the proof-of-key headers of a token request on this plain-HTTP listener.
+fn client_proof<S: Store>(s: &Suf<S>, uid: &str, headers: &HeaderMap) -> Result<(), String> {
+    use fiskal_se::client_proof as proof;
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let (Some(time), Some(cert), Some(sig)) = (
+        get(proof::TIME_HEADER),
+        get(proof::CERTIFICATE_HEADER),
+        get(proof::SIGNATURE_HEADER),
+    ) else {
+        return Err(format!(
+            "a token needs proof of the secure element's authentication key: headers {}, {} and {}",
+            proof::TIME_HEADER,
+            proof::CERTIFICATE_HEADER,
+            proof::SIGNATURE_HEADER
+        ));
+    };
+    let time: i64 = time
+        .parse()
+        .map_err(|_| format!("{} is not a time in ms", proof::TIME_HEADER))?;
+    let (Ok(cert), Ok(sig)) = (B64.decode(cert), B64.decode(sig)) else {
+        return Err("the certificate or signature is not base64".into());
+    };
+    s.check_client_proof(uid, time, &cert, &sig)
+        .map_err(|e| e.to_string())
 }
 
 async fn client<S: Store>(s: &Suf<S>, headers: &HeaderMap) -> Result<String, Response> {

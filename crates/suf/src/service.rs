@@ -530,6 +530,52 @@ impl<S: Store> Suf<S> {
         Ok((token, exp))
     }
 
+    /// Checks a client's proof that it holds the authentication key of SE `uid`
+    /// (docs/suf-formats.md, "Token without TLS"): the authentication certificate was issued by
+    /// this authority for `uid`, the time is within [`fiskal_se::client_proof::MAX_SKEW_MS`] of
+    /// now, and the signature over [`fiskal_se::client_proof::message`] verifies with the
+    /// certificate's key.
+    pub fn check_client_proof(
+        &self,
+        uid: &str,
+        time_ms: i64,
+        certificate_der: &[u8],
+        signature: &[u8],
+    ) -> Result<(), SufError> {
+        use fiskal_se::client_proof as proof;
+        let now = now_ms();
+        if (now - time_ms).abs() > proof::MAX_SKEW_MS {
+            return Err(SufError::Refused(
+                "the token request's time is more than 5 minutes from the SUF's clock".into(),
+            ));
+        }
+        let info = fiskal_se::cert::verify_issued_by(
+            certificate_der,
+            self.keys.authority().root_ca_der(),
+            now,
+        )
+        .map_err(|e| {
+            SufError::Refused(format!(
+                "the authentication certificate is not accepted: {e}"
+            ))
+        })?;
+        if info.uid.as_str() != uid {
+            return Err(SufError::Refused(
+                "the authentication certificate belongs to another secure element".into(),
+            ));
+        }
+        if !verify_rsa_sha256(
+            &info.public_key_spki,
+            &proof::message(uid, time_ms),
+            signature,
+        ) {
+            return Err(SufError::Refused(
+                "the signature does not prove the secure element's authentication key".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// The UID a token belongs to.
     pub async fn authenticate(&self, token: Option<&str>) -> Result<String, SufError> {
         let Some(t) = token.map(str::trim).filter(|t| !t.is_empty()) else {

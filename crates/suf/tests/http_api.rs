@@ -48,11 +48,56 @@ async fn api_flow_over_http() {
     r.headers_mut()
         .insert("X-Fiskal-Client-Uid", "ZZZZZZZZ".parse().unwrap());
     assert_eq!(call(&app, r).await.0, StatusCode::UNAUTHORIZED);
+    // The UID alone is not enough: the client must prove it holds the SE's authentication key.
     let mut r = req("GET", "/api/v3/sdc/token", None, "");
     r.headers_mut()
         .insert("X-Fiskal-Client-Uid", uid.parse().unwrap());
     let (st, v) = call(&app, r).await;
-    assert_eq!(st, StatusCode::OK);
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{v}");
+    let proof_request = |uid: &str, time: i64, message_uid: &str, cert: Vec<u8>| {
+        use base64::Engine as _;
+        use fiskal_se::SecureElement as _;
+        use fiskal_se::client_proof as proof;
+        let b64 = &base64::engine::general_purpose::STANDARD;
+        let sig =
+            e.se.sign_authentication(&proof::message(message_uid, time))
+                .unwrap()
+                .unwrap();
+        let mut r = req("GET", "/api/v3/sdc/token", None, "");
+        let h = r.headers_mut();
+        h.insert(proof::UID_HEADER, uid.parse().unwrap());
+        h.insert(proof::TIME_HEADER, time.to_string().parse().unwrap());
+        h.insert(proof::CERTIFICATE_HEADER, b64.encode(cert).parse().unwrap());
+        h.insert(proof::SIGNATURE_HEADER, b64.encode(sig).parse().unwrap());
+        r
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+    let auth_cert = e.se.auth_certificate_der().to_vec();
+    // Signed for another UID, too old, or with the signing certificate: refused.
+    for (r, what) in [
+        (
+            proof_request(&uid, now, "ZZZZZZZZ", auth_cert.clone()),
+            "other message",
+        ),
+        (
+            proof_request(&uid, now - 10 * 60_000, &uid, auth_cert.clone()),
+            "too old",
+        ),
+        (
+            proof_request(
+                &uid,
+                now,
+                &uid,
+                fiskal_se::SecureElement::certificate_der(&e.se),
+            ),
+            "signing certificate",
+        ),
+    ] {
+        let (st, v) = call(&app, r).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED, "{what}: {v}");
+    }
+    let (st, v) = call(&app, proof_request(&uid, now, &uid, auth_cert)).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
     let token = v["token"].as_str().unwrap().to_string();
     assert!(v["expiresAt"].as_str().unwrap().ends_with('Z'));
     let t = Some(token.as_str());

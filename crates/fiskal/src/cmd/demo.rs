@@ -334,7 +334,8 @@ async fn audit(
 ) -> anyhow::Result<()> {
     use fiskal_domain::money::{format_money, from_scaled};
     let mut client = fiskal_pfr::audit::SufClient::new(lpfr.uid().as_str(), cfg)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .with_authentication(lpfr.clone());
     let before = lpfr.amount_status();
     let mut delivered = 0;
     let mut proof = false;
