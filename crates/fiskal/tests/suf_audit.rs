@@ -6,59 +6,10 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::path::Path;
-use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::{Value, json};
-
-/// A running SUF.
-struct SufProc {
-    child: Child,
-    base: String,
-}
-
-impl SufProc {
-    fn start(env: &Path, port: u16) -> SufProc {
-        let (child, base) = spawn_listening(Command::new(bin()).args([
-            "suf",
-            "serve",
-            "--env",
-            env.to_str().unwrap(),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ]));
-        SufProc { child, base }
-    }
-
-    async fn verify_json(&self, c: &reqwest::Client, verification_url: &str) -> Value {
-        let vl = verification_url.split_once("vl=").expect("vl").1;
-        c.get(format!("{}v/?vl={vl}", self.base))
-            .header("Accept", "application/json")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-}
-
-impl Drop for SufProc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A data folder whose bundle names a SUF on `port`.
 fn data_for(port: u16, extra: &[&str]) -> DataDir {
@@ -66,65 +17,6 @@ fn data_for(port: u16, extra: &[&str]) -> DataDir {
     let mut args = vec!["--suf-url", url.as_str()];
     args.extend_from_slice(extra);
     DataDir::new(&args)
-}
-
-/// A receipt of `price` dinars with label Ђ.
-fn sale(price: u32) -> String {
-    json!({
-        "invoiceType": 0, "transactionType": 0,
-        "payment": [ { "amount": price, "paymentType": 1 } ],
-        "options": { "omitQRCodeGen": "1" },
-        "items": [ { "name": "Артикал/ком", "quantity": 1, "unitPrice": price, "labels": ["Ђ"], "totalAmount": price } ]
-    })
-    .to_string()
-}
-
-fn gsc(s: &Value) -> Vec<String> {
-    s["gsc"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g.as_str().unwrap().to_string())
-        .collect()
-}
-
-fn error_codes(v: &Value) -> Vec<String> {
-    v["modelState"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .flat_map(|m| {
-                    m["errors"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|e| e.as_str().unwrap().to_string())
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Polls the L-PFR status until `pred` holds (panics after `secs`).
-async fn wait_status(
-    c: &reqwest::Client,
-    pfr: &Pfr,
-    secs: u64,
-    what: &str,
-    pred: impl Fn(&Value) -> bool,
-) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let s = status(c, pfr).await;
-        if pred(&s) {
-            return s;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; last status {s}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 /// Sells 164 + 70 + 70 against a limit of 300: the second and third carry the 1400 warning, the

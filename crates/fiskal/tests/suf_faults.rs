@@ -11,7 +11,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -21,125 +20,9 @@ use fiskal_suf::Store as _;
 use fiskal_suf::package::AuditPackage;
 use serde_json::{Value, json};
 
-/// A running SUF.
-struct SufProc {
-    child: Child,
-    base: String,
-}
-
-impl SufProc {
-    /// `fiskal suf serve --env DIR --listen ADDR` with its default SQLite database
-    /// `DIR/suf/suf.sqlite`.
-    fn start(env: &Path, listen: &str) -> SufProc {
-        let (child, base) = spawn_listening(Command::new(bin()).args([
-            "suf",
-            "serve",
-            "--env",
-            env.to_str().unwrap(),
-            "--listen",
-            listen,
-        ]));
-        SufProc { child, base }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path.trim_start_matches('/'))
-    }
-
-    /// SIGKILL: no graceful shutdown, no chance to finish a request.
-    fn kill9(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    async fn verify_json(&self, c: &reqwest::Client, verification_url: &str) -> Value {
-        let vl = verification_url.split_once("vl=").expect("vl").1;
-        let r = c
-            .get(self.url(&format!("v/?vl={vl}")))
-            .header("Accept", "application/json")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 200, "verification page");
-        r.json().await.unwrap()
-    }
-}
-
-impl Drop for SufProc {
-    fn drop(&mut self) {
-        self.kill9();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A receipt of `price` dinars with label Ђ.
-fn sale(price: u32) -> String {
-    json!({
-        "invoiceType": 0, "transactionType": 0,
-        "payment": [ { "amount": price, "paymentType": 1 } ],
-        "options": { "omitQRCodeGen": "1" },
-        "items": [ { "name": "Артикал/ком", "quantity": 1, "unitPrice": price, "labels": ["Ђ"], "totalAmount": price } ]
-    })
-    .to_string()
-}
-
-fn gsc(s: &Value) -> Vec<String> {
-    s["gsc"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g.as_str().unwrap().to_string())
-        .collect()
-}
-
+/// Whether the status carries `code`.
 fn has(s: &Value, code: &str) -> bool {
     gsc(s).iter().any(|g| g == code)
-}
-
-fn error_codes(v: &Value) -> Vec<String> {
-    v["modelState"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .flat_map(|m| {
-                    m["errors"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|e| e.as_str().unwrap().to_string())
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Polls the L-PFR status until `pred` holds (panics after `secs`).
-async fn wait_status(
-    c: &reqwest::Client,
-    pfr: &Pfr,
-    secs: u64,
-    what: &str,
-    pred: impl Fn(&Value) -> bool,
-) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let s = status(c, pfr).await;
-        if pred(&s) {
-            return s;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; last status {s}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 /// The SUF's database, opened beside the running SUF (SQLite in WAL mode) to count what it
@@ -228,7 +111,7 @@ async fn killed_mid_audit(kill_points: &[u64]) {
     );
 
     // The SUF comes up and is killed while the packages arrive.
-    let mut suf = SufProc::start(data.path(), &listen);
+    let mut suf = SufProc::start_with(data.path(), &listen, &[]);
     let store = open_store(data.path()).await;
     let mut at_kill = Vec::new();
     for &point in kill_points {
@@ -261,7 +144,7 @@ async fn killed_mid_audit(kill_points: &[u64]) {
         })
         .await;
         assert_eq!(stored(&store, &uid).await, n, "nothing arrives while down");
-        suf = SufProc::start(data.path(), &listen);
+        suf = SufProc::start_with(data.path(), &listen, &[]);
     }
 
     // The audit resumes and ends with the proof of audit: the limit is free again.
@@ -478,7 +361,7 @@ async fn bad_packages_against_the_real_suf_are_rejected_and_change_nothing() {
         .collect();
     let arp = std::fs::read(dir.join(format!("{uid}.arp"))).expect("the audit request");
 
-    let suf = SufProc::start(data.path(), "127.0.0.1:0");
+    let suf = SufProc::start_with(data.path(), "127.0.0.1:0", &[]);
     let store = open_store(data.path()).await;
 
     // (f) Tokens: only a registered UID gets one; without a valid token nothing is accepted.
@@ -736,7 +619,7 @@ async fn bad_packages_against_the_real_suf_are_rejected_and_change_nothing() {
 async fn revoked_secure_elements_are_refused_by_the_running_suf() {
     let port = free_port();
     let data = DataDir::new(&["--suf-url", &format!("http://127.0.0.1:{port}/")]);
-    let suf = SufProc::start(data.path(), &format!("127.0.0.1:{port}"));
+    let suf = SufProc::start(data.path(), port);
     let c = client();
     let pfr = Pfr::start(data.path(), &["--pin", "1234", "--no-audit"]);
     let uid = status(&c, &pfr).await["uid"].as_str().unwrap().to_string();

@@ -5,58 +5,13 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::{Value, json};
 
-/// A running SUF.
-struct SufProc {
-    child: Child,
-    base: String,
-}
-
-impl SufProc {
-    fn start(env: &Path, port: u16) -> SufProc {
-        let (child, base) = spawn_listening(Command::new(bin()).args([
-            "suf",
-            "serve",
-            "--env",
-            env.to_str().unwrap(),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ]));
-        SufProc { child, base }
-    }
-
-    /// The receipt's verification URL pointed at this SUF.
-    fn page_url(&self, verification_url: &str) -> String {
-        let vl = verification_url.split_once("vl=").expect("vl").1;
-        format!("{}v/?vl={vl}", self.base)
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path.trim_start_matches('/'))
-    }
-}
-
-impl Drop for SufProc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Headless Chromium, or `None` when it is not installed.
+/// Debian's chromium, if installed.
 fn chromium() -> Option<String> {
     ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()

@@ -3,47 +3,10 @@
 
 mod common;
 
-use std::process::{Child, Command};
+use std::process::Command;
 
 use common::*;
 use serde_json::Value;
-
-/// A running SUF.
-struct SufProc {
-    child: Child,
-    base: String,
-}
-
-impl SufProc {
-    fn start(env: &std::path::Path, extra: &[&str]) -> SufProc {
-        let (child, base) = spawn_listening(
-            Command::new(bin())
-                .args([
-                    "suf",
-                    "serve",
-                    "--env",
-                    env.to_str().unwrap(),
-                    "--listen",
-                    "127.0.0.1:0",
-                ])
-                .args(extra),
-        );
-        SufProc { child, base }
-    }
-
-    /// The receipt's verification URL pointed at this SUF.
-    fn page_url(&self, verification_url: &str) -> String {
-        let vl = verification_url.split_once("vl=").expect("vl").1;
-        format!("{}v/?vl={vl}", self.base)
-    }
-}
-
-impl Drop for SufProc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn chromium() -> String {
     for c in ["chromium", "chromium-browser", "google-chrome"] {
@@ -80,7 +43,7 @@ fn dump_dom(url: &str) -> String {
 async fn check_pages(extra: &[&str]) {
     let data = DataDir::new(&[]);
     let pfr = Pfr::start(data.path(), &["--pin", "1234"]);
-    let suf = SufProc::start(data.path(), extra);
+    let suf = SufProc::start_with(data.path(), "127.0.0.1:0", extra);
     let c = client();
     let (st, res) = post_invoice(&c, &pfr, &pivo_lav().to_string(), None).await;
     assert_eq!(st, 200, "{res}");

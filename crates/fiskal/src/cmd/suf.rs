@@ -468,6 +468,10 @@ async fn run_admin(a: AdminArgs) -> anyhow::Result<()> {
             Ok::<_, anyhow::Error>(value)
         }
     };
+    let url_setting = match &a.action {
+        AdminAction::VerificationUrl { .. } => ("verification-url", "Adresa za proveru računa"),
+        _ => ("time-server", "Server vremena"),
+    };
     match a.action {
         AdminAction::TaxRates => {
             let v = call(reqwest::Method::GET, "tax-rate-groups", None).await?;
@@ -516,28 +520,16 @@ async fn run_admin(a: AdminArgs) -> anyhow::Result<()> {
                 v["queuedFor"]
             );
         }
-        AdminAction::VerificationUrl { url } => {
+        AdminAction::VerificationUrl { url } | AdminAction::TimeServer { url } => {
+            let (path, what) = url_setting;
             let v = call(
                 reqwest::Method::PUT,
-                "verification-url",
+                path,
                 Some(serde_json::json!({ "url": url })),
             )
             .await?;
             println!(
-                "Adresa za proveru računa je sada {}; komanda poslata za {} bezbednosnih elemenata.",
-                v["value"].as_str().unwrap_or("?"),
-                v["queuedFor"]
-            );
-        }
-        AdminAction::TimeServer { url } => {
-            let v = call(
-                reqwest::Method::PUT,
-                "time-server",
-                Some(serde_json::json!({ "url": url })),
-            )
-            .await?;
-            println!(
-                "Server vremena je sada {}; komanda poslata za {} bezbednosnih elemenata.",
+                "{what} je sada {}; komanda poslata za {} bezbednosnih elemenata.",
                 v["value"].as_str().unwrap_or("?"),
                 v["queuedFor"]
             );

@@ -183,3 +183,142 @@ pub async fn enter_pin(c: &reqwest::Client, pfr: &Pfr, pin: &str) -> (u16, Strin
         .unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }
+
+// ------------------------------------------------------------------ SUF and audit helpers
+
+/// A running `fiskal suf serve` on the environment's default SQLite database (killed on drop).
+pub struct SufProc {
+    pub child: Child,
+    pub base: String,
+}
+
+impl SufProc {
+    /// Serves on `127.0.0.1:{port}` (the port the bundle's SUF URL names).
+    pub fn start(env: &Path, port: u16) -> SufProc {
+        SufProc::start_with(env, &format!("127.0.0.1:{port}"), &[])
+    }
+
+    /// Serves on `listen` with extra arguments (such as `--db`).
+    pub fn start_with(env: &Path, listen: &str, extra: &[&str]) -> SufProc {
+        let (child, base) = spawn_listening(
+            Command::new(bin())
+                .args([
+                    "suf",
+                    "serve",
+                    "--env",
+                    env.to_str().unwrap(),
+                    "--listen",
+                    listen,
+                ])
+                .args(extra),
+        );
+        SufProc { child, base }
+    }
+
+    /// A URL on this SUF.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path.trim_start_matches('/'))
+    }
+
+    /// The receipt's verification URL pointed at this SUF.
+    pub fn page_url(&self, verification_url: &str) -> String {
+        let vl = verification_url.split_once("vl=").expect("vl").1;
+        format!("{}v/?vl={vl}", self.base)
+    }
+
+    /// The JSON verification answer for a receipt's verification URL.
+    pub async fn verify_json(
+        &self,
+        c: &reqwest::Client,
+        verification_url: &str,
+    ) -> serde_json::Value {
+        let r = c
+            .get(self.page_url(verification_url))
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "verification page");
+        r.json().await.unwrap()
+    }
+
+    /// SIGKILL: no graceful shutdown, no chance to finish a request.
+    pub fn kill9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for SufProc {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// A free local port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A receipt of `price` dinars with label Ђ.
+pub fn sale(price: u32) -> String {
+    serde_json::json!({
+        "invoiceType": 0, "transactionType": 0,
+        "payment": [ { "amount": price, "paymentType": 1 } ],
+        "options": { "omitQRCodeGen": "1" },
+        "items": [ { "name": "Артикал/ком", "quantity": 1, "unitPrice": price, "labels": ["Ђ"], "totalAmount": price } ]
+    })
+    .to_string()
+}
+
+pub fn gsc(s: &serde_json::Value) -> Vec<String> {
+    s["gsc"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g.as_str().unwrap().to_string())
+        .collect()
+}
+
+pub fn error_codes(v: &serde_json::Value) -> Vec<String> {
+    v["modelState"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .flat_map(|m| {
+                    m["errors"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|e| e.as_str().unwrap().to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Polls the L-PFR status until `pred` holds (panics after `secs`).
+pub async fn wait_status(
+    c: &reqwest::Client,
+    pfr: &Pfr,
+    secs: u64,
+    what: &str,
+    pred: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let s = status(c, pfr).await;
+        if pred(&s) {
+            return s;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}; last status {s}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
