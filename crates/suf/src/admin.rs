@@ -479,19 +479,7 @@ impl<S: Store> Suf<S> {
         } else {
             self.store.count_range(uid, 1, audit.total_counter).await?
         };
-        let poa = fiskal_se::authority::make_proof_of_audit(self.keys().authority(), &audit.arp)
-            .map_err(|e| SufError::Refused(e.to_string()))?;
-        use base64::Engine as _;
-        let command = new_command(
-            uid,
-            command_type::FORWARD_PROOF_OF_AUDIT,
-            base64::engine::general_purpose::STANDARD.encode(&poa),
-        );
-        let issued = self
-            .store
-            .set_poa(uid, audit.audit_seq, &poa, &command, Some(operator))
-            .await?;
-        self.commands_changed();
+        let issued = self.issue_proof(uid, &audit, Some(operator)).await?;
         if !issued {
             return Err(SufError::Refused(
                 "the proof was issued meanwhile; nothing to force".into(),

@@ -1045,15 +1045,7 @@ impl<S: Store> Suf<S> {
                 waiting = true;
                 break;
             }
-            let poa = fiskal_se::authority::make_proof_of_audit(self.keys.authority(), &a.arp)
-                .map_err(|e| SufError::Refused(e.to_string()))?;
-            let command = new_command(uid, command_type::FORWARD_PROOF_OF_AUDIT, B64.encode(&poa));
-            let stored = self
-                .store
-                .set_poa(uid, a.audit_seq, &poa, &command, None)
-                .await?;
-            self.commands_changed();
-            if !stored {
+            if !self.issue_proof(uid, &a, None).await? {
                 continue;
             }
             tracing::info!(
@@ -1074,6 +1066,26 @@ impl<S: Store> Suf<S> {
             quiet.insert(uid.to_string(), check_started);
         }
         Ok(issued)
+    }
+
+    /// Makes the proof of audit for `audit` and stores it with the ForwardProofOfAudit command
+    /// that carries it; false when the request already had a proof. `forced_by` names the
+    /// operator of a forced proof.
+    pub(crate) async fn issue_proof(
+        &self,
+        uid: &str,
+        audit: &AuditRecord,
+        forced_by: Option<&str>,
+    ) -> Result<bool, SufError> {
+        let poa = fiskal_se::authority::make_proof_of_audit(self.keys.authority(), &audit.arp)
+            .map_err(|e| SufError::Refused(e.to_string()))?;
+        let command = new_command(uid, command_type::FORWARD_PROOF_OF_AUDIT, B64.encode(&poa));
+        let stored = self
+            .store
+            .set_poa(uid, audit.audit_seq, &poa, &command, forced_by)
+            .await?;
+        self.commands_changed();
+        Ok(stored)
     }
 
     /// After a stored package: issues the proofs it may complete, unless this SUF found within

@@ -178,13 +178,6 @@ pub trait Store: Send + Sync + 'static {
         uid: &str,
         total_counter: u32,
     ) -> impl Future<Output = Result<Option<ReceiptRecord>, StoreError>> + Send;
-    /// The amount and cumulative total (both × 10 000) of the receipt of `uid` with this total
-    /// counter: what the counter chain check needs, without the receipt's documents.
-    fn chain_link(
-        &self,
-        uid: &str,
-        total_counter: u32,
-    ) -> impl Future<Output = Result<Option<(i64, i64)>, StoreError>> + Send;
     /// How many receipts of `uid` have a total counter in `from..=to`.
     fn count_range(
         &self,
@@ -584,6 +577,41 @@ fn command_row(r: &sqlx::any::AnyRow) -> Result<CommandRecord, StoreError> {
     })
 }
 
+/// An SE record from `uid, tin, certificate, revoked_at_ms`.
+fn se_row(r: &sqlx::any::AnyRow) -> Result<SeRecord, sqlx::Error> {
+    Ok(SeRecord {
+        uid: r.try_get(0)?,
+        tin: r.try_get(1)?,
+        certificate: r.try_get(2)?,
+        revoked_at_ms: r.try_get(3)?,
+    })
+}
+
+/// The first two columns of a row.
+fn pair_row<A, B>(r: &sqlx::any::AnyRow) -> Result<(A, B), sqlx::Error>
+where
+    A: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    B: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    Ok((r.try_get(0)?, r.try_get(1)?))
+}
+
+/// Inserts a command on `conn` (a pool or a transaction).
+async fn insert_command<'c, E>(conn: E, c: &CommandRecord) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    sqlx::query(INSERT_COMMAND)
+        .bind(&c.command_id)
+        .bind(&c.uid)
+        .bind(i64::from(c.command_type))
+        .bind(&c.payload)
+        .bind(c.created_ms)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 const INSERT_COMMAND: &str = "INSERT INTO suf_command (command_id, uid, command_type, payload, created_ms, success) \
      VALUES ($1, $2, $3, $4, $5, NULL)";
 
@@ -686,15 +714,7 @@ impl Store for SqlStore {
                 .bind(uid)
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(match r {
-            Some(r) => Some(SeRecord {
-                uid: r.try_get(0)?,
-                tin: r.try_get(1)?,
-                certificate: r.try_get(2)?,
-                revoked_at_ms: r.try_get(3)?,
-            }),
-            None => None,
-        })
+        Ok(r.as_ref().map(se_row).transpose()?)
     }
 
     async fn revoke_se(&self, uid: &str, at_ms: i64) -> Result<bool, StoreError> {
@@ -726,10 +746,7 @@ impl Store for SqlStore {
         .bind(now_ms)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(match r {
-            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
-            None => None,
-        })
+        Ok(r.as_ref().map(pair_row).transpose()?)
     }
 
     async fn token_uid(
@@ -744,10 +761,7 @@ impl Store for SqlStore {
         .bind(now_ms)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(match r {
-            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
-            None => None,
-        })
+        Ok(r.as_ref().map(pair_row).transpose()?)
     }
 
     async fn insert_receipt(&self, r: &ReceiptRecord) -> Result<InsertOutcome, StoreError> {
@@ -784,24 +798,6 @@ impl Store for SqlStore {
             .fetch_optional(&self.pool)
             .await?;
         Ok(r.as_ref().map(receipt_row).transpose()?)
-    }
-
-    async fn chain_link(
-        &self,
-        uid: &str,
-        total_counter: u32,
-    ) -> Result<Option<(i64, i64)>, StoreError> {
-        let r = sqlx::query(
-            "SELECT amount, cumulative_total FROM suf_receipt WHERE signed_by = $1 AND total_counter = $2",
-        )
-        .bind(uid)
-        .bind(i64::from(total_counter))
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(match r {
-            Some(r) => Some((r.try_get(0)?, r.try_get(1)?)),
-            None => None,
-        })
     }
 
     async fn count_range(&self, uid: &str, from: u32, to: u32) -> Result<u64, StoreError> {
@@ -866,14 +862,7 @@ impl Store for SqlStore {
             tx.rollback().await?;
             return Ok(false);
         }
-        sqlx::query(INSERT_COMMAND)
-            .bind(&command.command_id)
-            .bind(&command.uid)
-            .bind(i64::from(command.command_type))
-            .bind(&command.payload)
-            .bind(command.created_ms)
-            .execute(&mut *tx)
-            .await?;
+        insert_command(&mut *tx, command).await?;
         if let Some(operator) = forced_by {
             sqlx::query(
                 "INSERT INTO suf_forced_proof (uid, audit_seq, operator, forced_ms) VALUES ($1, $2, $3, $4)",
@@ -900,14 +889,7 @@ impl Store for SqlStore {
     }
 
     async fn add_command(&self, c: &CommandRecord) -> Result<(), StoreError> {
-        sqlx::query(INSERT_COMMAND)
-            .bind(&c.command_id)
-            .bind(&c.uid)
-            .bind(i64::from(c.command_type))
-            .bind(&c.payload)
-            .bind(c.created_ms)
-            .execute(&self.pool)
-            .await?;
+        insert_command(&self.pool, c).await?;
         Ok(())
     }
 
@@ -963,16 +945,7 @@ impl Store for SqlStore {
             sqlx::query("SELECT uid, tin, certificate, revoked_at_ms FROM suf_se ORDER BY uid")
                 .fetch_all(&self.pool)
                 .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SeRecord {
-                    uid: r.try_get(0)?,
-                    tin: r.try_get(1)?,
-                    certificate: r.try_get(2)?,
-                    revoked_at_ms: r.try_get(3)?,
-                })
-            })
-            .collect()
+        Ok(rows.iter().map(se_row).collect::<Result<_, _>>()?)
     }
 
     async fn tax_groups(&self) -> Result<Vec<(u32, String)>, StoreError> {
@@ -1051,14 +1024,7 @@ impl Store for SqlStore {
             .await?;
         }
         for c in &change.commands {
-            sqlx::query(INSERT_COMMAND)
-                .bind(&c.command_id)
-                .bind(&c.uid)
-                .bind(i64::from(c.command_type))
-                .bind(&c.payload)
-                .bind(c.created_ms)
-                .execute(&mut *tx)
-                .await?;
+            insert_command(&mut *tx, c).await?;
         }
         tx.commit().await?;
         Ok(true)
