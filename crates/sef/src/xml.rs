@@ -1,7 +1,8 @@
 //! A small namespace-aware element tree over quick-xml, enough for the sandbox's checks of an
 //! uploaded UBL document and for reading SEF's download envelope (`sef-api.md` §9).
 
-use quick_xml::events::Event;
+use fiskal_ubl::limits::{LimitExceeded, XmlBudget, XmlLimits};
+use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
 
@@ -33,51 +34,103 @@ pub struct Element {
 
 /// Why a text could not be read as XML.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("The document is not well-formed XML: {0}.")]
-pub struct XmlError(pub String);
+pub enum XmlError {
+    /// The text is not well-formed XML (or uses what the sandbox refuses: DOCTYPE, entities).
+    #[error("The document is not well-formed XML: {0}.")]
+    Malformed(String),
+    /// The document passes one of the bounds of [`XmlLimits::DEFAULT`] and was not read further.
+    #[error("The document was refused: {0}.")]
+    Limit(#[from] LimitExceeded),
+}
+
+fn malformed(e: impl std::fmt::Display) -> XmlError {
+    XmlError::Malformed(e.to_string())
+}
+
+/// Reads the next event; a bound that quick-xml's namespace resolver enforces is a
+/// [`XmlError::Limit`].
+fn next_event<'s>(
+    r: &mut NsReader<&'s [u8]>,
+    budget: &XmlBudget,
+) -> Result<(String, Event<'s>), XmlError> {
+    let (res, ev) = r
+        .read_resolved_event()
+        .map_err(|e| match budget.limit_of(&e) {
+            Some(l) => XmlError::Limit(l),
+            None => malformed(e),
+        })?;
+    let ns = match res {
+        ResolveResult::Bound(n) => n.as_ref().to_string(),
+        ResolveResult::Unbound => String::new(),
+        ResolveResult::Unknown(p) => {
+            return Err(XmlError::Malformed(format!("unknown namespace prefix {p}")));
+        }
+    };
+    Ok((ns, ev))
+}
+
+/// The element of a start tag, its attributes counted against the budget before they are kept.
+fn open_element(
+    ns: String,
+    e: &BytesStart<'_>,
+    budget: &mut XmlBudget,
+) -> Result<Element, XmlError> {
+    let mut el = Element {
+        ns,
+        name: e.local_name().as_ref().to_string(),
+        ..Default::default()
+    };
+    for (i, a) in e.attributes().enumerate() {
+        budget.attribute(i)?;
+        let a = a.map_err(malformed)?;
+        if a.key.as_namespace_binding().is_some() {
+            continue;
+        }
+        let v = a
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .map_err(malformed)?;
+        el.attrs
+            .push((a.key.local_name().as_ref().to_string(), v.into_owned()));
+    }
+    Ok(el)
+}
+
+fn reference_text(g: &BytesRef<'_>) -> Result<String, XmlError> {
+    if g.is_char_ref() {
+        g.resolve_char_ref()
+            .map_err(malformed)?
+            .map(String::from)
+            .ok_or_else(|| XmlError::Malformed("invalid character reference".into()))
+    } else {
+        quick_xml::escape::resolve_predefined_entity(g)
+            .map(str::to_string)
+            .ok_or_else(|| XmlError::Malformed(format!("unknown entity &{};", &**g)))
+    }
+}
 
 impl Element {
-    /// Parses a whole document and returns its root element.
+    /// Parses a whole document within [`XmlLimits::DEFAULT`] and returns its root element.
     pub fn parse(xml: &str) -> Result<Element, XmlError> {
-        let mut r = NsReader::from_str(xml);
-        r.config_mut().check_end_names = true;
+        Element::parse_with_limits(xml, &XmlLimits::DEFAULT)
+    }
+
+    /// Parses a whole document within `limits`. The tree is built with an explicit stack; a
+    /// start tag is counted against the depth and element bounds before its element exists.
+    pub fn parse_with_limits(xml: &str, limits: &XmlLimits) -> Result<Element, XmlError> {
+        let mut budget = XmlBudget::new(*limits);
+        budget.check_size(xml.len())?;
+        let mut r = budget.reader(xml);
         let mut stack: Vec<Element> = Vec::new();
         let mut root: Option<Element> = None;
         loop {
-            let (res, ev) = r
-                .read_resolved_event()
-                .map_err(|e| XmlError(e.to_string()))?;
-            let ns = match res {
-                ResolveResult::Bound(n) => String::from_utf8_lossy(n.as_ref()).into_owned(),
-                ResolveResult::Unbound => String::new(),
-                ResolveResult::Unknown(p) => {
-                    return Err(XmlError(format!(
-                        "unknown namespace prefix {}",
-                        String::from_utf8_lossy(&p)
-                    )));
-                }
-            };
+            let (ns, ev) = next_event(&mut r, &budget)?;
             match ev {
-                Event::Start(e) | Event::Empty(e) if root.is_some() => {
-                    let _ = e;
-                    return Err(XmlError("content after the root element".into()));
+                Event::Start(_) | Event::Empty(_) if root.is_some() => {
+                    return Err(XmlError::Malformed("content after the root element".into()));
                 }
                 Event::Start(ref e) | Event::Empty(ref e) => {
-                    let mut el = Element {
-                        ns,
-                        name: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(),
-                        ..Default::default()
-                    };
-                    for a in e.attributes() {
-                        let a = a.map_err(|e| XmlError(e.to_string()))?;
-                        let key = a.key.local_name();
-                        let k = String::from_utf8_lossy(key.as_ref()).into_owned();
-                        if a.key.as_ref().starts_with(b"xmlns") {
-                            continue;
-                        }
-                        let v = a.unescape_value().map_err(|e| XmlError(e.to_string()))?;
-                        el.attrs.push((k, v.into_owned()));
-                    }
+                    budget.element(stack.len() + 1)?;
+                    let el = open_element(ns, e, &mut budget)?;
                     if matches!(ev, Event::Empty(_)) {
                         match stack.last_mut() {
                             Some(p) => p.children.push(el),
@@ -90,50 +143,46 @@ impl Element {
                 Event::End(_) => {
                     let el = stack
                         .pop()
-                        .ok_or_else(|| XmlError("unbalanced end tag".into()))?;
+                        .ok_or_else(|| XmlError::Malformed("unbalanced end tag".into()))?;
                     match stack.last_mut() {
                         Some(p) => p.children.push(el),
                         None => root = Some(el),
                     }
                 }
                 Event::Text(t) => {
-                    let s = t.xml10_content().map_err(|e| XmlError(e.to_string()))?;
+                    let s = t.xml10_content();
                     match stack.last_mut() {
                         Some(p) => p.text.push_str(&s),
                         None if s.trim().is_empty() => {}
-                        None => return Err(XmlError("text outside the root element".into())),
+                        None => {
+                            return Err(XmlError::Malformed(
+                                "text outside the root element".into(),
+                            ));
+                        }
                     }
                 }
                 Event::CData(t) => {
                     if let Some(p) = stack.last_mut() {
-                        p.text.push_str(&String::from_utf8_lossy(&t));
+                        p.text.push_str(&t.xml10_content());
                     }
                 }
                 Event::GeneralRef(g) => {
-                    let s = if g.is_char_ref() {
-                        g.resolve_char_ref()
-                            .map_err(|e| XmlError(e.to_string()))?
-                            .map(String::from)
-                            .ok_or_else(|| XmlError("invalid character reference".into()))?
-                    } else {
-                        let name = g.decode().map_err(|e| XmlError(e.to_string()))?;
-                        quick_xml::escape::resolve_predefined_entity(&name)
-                            .ok_or_else(|| XmlError(format!("unknown entity &{name};")))?
-                            .to_string()
-                    };
+                    let s = reference_text(&g)?;
                     if let Some(p) = stack.last_mut() {
                         p.text.push_str(&s);
                     }
                 }
-                Event::DocType(_) => return Err(XmlError("DOCTYPE is not allowed".into())),
+                Event::DocType(_) => {
+                    return Err(XmlError::Malformed("DOCTYPE is not allowed".into()));
+                }
                 Event::Eof => break,
                 _ => {}
             }
         }
         if !stack.is_empty() {
-            return Err(XmlError("unexpected end of document".into()));
+            return Err(XmlError::Malformed("unexpected end of document".into()));
         }
-        root.ok_or_else(|| XmlError("no root element".into()))
+        root.ok_or_else(|| XmlError::Malformed("no root element".into()))
     }
 
     /// The value of an attribute by local name.
@@ -185,25 +234,31 @@ impl Element {
 
 /// Extracts the document (the first element child of `env:DocumentBody`) from a SEF download
 /// envelope, as the exact text it had in the envelope. A bare `Invoice` / `CreditNote` (no
-/// envelope) is returned unchanged.
+/// envelope) is returned unchanged. A streaming scan (nothing is kept but a depth counter), within
+/// the size and namespace bounds of [`XmlLimits::DEFAULT`].
 pub fn extract_envelope_document(xml: &str) -> Result<&str, XmlError> {
-    let mut r = NsReader::from_str(xml);
+    let budget = XmlBudget::new(XmlLimits::DEFAULT);
+    budget.check_size(xml.len())?;
+    let mut r = budget.reader(xml);
     let mut seen_root = false;
     let mut in_body = false;
     let mut depth = 0usize;
     let mut start: Option<usize> = None;
     loop {
         let before = r.buffer_position() as usize;
-        let ev = r.read_event().map_err(|e| XmlError(e.to_string()))?;
+        let ev = r.read_event().map_err(|e| match budget.limit_of(&e) {
+            Some(l) => XmlError::Limit(l),
+            None => malformed(e),
+        })?;
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) if !seen_root => {
                 seen_root = true;
-                if e.local_name().as_ref() != b"DocumentEnvelope" {
+                if e.local_name().as_ref() != "DocumentEnvelope" {
                     return Ok(xml[before..].trim_end());
                 }
             }
             Event::Start(ref e) if !in_body => {
-                in_body = e.local_name().as_ref() == b"DocumentBody";
+                in_body = e.local_name().as_ref() == "DocumentBody";
             }
             Event::Start(_) => {
                 if start.is_none() {
@@ -216,7 +271,9 @@ pub fn extract_envelope_document(xml: &str) -> Result<&str, XmlError> {
             }
             Event::End(_) if in_body => {
                 if depth == 0 {
-                    return Err(XmlError("the envelope's DocumentBody is empty".into()));
+                    return Err(XmlError::Malformed(
+                        "the envelope's DocumentBody is empty".into(),
+                    ));
                 }
                 depth -= 1;
                 if depth == 0
@@ -225,7 +282,11 @@ pub fn extract_envelope_document(xml: &str) -> Result<&str, XmlError> {
                     return Ok(&xml[s..r.buffer_position() as usize]);
                 }
             }
-            Event::Eof => return Err(XmlError("no DocumentBody in the envelope".into())),
+            Event::Eof => {
+                return Err(XmlError::Malformed(
+                    "no DocumentBody in the envelope".into(),
+                ));
+            }
             _ => {}
         }
     }

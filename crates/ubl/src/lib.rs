@@ -24,10 +24,12 @@
 
 pub mod builder;
 pub mod ids;
+pub mod limits;
 pub mod model;
 pub mod reader;
 pub mod samples;
 mod schema;
+mod tree;
 pub mod validate;
 pub mod writer;
 
@@ -37,7 +39,8 @@ pub use builder::{
 };
 pub use ids::pib_check_digit_valid;
 pub use model::*;
-pub use reader::{ParseError, read, read_with_findings};
+pub use limits::{LimitExceeded, XmlLimits};
+pub use reader::{ParseError, read, read_with_findings, read_with_limits};
 pub use validate::{
     ExemptionKey, Finding, Severity, ValidationOptions, has_fatal, validate, validate_with,
     validate_xml, validate_xml_with,

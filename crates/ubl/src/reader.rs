@@ -6,288 +6,37 @@
 //! findings with rule id `XSD`; then the tree is mapped onto the model, where values that are not
 //! valid dates, decimals or booleans are reported as `XSD` findings too.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
-use quick_xml::NsReader;
-use quick_xml::events::Event;
-use quick_xml::name::ResolveResult;
 use rust_decimal::Decimal;
 
+use crate::limits::XmlLimits;
 use crate::model::*;
 use crate::schema;
+pub use crate::tree::ParseError;
+use crate::tree::{Lines, Node, build_tree};
 use crate::validate::{Finding, Severity};
-use crate::{NS_CAC, NS_CBC, NS_CEC, NS_CREDIT_NOTE, NS_INVOICE, NS_SBT};
+use crate::{NS_CREDIT_NOTE, NS_INVOICE};
 
-/// Why a text could not be read as a UBL document at all.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ParseError {
-    /// The text is not well-formed XML.
-    #[error("the document is not well-formed XML (line {line}, column {column}): {message}")]
-    Malformed {
-        /// 1-based line of the error.
-        line: u32,
-        /// 1-based column (in characters) of the error.
-        column: u32,
-        /// The XML parser's description.
-        message: String,
-    },
-    /// The document declares a DOCTYPE, which the profile forbids (and which could expand entities).
-    #[error(
-        "the document contains a DOCTYPE declaration (line {line}); UBL documents for SEF must not have one"
-    )]
-    Doctype {
-        /// 1-based line of the declaration.
-        line: u32,
-    },
-    /// The root element is not a UBL 2.1 `Invoice` or `CreditNote`.
-    #[error("the root element is {{{namespace}}}{name}; expected a UBL 2.1 Invoice or CreditNote")]
-    NotUbl {
-        /// Local name of the root element.
-        name: String,
-        /// Its namespace URI (empty when none).
-        namespace: String,
-    },
-    /// The text contains no element at all.
-    #[error("the document is empty")]
-    Empty,
-}
+/// Most `XSD` findings one document gets; past it one more finding says the list was cut short
+/// (a document of 100,000 stray elements would otherwise produce 100,000 sentences).
+pub const MAX_STRUCTURE_FINDINGS: usize = 1000;
 
-impl ParseError {
-    /// The error as a sentence for a bookkeeper, in Serbian (Latin) or English.
-    pub fn message(&self, lang: crate::Lang) -> String {
-        match lang {
-            crate::Lang::En => self.to_string(),
-            crate::Lang::Sr => match self {
-                ParseError::Malformed {
-                    line,
-                    column,
-                    message,
-                } => format!("Dokument nije ispravan XML (red {line}, kolona {column}): {message}"),
-                ParseError::Doctype { line } => format!(
-                    "Dokument sadrži DOCTYPE deklaraciju (red {line}); UBL dokumenti za SEF ne smeju da je imaju."
-                ),
-                ParseError::NotUbl { name, namespace } => format!(
-                    "Osnovni element je {{{namespace}}}{name}; očekuje se UBL 2.1 Invoice ili CreditNote."
-                ),
-                ParseError::Empty => "Dokument je prazan.".to_string(),
-            },
-        }
-    }
-}
-
-/// One element of the parsed tree. Names are canonical: `cbc:ID`, `cac:Party`, `cec:…`, `sbt:…`,
-/// root-namespace elements without prefix, any other namespace as `{uri}local`.
-#[derive(Debug, Default)]
-struct Node {
-    name: String,
-    attrs: Vec<(String, String)>,
-    text: String,
-    children: Vec<Node>,
-    pos: u64,
-}
-
-impl Node {
-    fn child(&self, name: &str) -> Option<&Node> {
-        self.children.iter().find(|c| c.name == name)
-    }
-    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
-        self.children.iter().filter(move |c| c.name == name)
-    }
-    fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-    fn value(&self) -> String {
-        self.text.trim().to_string()
-    }
-}
-
-fn line_col(src: &str, pos: u64) -> (u32, u32) {
-    let pos = (pos as usize).min(src.len());
-    let mut cut = pos;
-    while !src.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let before = &src[..cut];
-    let line = before.bytes().filter(|b| *b == b'\n').count() as u32 + 1;
-    let col = before
-        .rfind('\n')
-        .map_or(before.chars().count(), |i| before[i + 1..].chars().count()) as u32
-        + 1;
-    (line, col)
-}
-
-fn canonical(ns: &ResolveResult<'_>, local: &[u8], root_ns: &mut Option<String>) -> String {
-    let local = String::from_utf8_lossy(local);
-    match ns {
-        ResolveResult::Bound(n) => {
-            let uri = String::from_utf8_lossy(n.as_ref());
-            let prefix = match uri.as_ref() {
-                NS_CBC => "cbc",
-                NS_CAC => "cac",
-                NS_CEC => "cec",
-                NS_SBT => "sbt",
-                u if root_ns.as_deref() == Some(u) => return local.into_owned(),
-                u if root_ns.is_none() && (u == NS_INVOICE || u == NS_CREDIT_NOTE) => {
-                    *root_ns = Some(u.to_string());
-                    return local.into_owned();
-                }
-                u => return format!("{{{u}}}{local}"),
-            };
-            format!("{prefix}:{local}")
-        }
-        _ => format!("{{}}{local}"),
-    }
-}
-
-fn resolve_entity(name: &str) -> Option<char> {
-    Some(match name {
-        "lt" => '<',
-        "gt" => '>',
-        "amp" => '&',
-        "apos" => '\'',
-        "quot" => '"',
-        _ => return None,
-    })
-}
-
-fn build_tree(src: &str) -> Result<(Node, String), ParseError> {
-    let malformed = |pos: u64, message: String| {
-        let (line, column) = line_col(src, pos);
-        ParseError::Malformed {
-            line,
-            column,
-            message,
-        }
-    };
-    let mut reader = NsReader::from_str(src);
-    reader.config_mut().check_end_names = true;
-    let mut stack: Vec<Node> = Vec::new();
-    let mut root: Option<Node> = None;
-    let mut root_ns: Option<String> = None;
-    let mut root_uri = String::new();
-    loop {
-        let before = reader.buffer_position();
-        let ev = reader.read_resolved_event();
-        let (ns, ev) = match ev {
-            Ok(x) => x,
-            Err(e) => return Err(malformed(reader.error_position(), e.to_string())),
-        };
-        match ev {
-            Event::Start(ref e) | Event::Empty(ref e) => {
-                if root.is_some() {
-                    return Err(malformed(before, "content after the root element".into()));
-                }
-                if stack.is_empty() {
-                    root_uri = match &ns {
-                        ResolveResult::Bound(n) => String::from_utf8_lossy(n.as_ref()).into_owned(),
-                        _ => String::new(),
-                    };
-                }
-                let name = canonical(&ns, e.local_name().as_ref(), &mut root_ns);
-                let mut attrs = Vec::new();
-                for a in e.attributes() {
-                    let a = a.map_err(|err| malformed(before, err.to_string()))?;
-                    let key = a.key.as_ref();
-                    if key == b"xmlns" || key.starts_with(b"xmlns:") {
-                        continue;
-                    }
-                    let local = a.key.local_name();
-                    let v = a
-                        .unescape_value()
-                        .map_err(|err| malformed(before, err.to_string()))?;
-                    attrs.push((
-                        String::from_utf8_lossy(local.as_ref()).into_owned(),
-                        v.into_owned(),
-                    ));
-                }
-                let node = Node {
-                    name,
-                    attrs,
-                    text: String::new(),
-                    children: Vec::new(),
-                    pos: before,
-                };
-                if matches!(ev, Event::Empty(_)) {
-                    match stack.last_mut() {
-                        Some(parent) => parent.children.push(node),
-                        None => root = Some(node),
-                    }
-                } else {
-                    stack.push(node);
-                }
-            }
-            Event::End(_) => {
-                let node = stack
-                    .pop()
-                    .ok_or_else(|| malformed(before, "unexpected end tag".into()))?;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(node),
-                    None => root = Some(node),
-                }
-            }
-            Event::Text(t) => {
-                let s = t
-                    .decode()
-                    .map_err(|err| malformed(before, err.to_string()))?;
-                match stack.last_mut() {
-                    Some(n) => n.text.push_str(&s),
-                    None if s.trim().is_empty() => {}
-                    None => return Err(malformed(before, "text outside the root element".into())),
-                }
-            }
-            Event::CData(t) => {
-                let s = t
-                    .decode()
-                    .map_err(|err| malformed(before, err.to_string()))?;
-                if let Some(n) = stack.last_mut() {
-                    n.text.push_str(&s);
-                }
-            }
-            Event::GeneralRef(r) => {
-                let c = if r.is_char_ref() {
-                    r.resolve_char_ref()
-                        .map_err(|err| malformed(before, err.to_string()))?
-                } else {
-                    let name = r
-                        .decode()
-                        .map_err(|err| malformed(before, err.to_string()))?;
-                    resolve_entity(&name)
-                };
-                let c = c.ok_or_else(|| malformed(before, "unknown entity reference".into()))?;
-                if let Some(n) = stack.last_mut() {
-                    n.text.push(c);
-                }
-            }
-            Event::DocType(_) => {
-                return Err(ParseError::Doctype {
-                    line: line_col(src, before).0,
-                });
-            }
-            Event::Eof => break,
-            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
-        }
-    }
-    if !stack.is_empty() {
-        return Err(malformed(
-            src.len() as u64,
-            format!("element <{}> is not closed", stack[stack.len() - 1].name),
-        ));
-    }
-    let root = root.ok_or(ParseError::Empty)?;
-    Ok((root, root_uri))
-}
-
-struct Ctx<'s> {
-    src: &'s str,
+struct Ctx {
+    lines: Lines,
     findings: Vec<Finding>,
+    structure_findings: usize,
     currency_uses: Vec<(String, Option<String>)>,
 }
 
-impl Ctx<'_> {
+impl Ctx {
     fn xsd(&mut self, node_pos: u64, path: String, sr: String, en: String) {
-        let line = Some(line_col(self.src, node_pos).0);
+        self.structure_findings += 1;
+        if self.structure_findings > MAX_STRUCTURE_FINDINGS {
+            return;
+        }
+        let line = Some(self.lines.line(node_pos));
         self.findings.push(Finding {
             rule_id: "XSD",
             path,
@@ -299,23 +48,37 @@ impl Ctx<'_> {
         });
     }
 
+    /// The closing note when [`MAX_STRUCTURE_FINDINGS`] cut the list short.
+    fn note_cut_findings(&mut self) {
+        let more = self
+            .structure_findings
+            .saturating_sub(MAX_STRUCTURE_FINDINGS);
+        if more > 0 {
+            self.findings.push(Finding {
+                rule_id: "XSD",
+                path: String::new(),
+                severity: Severity::Fatal,
+                message_sr: format!(
+                    "Još {more} grešaka strukture nije navedeno (navodi se najviše {MAX_STRUCTURE_FINDINGS})."
+                ),
+                message_en: format!(
+                    "{more} more structure errors are not listed (at most {MAX_STRUCTURE_FINDINGS} are)."
+                ),
+                sef_code: Some("UBLDocumentNotValid"),
+                line: None,
+            });
+        }
+    }
+
     fn structure(&mut self, node: &Node, path: &str, table: &'static [schema::Particle]) {
         let mut idx = 0usize; // position in the table
         let mut count = 0u32; // occurrences of table[idx]
-        let mut seen_index: Vec<(String, u32)> = Vec::new();
+        let mut seen_index: HashMap<&str, u32> = HashMap::new();
         for child in &node.children {
             let n = {
-                let e = seen_index.iter_mut().find(|(k, _)| *k == child.name);
-                match e {
-                    Some((_, c)) => {
-                        *c += 1;
-                        *c
-                    }
-                    None => {
-                        seen_index.push((child.name.clone(), 1));
-                        1
-                    }
-                }
+                let c = seen_index.entry(child.name.as_str()).or_insert(0);
+                *c += 1;
+                *c
             };
             let cpath = format!("{path}/{}[{n}]", child.name);
             match table.iter().position(|(q, _, _)| *q == child.name) {
@@ -540,10 +303,19 @@ pub(crate) fn parse_decimal(v: &str) -> Option<Decimal> {
 
 /// Reads a UBL document and returns it with the structural findings (rule id `XSD`: element
 /// order and cardinality of the OASIS schema, malformed values, missing `currencyID`; and
-/// `FSK-CUR` for amounts in a currency other than the document's).
+/// `FSK-CUR` for amounts in a currency other than the document's). The document is read within
+/// [`XmlLimits::DEFAULT`].
 pub fn read_with_findings(xml: &str) -> Result<(Document, Vec<Finding>), ParseError> {
+    read_with_limits(xml, &XmlLimits::DEFAULT)
+}
+
+/// [`read_with_findings`] within other bounds; a document past one is a [`ParseError::Limit`].
+pub fn read_with_limits(
+    xml: &str,
+    limits: &XmlLimits,
+) -> Result<(Document, Vec<Finding>), ParseError> {
     let src = xml.strip_prefix('\u{feff}').unwrap_or(xml);
-    let (tree, uri) = build_tree(src)?;
+    let (tree, uri) = build_tree(src, limits)?;
     let root = match (tree.name.as_str(), uri.as_str()) {
         ("Invoice", NS_INVOICE) => Root::Invoice,
         ("CreditNote", NS_CREDIT_NOTE) => Root::CreditNote,
@@ -561,8 +333,9 @@ pub fn read_with_findings(xml: &str) -> Result<(Document, Vec<Finding>), ParseEr
         }
     };
     let mut cx = Ctx {
-        src,
+        lines: Lines::new(src),
         findings: Vec::new(),
+        structure_findings: 0,
         currency_uses: Vec::new(),
     };
     if src.len() != xml.len() {
@@ -584,6 +357,7 @@ pub fn read_with_findings(xml: &str) -> Result<(Document, Vec<Finding>), ParseEr
     };
     cx.structure(&tree, &rp, table);
     let doc = map_document(&mut cx, &tree, root, &rp);
+    cx.note_cut_findings();
     let cur = doc.currency.clone();
     let tax_cur = doc.tax_currency.clone();
     for (path, c) in std::mem::take(&mut cx.currency_uses) {
@@ -622,7 +396,7 @@ fn idx(path: &str, name: &str, i: usize) -> String {
     format!("{path}/{name}[{}]", i + 1)
 }
 
-fn map_document(cx: &mut Ctx<'_>, n: &Node, root: Root, p: &str) -> Document {
+fn map_document(cx: &mut Ctx, n: &Node, root: Root, p: &str) -> Document {
     let mut d = Document::empty(root);
     if let Some(ext) = n
         .child("cec:UBLExtensions")
@@ -770,7 +544,7 @@ fn map_document(cx: &mut Ctx<'_>, n: &Node, root: Root, p: &str) -> Document {
     d
 }
 
-fn map_period(cx: &mut Ctx<'_>, per: &Node, pp: &str) -> InvoicePeriod {
+fn map_period(cx: &mut Ctx, per: &Node, pp: &str) -> InvoicePeriod {
     InvoicePeriod {
         start: cx.date(per, "cbc:StartDate", pp),
         end: cx.date(per, "cbc:EndDate", pp),
@@ -827,7 +601,7 @@ fn map_party(n: &Node) -> Party {
     }
 }
 
-fn map_tax_category(cx: &mut Ctx<'_>, n: &Node, path: &str) -> TaxCategory {
+fn map_tax_category(cx: &mut Ctx, n: &Node, path: &str) -> TaxCategory {
     TaxCategory {
         id: n.child("cbc:ID").map(|c| VatCategory::parse(&c.text)),
         percent: cx.decimal(n, "cbc:Percent", path),
@@ -840,7 +614,7 @@ fn map_tax_category(cx: &mut Ctx<'_>, n: &Node, path: &str) -> TaxCategory {
     }
 }
 
-fn map_allowance(cx: &mut Ctx<'_>, n: &Node, p: &str) -> AllowanceCharge {
+fn map_allowance(cx: &mut Ctx, n: &Node, p: &str) -> AllowanceCharge {
     let charge = match n.child("cbc:ChargeIndicator") {
         Some(c) => match c.value().as_str() {
             "true" | "1" => true,
@@ -870,7 +644,7 @@ fn map_allowance(cx: &mut Ctx<'_>, n: &Node, p: &str) -> AllowanceCharge {
     }
 }
 
-fn map_tax_total(cx: &mut Ctx<'_>, n: &Node, p: &str) -> TaxTotal {
+fn map_tax_total(cx: &mut Ctx, n: &Node, p: &str) -> TaxTotal {
     let currency = n
         .child("cbc:TaxAmount")
         .and_then(|a| a.attr("currencyID").map(|c| c.trim().to_string()));
@@ -900,7 +674,7 @@ fn map_tax_total(cx: &mut Ctx<'_>, n: &Node, p: &str) -> TaxTotal {
     }
 }
 
-fn map_monetary(cx: &mut Ctx<'_>, n: &Node, p: &str) -> MonetaryTotal {
+fn map_monetary(cx: &mut Ctx, n: &Node, p: &str) -> MonetaryTotal {
     MonetaryTotal {
         line_extension: cx.amount(n, "cbc:LineExtensionAmount", p),
         tax_exclusive: cx.amount(n, "cbc:TaxExclusiveAmount", p),
@@ -913,7 +687,7 @@ fn map_monetary(cx: &mut Ctx<'_>, n: &Node, p: &str) -> MonetaryTotal {
     }
 }
 
-fn map_line(cx: &mut Ctx<'_>, n: &Node, p: &str, qty_name: &str) -> Line {
+fn map_line(cx: &mut Ctx, n: &Node, p: &str, qty_name: &str) -> Line {
     let q = n.child(qty_name);
     let mut l = Line {
         id: cx.text(n, "cbc:ID"),
