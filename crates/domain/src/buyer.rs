@@ -30,42 +30,7 @@ fn all_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Whether `pib` is 9 digits whose last digit is the ISO 7064 MOD 11,10 check digit of the first
-/// eight (holds for every real PIB seen; no official statement of the algorithm was found).
-pub fn pib_check_digit_valid(pib: &str) -> bool {
-    let b = pib.as_bytes();
-    if b.len() != 9 || !all_digits(pib) {
-        return false;
-    }
-    let mut p: u32 = 10;
-    for &c in &b[..8] {
-        let mut s = (p + u32::from(c - b'0')) % 10;
-        if s == 0 {
-            s = 10;
-        }
-        p = (2 * s) % 11;
-    }
-    let check = (11 - p) % 10;
-    check == u32::from(b[8] - b'0')
-}
-
-/// Whether `jmbg` is 13 digits with a valid mod-11 check digit (the standard JMBG rule: weights
-/// 7 6 5 4 3 2 7 6 5 4 3 2, `m = 11 − sum mod 11`, check digit `m`, or 0 when `m` is 10 or 11).
-pub fn jmbg_check_digit_valid(jmbg: &str) -> bool {
-    let b = jmbg.as_bytes();
-    if b.len() != 13 || !all_digits(jmbg) {
-        return false;
-    }
-    const WEIGHTS: [u32; 12] = [7, 6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
-    let sum: u32 = b[..12]
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(&c, w)| u32::from(c - b'0') * w)
-        .sum();
-    let m = 11 - sum % 11;
-    let check = if m > 9 { 0 } else { m };
-    check == u32::from(b[12] - b'0')
-}
+pub use crate::ids::{jmbg_check_digit_valid, pib_check_digit_valid};
 
 /// Kind of buyer identification: the code before the colon of a buyer ID (receipt.md §8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

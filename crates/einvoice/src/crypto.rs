@@ -10,7 +10,8 @@
 //!   under the current master key never touches the SEF key ciphertext.
 //! * The **fingerprint** is HMAC-SHA-256 of the lowercase key under a secret derived from the
 //!   master key; it only detects the same key on two tenants.
-//! * Plaintext keys live in [`SecretKey`], which zeroises on drop and prints `***` in `Debug`.
+//! * Plaintext keys live in [`ApiKey`] (fiskal-sef's one type for a SEF API key), which zeroises
+//!   on drop and prints `ApiKey(***)` in `Debug`.
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use aws_lc_rs::hmac;
@@ -59,54 +60,8 @@ pub enum CryptoError {
     Cipher,
 }
 
-/// A plaintext SEF API key. Zeroised on drop; `Debug` and `Display` print `***`.
-#[derive(Clone)]
-pub struct SecretKey(Zeroizing<String>);
-
-impl SecretKey {
-    /// Wraps a key (trimmed).
-    pub fn new(key: &str) -> SecretKey {
-        SecretKey(Zeroizing::new(key.trim().to_string()))
-    }
-
-    /// The key itself: use only to hand it to the SEF client.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// Whether the key matches SEF's GUID pattern (`sef-api.md` §2).
-    pub fn is_well_formed(&self) -> bool {
-        is_guid(&self.0)
-    }
-
-    /// The last four characters, the only part ever shown.
-    pub fn last_four(&self) -> String {
-        let chars: Vec<char> = self.0.chars().collect();
-        chars[chars.len().saturating_sub(4)..].iter().collect()
-    }
-}
-
-impl std::fmt::Debug for SecretKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl std::fmt::Display for SecretKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("***")
-    }
-}
-
-/// `^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`
-pub fn is_guid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8usize, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
-}
+pub use fiskal_sef::ApiKey;
+pub use fiskal_sef::key::is_guid;
 
 /// The masked form shown in the UI: `••••••••-••••-••••-••••-••••••••5e21`.
 pub fn masked_key(last_four: &str) -> String {
@@ -357,7 +312,7 @@ impl KeyRing {
         tenant_id: i64,
         environment: &str,
         key_version: i64,
-        key: &SecretKey,
+        key: &ApiKey,
     ) -> Result<SealedKey, CryptoError> {
         let mut dek = Zeroizing::new([0u8; 32]);
         aws_lc_rs::rand::fill(&mut *dek).map_err(|_| CryptoError::Cipher)?;
@@ -407,7 +362,7 @@ impl KeyRing {
         environment: &str,
         key_version: i64,
         sealed: &SealedKey,
-    ) -> Result<SecretKey, CryptoError> {
+    ) -> Result<ApiKey, CryptoError> {
         let dek = self.unwrap_dek(tenant_id, environment, key_version, sealed)?;
         let dek_key =
             LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &dek).map_err(|_| CryptoError::Cipher)?);
@@ -418,7 +373,7 @@ impl KeyRing {
             &sealed.ciphertext,
         )?;
         let s = std::str::from_utf8(&plain).map_err(|_| CryptoError::Decrypt)?;
-        Ok(SecretKey::new(s))
+        Ok(ApiKey::unchecked(s))
     }
 
     /// Re-wraps the data key under the current master key; the SEF key ciphertext is unchanged.
@@ -449,7 +404,7 @@ impl KeyRing {
     }
 
     /// Fingerprint of a key under the current master key: hex HMAC-SHA-256 of the lowercase key.
-    pub fn fingerprint(&self, key: &SecretKey) -> String {
+    pub fn fingerprint(&self, key: &ApiKey) -> String {
         fingerprint_with(&self.current, key)
     }
 
@@ -457,7 +412,7 @@ impl KeyRing {
     pub fn fingerprint_under(
         &self,
         master_key_id: &str,
-        key: &SecretKey,
+        key: &ApiKey,
     ) -> Result<String, CryptoError> {
         Ok(fingerprint_with(self.find(master_key_id)?, key))
     }
@@ -470,7 +425,7 @@ impl KeyRing {
     }
 }
 
-fn fingerprint_with(mk: &MasterKey, key: &SecretKey) -> String {
+fn fingerprint_with(mk: &MasterKey, key: &ApiKey) -> String {
     let lower = Zeroizing::new(key.expose().to_ascii_lowercase());
     hex::encode(hmac::sign(&mk.fingerprint_key(), lower.as_bytes()).as_ref())
 }
@@ -506,15 +461,15 @@ mod tests {
         assert!(!is_guid("3f2a9c4e7b1d4e8a9c550d6e1f2a7b90"));
         assert!(!is_guid("3f2a9c4e-7b1d-4e8a-9c55-0d6e1f2a7b9g"));
         assert!(!is_guid(" 3f2a9c4e-7b1d-4e8a-9c55-0d6e1f2a7b90"));
-        assert!(SecretKey::new("  3f2a9c4e-7b1d-4e8a-9c55-0d6e1f2a7b90\n").is_well_formed());
+        assert!(ApiKey::unchecked("  3f2a9c4e-7b1d-4e8a-9c55-0d6e1f2a7b90\n").is_well_formed());
     }
 
     #[test]
     fn debug_never_shows_the_key() {
-        let s = SecretKey::new(K);
-        assert_eq!(format!("{s:?}"), "***");
-        assert_eq!(format!("{s}"), "***");
-        assert_eq!(s.last_four(), "7b90");
+        let s = ApiKey::unchecked(K);
+        assert_eq!(format!("{s:?}"), "ApiKey(***)");
+        assert_eq!(format!("{s}"), "ApiKey(***)");
+        assert_eq!(s.last4(), "7b90");
         let mk = MasterKey::generate();
         let dbg = format!("{mk:?}");
         assert!(!dbg.contains(mk.to_base64().as_str()));
@@ -527,7 +482,7 @@ mod tests {
     #[test]
     fn seal_open_round_trip_and_binding() {
         let ring = KeyRing::new(MasterKey::generate());
-        let key = SecretKey::new(K);
+        let key = ApiKey::unchecked(K);
         let sealed = ring.seal_key(7, "demo", 2, &key).unwrap();
         assert!(!sealed.ciphertext.windows(4).any(|w| w == b"7b90"));
         assert_eq!(ring.open_key(7, "demo", 2, &sealed).unwrap().expose(), K);
@@ -564,7 +519,7 @@ mod tests {
         let old = MasterKey::generate();
         let old_b64 = old.to_base64();
         let ring1 = KeyRing::new(old);
-        let key = SecretKey::new(K);
+        let key = ApiKey::unchecked(K);
         let sealed = ring1.seal_key(1, "sandbox", 1, &key).unwrap();
         let ring2 =
             KeyRing::new(MasterKey::generate()).with_old(MasterKey::from_base64(&old_b64).unwrap());
@@ -586,11 +541,11 @@ mod tests {
     #[test]
     fn fingerprint_is_case_insensitive_and_keyed() {
         let ring = KeyRing::new(MasterKey::generate());
-        let a = ring.fingerprint(&SecretKey::new(K));
-        assert_eq!(a, ring.fingerprint(&SecretKey::new(&K.to_uppercase())));
+        let a = ring.fingerprint(&ApiKey::unchecked(K));
+        assert_eq!(a, ring.fingerprint(&ApiKey::unchecked(&K.to_uppercase())));
         assert_ne!(
             a,
-            KeyRing::new(MasterKey::generate()).fingerprint(&SecretKey::new(K))
+            KeyRing::new(MasterKey::generate()).fingerprint(&ApiKey::unchecked(K))
         );
         assert_eq!(a.len(), 64);
     }

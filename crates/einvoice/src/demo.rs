@@ -10,7 +10,7 @@ use fiskal_sef::sandbox::{SandboxConfig, SandboxHandle, spawn_sandbox_for_tests}
 use fiskal_sef::{ApiKey, SefClient, SefClientConfig};
 use serde::Serialize;
 
-use crate::crypto::{KeyRing, MasterKey, SecretKey, masked_key};
+use crate::crypto::{KeyRing, MasterKey, masked_key};
 use crate::db::Db;
 use crate::gateway::SefGateway;
 use crate::model::DocState;
@@ -162,7 +162,7 @@ pub fn demo_registration(key: &str) -> Registration {
         postal_code: "21000".into(),
         bank_accounts: vec![fiskal_ubl::samples::SAMPLE_ACCOUNT.into()],
         contact_email: Some("fakture@primer-softver.example".into()),
-        api_key: SecretKey::new(key),
+        api_key: ApiKey::unchecked(key),
     }
 }
 

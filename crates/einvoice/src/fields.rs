@@ -23,53 +23,8 @@ impl FieldError {
     }
 }
 
-/// ISO 7064 MOD 11,10 check of a 9-digit PIB.
-pub fn pib_valid(pib: &str) -> bool {
-    if pib.len() != 9 || !pib.bytes().all(|b| b.is_ascii_digit()) {
-        return false;
-    }
-    let d: Vec<u32> = pib.bytes().map(|b| u32::from(b - b'0')).collect();
-    let mut p = 10;
-    for &x in &d[..8] {
-        let mut s = (p + x) % 10;
-        if s == 0 {
-            s = 10;
-        }
-        p = (2 * s) % 11;
-    }
-    (11 - p) % 10 == d[8]
-}
-
-/// Normalises a domestic bank account (`999-123456-32` → 18 digits) or `None` if impossible.
-pub fn normalize_account(s: &str) -> Option<String> {
-    let s = s.trim();
-    let parts: Vec<&str> = s.split('-').collect();
-    let digits = if parts.len() == 3 {
-        if parts
-            .iter()
-            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
-            || parts[0].len() != 3
-            || parts[2].len() != 2
-            || parts[1].len() > 13
-        {
-            return None;
-        }
-        format!("{}{:0>13}{}", parts[0], parts[1], parts[2])
-    } else {
-        s.to_string()
-    };
-    (digits.len() == 18 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
-}
-
-/// Whether an 18-digit account has valid control digits (number mod 97 = 1).
-pub fn account_valid(acc: &str) -> bool {
-    acc.len() == 18
-        && acc.bytes().all(|b| b.is_ascii_digit())
-        && acc
-            .bytes()
-            .fold(0u64, |r, b| (r * 10 + u64::from(b - b'0')) % 97)
-            == 1
-}
+pub use fiskal_domain::ids::normalize_bank_account as normalize_account;
+use fiskal_domain::ids::{bank_account_valid as account_valid, pib_check_digit_valid as pib_valid};
 
 /// Checks PIB, MB, JBKJS, names, address and accounts; returns every problem found.
 #[allow(clippy::too_many_arguments)]
@@ -142,50 +97,4 @@ pub fn check_company_fields(
         }
     }
     e
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pib_vectors() {
-        for ok in [
-            "108213413",
-            "101134702",
-            "107775252",
-            "190000012",
-            "190000029",
-            "190000037",
-        ] {
-            assert!(pib_valid(ok), "{ok}");
-        }
-        for bad in [
-            "190000013",
-            "19000001",
-            "1900000120",
-            "19000001A",
-            "RS190000012",
-        ] {
-            assert!(!pib_valid(bad), "{bad}");
-        }
-    }
-
-    #[test]
-    fn accounts() {
-        let n = normalize_account("999-123456-32").unwrap();
-        assert_eq!(n, "999000000012345632");
-        assert!(normalize_account("12-34").is_none());
-        // 160-0000000000001-?? : control = 98 - (1600000000000001 * 100 mod 97)
-        let body = "1600000000000001";
-        let r = body
-            .bytes()
-            .fold(0u64, |r, b| (r * 10 + u64::from(b - b'0')) % 97);
-        let ctl = 98 - (r * 100) % 97;
-        let acc = format!("{body}{ctl:02}");
-        assert!(account_valid(&acc), "{acc}");
-        let mut wrong = acc.clone().into_bytes();
-        wrong[17] = if wrong[17] == b'0' { b'1' } else { b'0' };
-        assert!(!account_valid(std::str::from_utf8(&wrong).unwrap()));
-    }
 }

@@ -12,14 +12,14 @@ use chrono::NaiveDate;
 
 use std::sync::Arc;
 
-use crate::crypto::SecretKey;
+use crate::crypto::ApiKey;
 
 /// The credentials of one call: the key and the gate every call of that key passes right before
 /// the request leaves (the shared per-key rate limit). `Debug` never shows the key.
 #[derive(Clone)]
 pub struct Auth {
     /// The key.
-    pub key: SecretKey,
+    pub key: ApiKey,
     /// The per-key call gate.
     pub gate: Arc<dyn fiskal_sef::CallGate>,
 }
@@ -40,7 +40,7 @@ impl fiskal_sef::CallGate for NoGate {
 
 impl Auth {
     /// Credentials without a gate (callers that limit the rate themselves).
-    pub fn ungated(key: SecretKey) -> Auth {
+    pub fn ungated(key: ApiKey) -> Auth {
         Auth {
             key,
             gate: Arc::new(NoGate),

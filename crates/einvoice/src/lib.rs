@@ -24,7 +24,7 @@ pub mod tools;
 pub mod ubl_tools;
 pub mod web;
 
-pub use crypto::{KeyRing, MasterKey, SecretKey};
+pub use crypto::{ApiKey, KeyRing, MasterKey};
 pub use db::Db;
 pub use demo::{DemoOptions, DemoSummary, demo_flow};
 pub use messages::{Lang, MessageId, UserMessage};

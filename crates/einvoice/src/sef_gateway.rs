@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use fiskal_sef::{
-    ApiKey, RetryPolicy, SalesInvoiceStatus, SefClient, SefClientConfig, SefEnvironment, SefError,
+    RetryPolicy, SalesInvoiceStatus, SefClient, SefClientConfig, SefEnvironment, SefError,
     SendToCir, UblUpload,
 };
 
@@ -57,8 +57,11 @@ impl ClientGateway {
     }
 
     fn client(&self, auth: &Auth) -> Result<SefClient, CallError> {
-        let k = ApiKey::parse(auth.key.expose()).map_err(|_| CallError::Unauthorized)?;
-        SefClient::with_call_gate(self.cfg.clone(), k, auth.gate.clone()).map_err(map_err)
+        if !auth.key.is_well_formed() {
+            return Err(CallError::Unauthorized);
+        }
+        SefClient::with_call_gate(self.cfg.clone(), auth.key.clone(), auth.gate.clone())
+            .map_err(map_err)
     }
 }
 

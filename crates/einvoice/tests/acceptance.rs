@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::{Backend, Env, belgrade, pib, registration, test_config};
 use fiskal_einvoice::MessageId;
-use fiskal_einvoice::crypto::SecretKey;
+use fiskal_einvoice::crypto::ApiKey;
 use fiskal_einvoice::model::{DocState, KeyState};
 use fiskal_einvoice::service::ServiceError;
 use fiskal_sef::sandbox::Fault;
@@ -296,7 +296,7 @@ async fn regenerated_key_needs_new_key(backend: Backend) {
     assert_eq!(msg_id(&e), "sef.key.still_rejected");
     let info = env
         .svc
-        .replace_key(t, SecretKey::new(&new_key), "t")
+        .replace_key(t, ApiKey::unchecked(&new_key), "t")
         .await
         .unwrap();
     assert_eq!(info.version, 2);

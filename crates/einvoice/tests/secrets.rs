@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{Backend, Env, pib, registration};
-use fiskal_einvoice::crypto::SecretKey;
+use fiskal_einvoice::crypto::ApiKey;
 
 #[derive(Clone, Default)]
 struct Buf(Arc<Mutex<Vec<u8>>>);
@@ -67,12 +67,12 @@ async fn keys_never_reach_the_logs() {
     env.svc.run_sender_once().await;
     assert!(env.svc.check_again(t, "t").await.is_err());
     env.svc
-        .replace_key(t, SecretKey::new(&new_key), "t")
+        .replace_key(t, ApiKey::unchecked(&new_key), "t")
         .await
         .unwrap();
     env.drain(t, Duration::from_secs(10)).await;
     // Debug output of the key types.
-    tracing::info!(key = ?SecretKey::new(&new_key), "debug of a key");
+    tracing::info!(key = ?ApiKey::unchecked(&new_key), "debug of a key");
     let logs = String::from_utf8_lossy(&buf.0.lock().unwrap()).to_string();
     assert!(
         logs.contains("tenant registered")

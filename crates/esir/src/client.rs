@@ -70,7 +70,7 @@ impl Default for ClientConfig {
             timeout: Duration::from_secs(30),
             retries: 2,
             retry_delay: Duration::from_secs(1),
-            lang: Lang::Sr,
+            lang: Lang::SrLatn,
             pac: None,
         }
     }
@@ -135,7 +135,10 @@ impl PfrClient {
             .http
             .request(method, self.url(path)?)
             .header(ACCEPT, "application/json")
-            .header(ACCEPT_LANGUAGE, self.config.lang.accept_language());
+            .header(
+                ACCEPT_LANGUAGE,
+                crate::messages::accept_language(self.config.lang),
+            );
         if let Some(pac) = &self.config.pac {
             rb = rb.header("PAC", pac);
         }
@@ -668,7 +671,7 @@ mod tests {
                     http_status: 400,
                     errors
                 },
-                Lang::Sr
+                Lang::SrLatn
             )
             .starts_with("PFR je odbio zahtev: Something failed: no code here")
         );

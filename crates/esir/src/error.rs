@@ -3,7 +3,6 @@
 
 use fiskal_domain::gsc::Gsc;
 
-use crate::messages::Lang;
 use crate::rules::RuleViolation;
 
 /// One error the PFR reported: the JSON path of the field and the code.
@@ -112,23 +111,12 @@ pub enum EsirError {
 }
 
 impl EsirError {
-    /// The error as a sentence for the cashier (one or more lines for several errors).
-    pub fn message(&self, lang: Lang) -> String {
-        crate::messages::error(self, lang)
-    }
-
     /// Whether the PFR reported this code (anywhere in its error list).
     pub fn has_code(&self, gsc: Gsc) -> bool {
         match self {
             EsirError::Pfr { errors, .. } => errors.iter().any(|e| e.gsc() == Some(gsc)),
             _ => false,
         }
-    }
-}
-
-impl std::fmt::Display for EsirError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message(Lang::En))
     }
 }
 

@@ -32,7 +32,7 @@
 //! assert_eq!(item.total_amount.to_string(), "164.00");
 //! let pay = parse_payment_spec("card:164.00").unwrap();
 //! assert_eq!(pay.amount, item.total_amount);
-//! assert_eq!(Lang::parse("en"), Some(Lang::En));
+//! assert_eq!(Lang::from_code("en"), Some(Lang::En));
 //! ```
 
 pub mod client;

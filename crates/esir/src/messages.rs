@@ -10,42 +10,32 @@ use crate::codebook::ItemPrefix;
 use crate::error::{EsirError, PfrFieldError};
 use crate::rules::{EsirWarning, RuleViolation};
 
-/// The language of cashier messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    /// Serbian, Latin script (default).
-    #[default]
-    Sr,
-    /// English.
-    En,
+pub use fiskal_domain::lang::Lang;
+
+/// The `Accept-Language` value sent to the PFR: `sr-Cyrl-RS` for either Serbian script (the
+/// PFR API speaks Cyrillic), `en-US` for English.
+pub fn accept_language(lang: Lang) -> &'static str {
+    match lang {
+        Lang::SrLatn | Lang::SrCyrl => "sr-Cyrl-RS",
+        Lang::En => "en-US",
+    }
 }
 
-impl Lang {
-    /// Parses `sr`, `sr-Latn`, `en`, `en-US`, … (case-insensitive).
-    pub fn parse(s: &str) -> Option<Lang> {
-        let s = s.trim().to_ascii_lowercase();
-        if s == "sr" || s.starts_with("sr-") || s.starts_with("sr_") {
-            Some(Lang::Sr)
-        } else if s == "en" || s.starts_with("en-") || s.starts_with("en_") {
-            Some(Lang::En)
-        } else {
-            None
-        }
-    }
+/// Chooses the Serbian (Latin) or English text; Cyrillic transliterates the Latin one.
+fn pick(lang: Lang, sr: impl Into<String>, en: impl Into<String>) -> String {
+    lang.pick_owned(sr.into(), en.into())
+}
 
-    /// The `Accept-Language` value sent to the PFR (`sr-Cyrl-RS` or `en-US`).
-    pub fn accept_language(self) -> &'static str {
-        match self {
-            Lang::Sr => "sr-Cyrl-RS",
-            Lang::En => "en-US",
-        }
+impl crate::error::EsirError {
+    /// The error as a sentence for the cashier (one or more lines for several errors).
+    pub fn message(&self, lang: Lang) -> String {
+        error(self, lang)
     }
+}
 
-    fn pick(self, sr: impl Into<String>, en: impl Into<String>) -> String {
-        match self {
-            Lang::Sr => sr.into(),
-            Lang::En => en.into(),
-        }
+impl std::fmt::Display for crate::error::EsirError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message(Lang::En))
     }
 }
 
@@ -62,12 +52,12 @@ pub fn kind_name(kind: DocumentKind, lang: Lang) -> String {
         TransactionType::Sale => ("prodaja", "Sale"),
         TransactionType::Refund => ("refundacija", "Refund"),
     };
-    lang.pick(format!("{it_sr} {tt_sr}"), format!("{it_en} {tt_en}"))
+    pick(lang, format!("{it_sr} {tt_sr}"), format!("{it_en} {tt_en}"))
 }
 
 /// A GSC's meaning in the cashier's language.
 pub fn gsc_text(gsc: Gsc, lang: Lang) -> String {
-    lang.pick(gsc.describe_sr(), gsc.describe_en())
+    pick(lang, gsc.describe_sr(), gsc.describe_en())
 }
 
 fn lower_first(s: &str) -> String {
@@ -85,7 +75,7 @@ pub fn pfr_field_error(e: &PfrFieldError, lang: Lang) -> String {
     let meaning = match (e.gsc(), &e.text) {
         (Some(g), _) => lower_first(&gsc_text(g, lang)),
         (None, Some(t)) => t.trim().trim_end_matches('.').to_string(),
-        (None, None) => lang.pick("nepoznata greška", "unknown error"),
+        (None, None) => pick(lang, "nepoznata greška", "unknown error"),
     };
     let code = if e.code.is_empty() {
         String::new()
@@ -93,12 +83,14 @@ pub fn pfr_field_error(e: &PfrFieldError, lang: Lang) -> String {
         format!(" ({})", e.code)
     };
     if e.property.is_empty() {
-        lang.pick(
+        pick(
+            lang,
             format!("PFR je odbio zahtev: {meaning}{code}."),
             format!("The PFR refused the request: {meaning}{code}."),
         )
     } else {
-        lang.pick(
+        pick(
+            lang,
             format!("Polje {}: {meaning}{code}.", e.property),
             format!("Field {}: {meaning}{code}.", e.property),
         )
@@ -108,26 +100,42 @@ pub fn pfr_field_error(e: &PfrFieldError, lang: Lang) -> String {
 /// An [`EsirError`] as one or more sentences (one per line).
 pub fn error(e: &EsirError, lang: Lang) -> String {
     match e {
-        EsirError::Pfr { http_status, errors } => {
+        EsirError::Pfr {
+            http_status,
+            errors,
+        } => {
             if errors.is_empty() {
-                lang.pick(
+                pick(
+                    lang,
                     format!("PFR je odbio zahtev (HTTP {http_status}) bez navođenja razloga."),
-                    format!("The PFR refused the request (HTTP {http_status}) without giving a reason."),
+                    format!(
+                        "The PFR refused the request (HTTP {http_status}) without giving a reason."
+                    ),
                 )
             } else {
-                errors.iter().map(|x| pfr_field_error(x, lang)).collect::<Vec<_>>().join("\n")
+                errors
+                    .iter()
+                    .map(|x| pfr_field_error(x, lang))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             }
         }
         EsirError::InvalidRequest { errors } => {
-            let head = lang.pick("Zahtev nije poslat jer nije ispravan:", "The request was not sent because it is not valid:");
+            let head = pick(
+                lang,
+                "Zahtev nije poslat jer nije ispravan:",
+                "The request was not sent because it is not valid:",
+            );
             let lines: Vec<String> = errors.iter().map(|x| pfr_field_error(x, lang)).collect();
             format!("{head}\n{}", lines.join("\n"))
         }
-        EsirError::Unreachable { url, detail } => lang.pick(
+        EsirError::Unreachable { url, detail } => pick(
+            lang,
             format!("PFR na adresi {url} nije dostupan ({detail}); ništa nije izdato."),
             format!("The PFR at {url} cannot be reached ({detail}); nothing was issued."),
         ),
-        EsirError::OutcomeUnknown { request_id } => lang.pick(
+        EsirError::OutcomeUnknown { request_id } => pick(
+            lang,
             format!(
                 "Nije poznato da li je PFR izdao dokument (zahtev {request_id}). Ne izdajte ga ponovo: \
                  provera se ponavlja automatski pre sledećeg dokumenta, ili pokrenite `fiskal esir list`."
@@ -137,29 +145,50 @@ pub fn error(e: &EsirError, lang: Lang) -> String {
                  again: it is looked up automatically before the next document, or run `fiskal esir list`."
             ),
         ),
-        EsirError::BadResponse { detail } => lang.pick(
+        EsirError::BadResponse { detail } => pick(
+            lang,
             format!("PFR je poslao odgovor koji nije ispravan ({detail})."),
             format!("The PFR sent an answer that is not valid ({detail})."),
         ),
-        EsirError::PinRequired => lang.pick(
+        EsirError::PinRequired => pick(
+            lang,
             "PFR traži PIN bezbednosnog elementa: unesite ga sa `fiskal esir pin` ili zadajte --pin (FISKAL_PIN).",
             "The PFR needs the secure element's PIN: enter it with `fiskal esir pin` or give --pin (FISKAL_PIN).",
         ),
-        EsirError::PinFormat => lang.pick("PIN mora da ima tačno 4 cifre.", "The PIN must be exactly 4 digits."),
+        EsirError::PinFormat => pick(
+            lang,
+            "PIN mora da ima tačno 4 cifre.",
+            "The PIN must be exactly 4 digits.",
+        ),
         EsirError::PinRefused { code } => {
-            let meaning = Gsc::from_code(code).map(|g| gsc_text(g, lang)).unwrap_or_else(|| code.clone());
-            lang.pick(format!("PFR nije prihvatio PIN: {meaning} ({code})."), format!("The PFR did not accept the PIN: {meaning} ({code})."))
+            let meaning = Gsc::from_code(code)
+                .map(|g| gsc_text(g, lang))
+                .unwrap_or_else(|| code.clone());
+            pick(
+                lang,
+                format!("PFR nije prihvatio PIN: {meaning} ({code})."),
+                format!("The PFR did not accept the PIN: {meaning} ({code})."),
+            )
         }
         EsirError::Rules(vs) => {
-            let head = lang.pick("Dokument nije poslat:", "The document was not sent:");
-            let lines: Vec<String> = vs.iter().map(|v| format!("- {}", v.message(lang))).collect();
+            let head = pick(lang, "Dokument nije poslat:", "The document was not sent:");
+            let lines: Vec<String> = vs
+                .iter()
+                .map(|v| format!("- {}", v.message(lang)))
+                .collect();
             format!("{head}\n{}", lines.join("\n"))
         }
-        EsirError::ItemSpec { spec } => lang.pick(
-            format!("Stavka „{spec}” nije ispravna; oblik je NAZIV;KOLIČINA;CENA;OZNAKA[,OZNAKA], npr. „Hleb/kom;2;10.55;Ђ”."),
-            format!("The item \"{spec}\" is not valid; the form is NAME;QTY;PRICE;LABEL[,LABEL], e.g. \"Bread/pc;2;10.55;Ђ\"."),
+        EsirError::ItemSpec { spec } => pick(
+            lang,
+            format!(
+                "Stavka „{spec}” nije ispravna; oblik je NAZIV;KOLIČINA;CENA;OZNAKA[,OZNAKA], npr. „Hleb/kom;2;10.55;Ђ”."
+            ),
+            format!(
+                "The item \"{spec}\" is not valid; the form is NAME;QTY;PRICE;LABEL[,LABEL], e.g. \"Bread/pc;2;10.55;Ђ\"."
+            ),
         ),
-        EsirError::PaymentSpec { spec } => lang.pick(
+        EsirError::PaymentSpec { spec } => pick(
+            lang,
             format!(
                 "Plaćanje „{spec}” nije ispravno; oblik je NAČIN:IZNOS, npr. „cash:164.00” \
                  (cash, card, check, wire, voucher, mobile, other)."
@@ -169,7 +198,8 @@ pub fn error(e: &EsirError, lang: Lang) -> String {
                  (cash, card, check, wire, voucher, mobile, other)."
             ),
         ),
-        EsirError::NotInStore { number } => lang.pick(
+        EsirError::NotInStore { number } => pick(
+            lang,
             format!(
                 "Dokument {number} nije u lokalnoj evidenciji ovog ESIR-a. Za račun izdat na drugom mestu \
                  zadajte URL za proveru (--url) i stavke (--item)."
@@ -179,19 +209,23 @@ pub fn error(e: &EsirError, lang: Lang) -> String {
                  verification URL (--url) and the items (--item)."
             ),
         ),
-        EsirError::VerificationUrl { detail } => lang.pick(
+        EsirError::VerificationUrl { detail } => pick(
+            lang,
             format!("URL za proveru nije ispravan ({detail})."),
             format!("The verification URL is not valid ({detail})."),
         ),
-        EsirError::Store { detail } => lang.pick(
+        EsirError::Store { detail } => pick(
+            lang,
             format!("Lokalna evidencija ESIR-a nije dostupna ({detail})."),
             format!("The ESIR's local store is not available ({detail})."),
         ),
-        EsirError::Io { path, detail } => lang.pick(
+        EsirError::Io { path, detail } => pick(
+            lang,
             format!("Datoteka {path} ne može da se upiše ili pročita ({detail})."),
             format!("The file {path} cannot be written or read ({detail})."),
         ),
-        EsirError::Qr { detail } => lang.pick(
+        EsirError::Qr { detail } => pick(
+            lang,
             format!("QR kod ne može da se napravi ({detail})."),
             format!("The QR code cannot be made ({detail})."),
         ),
@@ -207,90 +241,208 @@ impl RuleViolation {
     pub fn message(&self, lang: Lang) -> String {
         use RuleViolation as R;
         match self {
-            R::BuyerIdRequired { kind } => lang.pick(
+            R::BuyerIdRequired { kind } => pick(
+                lang,
                 format!(
                     "{} sa gotovinskim povraćajem mora da ima ID kupca (npr. broj lične karte 20:…, ili PIB 10:…).",
                     kind_name(*kind, lang)
                 ),
-                format!("A {} paid out in cash needs a buyer ID (e.g. ID card 20:…, or PIB 10:…).", kind_name(*kind, lang)),
+                format!(
+                    "A {} paid out in cash needs a buyer ID (e.g. ID card 20:…, or PIB 10:…).",
+                    kind_name(*kind, lang)
+                ),
             ),
-            R::BuyerId { error, .. } => lang.pick(error.message_sr(), error.message_en()),
-            R::JmbgOnCashRefund { value } => lang.pick(
-                format!("JMBG ({value}) se ne koristi kod povraćaja gotovine; unesite broj lične karte ili drugog ličnog dokumenta."),
-                format!("A JMBG ({value}) is not used for a cash refund; enter the number of an ID card or another identity document."),
+            R::BuyerId { error, .. } => pick(lang, error.message_sr(), error.message_en()),
+            R::JmbgOnCashRefund { value } => pick(
+                lang,
+                format!(
+                    "JMBG ({value}) se ne koristi kod povraćaja gotovine; unesite broj lične karte ili drugog ličnog dokumenta."
+                ),
+                format!(
+                    "A JMBG ({value}) is not used for a cash refund; enter the number of an ID card or another identity document."
+                ),
             ),
-            R::CostCenter { error, .. } => lang.pick(error.message_sr(), error.message_en()),
-            R::CorporateCardNeedsVoucher => lang.pick(
+            R::CostCenter { error, .. } => pick(lang, error.message_sr(), error.message_en()),
+            R::CorporateCardNeedsVoucher => pick(
+                lang,
                 "Uz korporativnu karticu (opciono polje 50:) svako plaćanje mora biti vaučer.",
                 "With a corporate card (optional field 50:) every payment must be a voucher.",
             ),
-            R::UnknownItemPrefix { item, prefix } => lang.pick(
-                format!("Stavka {}: oznaka {prefix}: na početku naziva ne postoji u šifarniku (dozvoljeno: 00, 10–13, 20–23, 30–32).", item_no(*item)),
-                format!("Item {}: the prefix {prefix}: at the start of the name is not in the codebook (allowed: 00, 10–13, 20–23, 30–32).", item_no(*item)),
+            R::UnknownItemPrefix { item, prefix } => pick(
+                lang,
+                format!(
+                    "Stavka {}: oznaka {prefix}: na početku naziva ne postoji u šifarniku (dozvoljeno: 00, 10–13, 20–23, 30–32).",
+                    item_no(*item)
+                ),
+                format!(
+                    "Item {}: the prefix {prefix}: at the start of the name is not in the codebook (allowed: 00, 10–13, 20–23, 30–32).",
+                    item_no(*item)
+                ),
             ),
             R::PrefixLabel { item, prefix } => {
                 let l = prefix.required_label().unwrap_or('?');
-                lang.pick(
-                    format!("Stavka {}: stavka sa oznakom {:02}: mora da ima samo poresku oznaku {l}.", item_no(*item), prefix.code()),
-                    format!("Item {}: an item with prefix {:02}: must carry only the tax label {l}.", item_no(*item), prefix.code()),
+                pick(
+                    lang,
+                    format!(
+                        "Stavka {}: stavka sa oznakom {:02}: mora da ima samo poresku oznaku {l}.",
+                        item_no(*item),
+                        prefix.code()
+                    ),
+                    format!(
+                        "Item {}: an item with prefix {:02}: must carry only the tax label {l}.",
+                        item_no(*item),
+                        prefix.code()
+                    ),
                 )
             }
-            R::AdvanceItemOnNormal { item } => lang.pick(
-                format!("Stavka {}: avansna stavka (10:–13:) ne može biti na računu Promet; izdajte račun Avans.", item_no(*item)),
-                format!("Item {}: an advance item (10:–13:) cannot be on a Normal document; issue an Advance document.", item_no(*item)),
+            R::AdvanceItemOnNormal { item } => pick(
+                lang,
+                format!(
+                    "Stavka {}: avansna stavka (10:–13:) ne može biti na računu Promet; izdajte račun Avans.",
+                    item_no(*item)
+                ),
+                format!(
+                    "Item {}: an advance item (10:–13:) cannot be on a Normal document; issue an Advance document.",
+                    item_no(*item)
+                ),
             ),
-            R::NonAdvanceItemOnAdvance { item } => lang.pick(
-                format!("Stavka {}: na računu Avans sve stavke moraju biti avansne (npr. „10: Аванс” sa oznakom Ђ).", item_no(*item)),
-                format!("Item {}: on an Advance document every item must be an advance item (e.g. \"10: Аванс\" with label Ђ).", item_no(*item)),
+            R::NonAdvanceItemOnAdvance { item } => pick(
+                lang,
+                format!(
+                    "Stavka {}: na računu Avans sve stavke moraju biti avansne (npr. „10: Аванс” sa oznakom Ђ).",
+                    item_no(*item)
+                ),
+                format!(
+                    "Item {}: on an Advance document every item must be an advance item (e.g. \"10: Аванс\" with label Ђ).",
+                    item_no(*item)
+                ),
             ),
-            R::AdvanceQuantity { item } => lang.pick(
-                format!("Stavka {}: avansna stavka mora imati količinu 1, a cenu jednaku iznosu avansa.", item_no(*item)),
-                format!("Item {}: an advance item must have quantity 1 and the advance amount as its price.", item_no(*item)),
+            R::AdvanceQuantity { item } => pick(
+                lang,
+                format!(
+                    "Stavka {}: avansna stavka mora imati količinu 1, a cenu jednaku iznosu avansa.",
+                    item_no(*item)
+                ),
+                format!(
+                    "Item {}: an advance item must have quantity 1 and the advance amount as its price.",
+                    item_no(*item)
+                ),
             ),
-            R::VoucherRatesMixed => lang.pick(
+            R::VoucherRatesMixed => pick(
+                lang,
                 "Na jednom računu mogu biti samo jednonamenski vaučeri iste poreske stope.",
                 "One receipt may carry single-purpose vouchers of one tax rate only.",
             ),
-            R::UnknownTaxLabel { item, label, group_id } => lang.pick(
-                format!("Stavka {}: poreska oznaka „{label}” ne postoji u važećim poreskim stopama PFR-a (grupa {group_id}).", item_no(*item)),
-                format!("Item {}: the tax label \"{label}\" does not exist in the PFR's tax rates in force (group {group_id}).", item_no(*item)),
+            R::UnknownTaxLabel {
+                item,
+                label,
+                group_id,
+            } => pick(
+                lang,
+                format!(
+                    "Stavka {}: poreska oznaka „{label}” ne postoji u važećim poreskim stopama PFR-a (grupa {group_id}).",
+                    item_no(*item)
+                ),
+                format!(
+                    "Item {}: the tax label \"{label}\" does not exist in the PFR's tax rates in force (group {group_id}).",
+                    item_no(*item)
+                ),
             ),
-            R::NoTaxRates => lang.pick("PFR nema važeće poreske stope; dokument ne može da se izda.", "The PFR has no tax rates in force; no document can be issued."),
-            R::NoItems => lang.pick("Dokument nema nijednu stavku.", "The document has no items."),
-            R::NoPayments => lang.pick("Dokument nema nijedno plaćanje.", "The document has no payment."),
-            R::PaymentBelowTotal { due, paid } => lang.pick(
-                format!("Plaćeno je {}, a za uplatu je {}.", format_money(*paid), format_money(*due)),
-                format!("{} is paid but {} is due.", format_money(*paid), format_money(*due)),
+            R::NoTaxRates => pick(
+                lang,
+                "PFR nema važeće poreske stope; dokument ne može da se izda.",
+                "The PFR has no tax rates in force; no document can be issued.",
             ),
-            R::EsirNumberMissing => lang.pick(
+            R::NoItems => pick(
+                lang,
+                "Dokument nema nijednu stavku.",
+                "The document has no items.",
+            ),
+            R::NoPayments => pick(
+                lang,
+                "Dokument nema nijedno plaćanje.",
+                "The document has no payment.",
+            ),
+            R::PaymentBelowTotal { due, paid } => pick(
+                lang,
+                format!(
+                    "Plaćeno je {}, a za uplatu je {}.",
+                    format_money(*paid),
+                    format_money(*due)
+                ),
+                format!(
+                    "{} is paid but {} is due.",
+                    format_money(*paid),
+                    format_money(*due)
+                ),
+            ),
+            R::EsirNumberMissing => pick(
+                lang,
                 "Nedostaje ESIR broj (--esir-number), obavezan na svakom računu.",
                 "The ESIR number (--esir-number) is missing; every receipt must carry it.",
             ),
-            R::ReferenceRequired { kind } => lang.pick(
-                format!("{} mora da ima referentni broj (PFR broj računa na koji se odnosi, --ref).", kind_name(*kind, lang)),
-                format!("A {} needs a reference number (the PFR number of the receipt it refers to, --ref).", kind_name(*kind, lang)),
+            R::ReferenceRequired { kind } => pick(
+                lang,
+                format!(
+                    "{} mora da ima referentni broj (PFR broj računa na koji se odnosi, --ref).",
+                    kind_name(*kind, lang)
+                ),
+                format!(
+                    "A {} needs a reference number (the PFR number of the receipt it refers to, --ref).",
+                    kind_name(*kind, lang)
+                ),
             ),
-            R::ReferenceTimeRequired { kind } => lang.pick(
-                format!("{} mora da ima referentno vreme (PFR vreme računa na koji se odnosi, --ref-time ili --url).", kind_name(*kind, lang)),
-                format!("A {} needs a reference time (the PFR time of the receipt it refers to, --ref-time or --url).", kind_name(*kind, lang)),
+            R::ReferenceTimeRequired { kind } => pick(
+                lang,
+                format!(
+                    "{} mora da ima referentno vreme (PFR vreme računa na koji se odnosi, --ref-time ili --url).",
+                    kind_name(*kind, lang)
+                ),
+                format!(
+                    "A {} needs a reference time (the PFR time of the receipt it refers to, --ref-time or --url).",
+                    kind_name(*kind, lang)
+                ),
             ),
-            R::ReferenceFormat { value } => lang.pick(
+            R::ReferenceFormat { value } => pick(
+                lang,
                 format!("Referentni broj „{value}” nije u obliku XXXXXXXX-XXXXXXXX-123."),
-                format!("The reference number \"{value}\" is not of the form XXXXXXXX-XXXXXXXX-123."),
+                format!(
+                    "The reference number \"{value}\" is not of the form XXXXXXXX-XXXXXXXX-123."
+                ),
             ),
-            R::ReferenceTimeWithoutNumber => lang.pick(
+            R::ReferenceTimeWithoutNumber => pick(
+                lang,
                 "Referentno vreme može da se zada samo uz referentni broj.",
                 "A reference time can only be given together with a reference number.",
             ),
-            R::ReferenceTimeMismatch { number } => lang.pick(
-                format!("Referentno vreme se ne slaže sa PFR vremenom dokumenta {number} iz lokalne evidencije."),
-                format!("The reference time does not match the PFR time of document {number} in the local store."),
+            R::ReferenceTimeMismatch { number } => pick(
+                lang,
+                format!(
+                    "Referentno vreme se ne slaže sa PFR vremenom dokumenta {number} iz lokalne evidencije."
+                ),
+                format!(
+                    "The reference time does not match the PFR time of document {number} in the local store."
+                ),
             ),
-            R::WrongReferencedKind { kind, number, found } => lang.pick(
-                format!("{} ne može da se odnosi na dokument {number}, koji je {}.", kind_name(*kind, lang), kind_name(*found, lang)),
-                format!("A {} cannot refer to document {number}, which is a {}.", kind_name(*kind, lang), kind_name(*found, lang)),
+            R::WrongReferencedKind {
+                kind,
+                number,
+                found,
+            } => pick(
+                lang,
+                format!(
+                    "{} ne može da se odnosi na dokument {number}, koji je {}.",
+                    kind_name(*kind, lang),
+                    kind_name(*found, lang)
+                ),
+                format!(
+                    "A {} cannot refer to document {number}, which is a {}.",
+                    kind_name(*kind, lang),
+                    kind_name(*found, lang)
+                ),
             ),
-            R::AdvanceNotClosed { number } => lang.pick(
+            R::AdvanceNotClosed { number } => pick(
+                lang,
                 format!(
                     "Račun Promet prodaja ne može da se odnosi direktno na avansni račun {number}; \
                      prvo zatvorite avanse računom Avans refundacija (`fiskal esir advance close`)."
@@ -300,49 +452,83 @@ impl RuleViolation {
                      with an Advance Refund (`fiskal esir advance close`)."
                 ),
             ),
-            R::IssueTimeNotAllowed { kind } => lang.pick(
-                format!("ESIR vreme se zadaje samo na računu Avans prodaja plaćenom prenosom pre dana izdavanja, a ne na računu {}.", kind_name(*kind, lang)),
-                format!("The ESIR time is only given on an Advance Sale paid by wire before the day of issue, not on a {}.", kind_name(*kind, lang)),
+            R::IssueTimeNotAllowed { kind } => pick(
+                lang,
+                format!(
+                    "ESIR vreme se zadaje samo na računu Avans prodaja plaćenom prenosom pre dana izdavanja, a ne na računu {}.",
+                    kind_name(*kind, lang)
+                ),
+                format!(
+                    "The ESIR time is only given on an Advance Sale paid by wire before the day of issue, not on a {}.",
+                    kind_name(*kind, lang)
+                ),
             ),
-            R::IssueTimeNeedsWire => lang.pick(
+            R::IssueTimeNeedsWire => pick(
+                lang,
                 "ESIR vreme se zadaje samo kad je avans plaćen prenosom na račun.",
                 "The ESIR time is only given when the advance was paid by wire transfer.",
             ),
-            R::IssueTimeNotBeforeToday => lang.pick(
+            R::IssueTimeNotBeforeToday => pick(
+                lang,
                 "ESIR vreme (datum uplate) mora biti pre današnjeg dana.",
                 "The ESIR time (date of payment) must be before today.",
             ),
-            R::CannotRefund { kind } => lang.pick(
-                format!("Dokument vrste {} ne može da se refundira.", kind_name(*kind, lang)),
+            R::CannotRefund { kind } => pick(
+                lang,
+                format!(
+                    "Dokument vrste {} ne može da se refundira.",
+                    kind_name(*kind, lang)
+                ),
                 format!("A {} cannot be refunded.", kind_name(*kind, lang)),
             ),
-            R::CannotCopy { kind } => lang.pick(
-                format!("Kopija se izdaje samo za račune Promet i Avans, a ne za {}.", kind_name(*kind, lang)),
-                format!("A copy is only issued of Normal and Advance receipts, not of a {}.", kind_name(*kind, lang)),
+            R::CannotCopy { kind } => pick(
+                lang,
+                format!(
+                    "Kopija se izdaje samo za račune Promet i Avans, a ne za {}.",
+                    kind_name(*kind, lang)
+                ),
+                format!(
+                    "A copy is only issued of Normal and Advance receipts, not of a {}.",
+                    kind_name(*kind, lang)
+                ),
             ),
-            R::CannotCancel { kind } => lang.pick(
-                format!("Poništavaju se samo računi Promet i Avans, a ne {}.", kind_name(*kind, lang)),
-                format!("Only Normal and Advance receipts can be cancelled, not a {}.", kind_name(*kind, lang)),
+            R::CannotCancel { kind } => pick(
+                lang,
+                format!(
+                    "Poništavaju se samo računi Promet i Avans, a ne {}.",
+                    kind_name(*kind, lang)
+                ),
+                format!(
+                    "Only Normal and Advance receipts can be cancelled, not a {}.",
+                    kind_name(*kind, lang)
+                ),
             ),
-            R::NotAnAdvanceChain { number } => lang.pick(
+            R::NotAnAdvanceChain { number } => pick(
+                lang,
                 format!("Dokument {number} nije deo niza avansnih računa u lokalnoj evidenciji."),
                 format!("Document {number} is not part of an advance chain in the local store."),
             ),
-            R::NothingToClose { number } => lang.pick(
+            R::NothingToClose { number } => pick(
+                lang,
                 format!("U nizu avansa dokumenta {number} nema preostalog avansa za zatvaranje."),
                 format!("The advance chain of document {number} has no advance left to close."),
             ),
-            R::PaymentsNeeded => lang.pick(
+            R::PaymentsNeeded => pick(
+                lang,
                 "Zadajte način povraćaja novca (--pay), jer originalni račun nije u lokalnoj evidenciji.",
                 "Give how the money is returned (--pay), because the original receipt is not in the local store.",
             ),
-            R::ItemsNeeded => lang.pick(
+            R::ItemsNeeded => pick(
+                lang,
                 "Zadajte stavke koje se refundiraju (--item), jer originalni račun nije u lokalnoj evidenciji.",
                 "Give the items being refunded (--item), because the original receipt is not in the local store.",
             ),
-            R::NumberMismatch { given, in_url } => lang.pick(
+            R::NumberMismatch { given, in_url } => pick(
+                lang,
                 format!("Broj {given} se ne slaže sa brojem {in_url} iz URL-a za proveru."),
-                format!("The number {given} does not match the number {in_url} in the verification URL."),
+                format!(
+                    "The number {given} does not match the number {in_url} in the verification URL."
+                ),
             ),
         }
     }
@@ -352,12 +538,19 @@ impl EsirWarning {
     /// The warning as a sentence for the cashier.
     pub fn message(&self, lang: Lang) -> String {
         match self {
-            EsirWarning::BuyerId(w) => {
-                lang.pick(format!("Upozorenje: {}", w.message_sr()), format!("Warning: {}", w.message_en()))
-            }
-            EsirWarning::ReferenceNotInStore { number } => lang.pick(
-                format!("Upozorenje: dokument {number} nije u lokalnoj evidenciji, pa veza sa njim nije proverena."),
-                format!("Warning: document {number} is not in the local store, so the link to it was not checked."),
+            EsirWarning::BuyerId(w) => pick(
+                lang,
+                format!("Upozorenje: {}", w.message_sr()),
+                format!("Warning: {}", w.message_en()),
+            ),
+            EsirWarning::ReferenceNotInStore { number } => pick(
+                lang,
+                format!(
+                    "Upozorenje: dokument {number} nije u lokalnoj evidenciji, pa veza sa njim nije proverena."
+                ),
+                format!(
+                    "Warning: document {number} is not in the local store, so the link to it was not checked."
+                ),
             ),
         }
     }
@@ -421,35 +614,72 @@ impl Text<'_> {
     /// The text in the given language.
     pub fn render(&self, lang: Lang) -> String {
         match self {
-            Text::Issued { kind, number, counter } => lang.pick(
-                format!("Izdat je dokument {} broj {number} (brojač {counter}).", kind_name(*kind, lang)),
-                format!("Issued {} number {number} (counter {counter}).", kind_name(*kind, lang)),
+            Text::Issued {
+                kind,
+                number,
+                counter,
+            } => pick(
+                lang,
+                format!(
+                    "Izdat je dokument {} broj {number} (brojač {counter}).",
+                    kind_name(*kind, lang)
+                ),
+                format!(
+                    "Issued {} number {number} (counter {counter}).",
+                    kind_name(*kind, lang)
+                ),
             ),
-            Text::VerificationUrl(u) => lang.pick(format!("URL za proveru: {u}"), format!("Verification URL: {u}")),
-            Text::QrWritten { path, mm } => lang.pick(
-                format!("QR kod je upisan u {path} ({} mm pri 300 dpi).", format!("{mm:.1}").replace('.', ",")),
+            Text::VerificationUrl(u) => pick(
+                lang,
+                format!("URL za proveru: {u}"),
+                format!("Verification URL: {u}"),
+            ),
+            Text::QrWritten { path, mm } => pick(
+                lang,
+                format!(
+                    "QR kod je upisan u {path} ({} mm pri 300 dpi).",
+                    format!("{mm:.1}").replace('.', ",")
+                ),
                 format!("The QR code was written to {path} ({mm:.1} mm at 300 dpi)."),
             ),
-            Text::PinAccepted => lang.pick("PFR je prihvatio PIN.", "The PFR accepted the PIN."),
-            Text::EnterPin => lang.pick("Unesite PIN bezbednosnog elementa: ", "Enter the secure element's PIN: "),
-            Text::PendingIssued { request_id, number } => lang.pick(
+            Text::PinAccepted => pick(lang, "PFR je prihvatio PIN.", "The PFR accepted the PIN."),
+            Text::EnterPin => pick(
+                lang,
+                "Unesite PIN bezbednosnog elementa: ",
+                "Enter the secure element's PIN: ",
+            ),
+            Text::PendingIssued { request_id, number } => pick(
+                lang,
                 format!("Zahtev {request_id}, čiji ishod nije bio poznat, izdat je kao {number}."),
                 format!("Request {request_id}, whose outcome was unknown, was issued as {number}."),
             ),
-            Text::PendingNotIssued { request_id } => lang.pick(
+            Text::PendingNotIssued { request_id } => pick(
+                lang,
                 format!("Zahtev {request_id}, čiji ishod nije bio poznat, nije izdat."),
                 format!("Request {request_id}, whose outcome was unknown, was not issued."),
             ),
-            Text::PendingUnknown { request_id } => lang.pick(
+            Text::PendingUnknown { request_id } => pick(
+                lang,
                 format!("Ishod zahteva {request_id} još nije poznat (PFR nije dostupan)."),
-                format!("The outcome of request {request_id} is still unknown (the PFR cannot be reached)."),
+                format!(
+                    "The outcome of request {request_id} is still unknown (the PFR cannot be reached)."
+                ),
             ),
-            Text::NothingIssued => lang.pick("Lokalna evidencija nema izdatih dokumenata.", "The local store has no issued documents."),
-            Text::CopyRefundFollows => lang.pick(
+            Text::NothingIssued => pick(
+                lang,
+                "Lokalna evidencija nema izdatih dokumenata.",
+                "The local store has no issued documents.",
+            ),
+            Text::CopyRefundFollows => pick(
+                lang,
                 "Novac je vraćen u gotovini: izdaje se Kopija refundacija koju kupac potpisuje.",
                 "The money was returned in cash: a Copy Refund for the buyer to sign is issued.",
             ),
-            Text::AdvanceSum { open } => lang.pick(format!("Otvoreni avans: {open}."), format!("Open advance: {open}.")),
+            Text::AdvanceSum { open } => pick(
+                lang,
+                format!("Otvoreni avans: {open}."),
+                format!("Open advance: {open}."),
+            ),
         }
     }
 }
@@ -460,29 +690,36 @@ pub fn status_report(url: &str, s: &fiskal_domain::api::Status, lang: Lang) -> S
     let mut out = Vec::new();
     out.push(format!("PFR: {url}"));
     if !s.uid.is_empty() {
-        out.push(lang.pick(
+        out.push(pick(
+            lang,
             format!("UID bezbednosnog elementa: {}", s.uid),
             format!("Secure element UID: {}", s.uid),
         ));
     }
     let t = fiskal_domain::time::format_journal(s.sdc_date_time.to_utc());
-    out.push(lang.pick(format!("Vreme PFR-a: {t}"), format!("PFR time: {t}")));
+    out.push(pick(
+        lang,
+        format!("Vreme PFR-a: {t}"),
+        format!("PFR time: {t}"),
+    ));
     if !s.last_invoice_number.is_empty() {
-        out.push(lang.pick(
+        out.push(pick(
+            lang,
             format!("Poslednji račun: {}", s.last_invoice_number),
             format!("Last invoice: {}", s.last_invoice_number),
         ));
     }
-    out.push(lang.pick("Stanje:", "State:"));
+    out.push(pick(lang, "Stanje:", "State:"));
     for c in &s.gsc {
         let meaning = Gsc::from_code(c)
             .map(|g| gsc_text(g, lang))
-            .unwrap_or_else(|| lang.pick("nepoznat kod", "unknown code"));
+            .unwrap_or_else(|| pick(lang, "nepoznat kod", "unknown code"));
         out.push(format!("  {c} {meaning}"));
     }
     match &s.current_tax_rates {
         Some(g) => {
-            out.push(lang.pick(
+            out.push(pick(
+                lang,
                 format!("Važeće poreske stope (grupa {}):", g.group_id),
                 format!("Tax rates in force (group {}):", g.group_id),
             ));
@@ -497,7 +734,8 @@ pub fn status_report(url: &str, s: &fiskal_domain::api::Status, lang: Lang) -> S
                 }
             }
         }
-        None => out.push(lang.pick(
+        None => out.push(pick(
+            lang,
             "PFR nema važeće poreske stope.",
             "The PFR has no tax rates in force.",
         )),
@@ -508,10 +746,10 @@ pub fn status_report(url: &str, s: &fiskal_domain::api::Status, lang: Lang) -> S
 /// The name of an item prefix, for listings.
 pub fn prefix_name(p: ItemPrefix, lang: Lang) -> String {
     match p {
-        ItemPrefix::FreeSupply => lang.pick("promet bez naknade", "supply without consideration"),
-        ItemPrefix::Advance(_) => lang.pick("avans", "advance"),
-        ItemPrefix::Voucher(_) => lang.pick("jednonamenski vaučer", "single-purpose voucher"),
-        ItemPrefix::Building(_) => lang.pick("objekat", "building"),
+        ItemPrefix::FreeSupply => pick(lang, "promet bez naknade", "supply without consideration"),
+        ItemPrefix::Advance(_) => pick(lang, "avans", "advance"),
+        ItemPrefix::Voucher(_) => pick(lang, "jednonamenski vaučer", "single-purpose voucher"),
+        ItemPrefix::Building(_) => pick(lang, "objekat", "building"),
     }
 }
 
@@ -527,7 +765,7 @@ mod tests {
             text: None,
         };
         assert_eq!(
-            pfr_field_error(&e, Lang::Sr),
+            pfr_field_error(&e, Lang::SrLatn),
             "Polje items[0].labels[0]: neispravne poreske oznake (2310)."
         );
         assert_eq!(
@@ -540,7 +778,7 @@ mod tests {
             text: None,
         };
         assert_eq!(
-            pfr_field_error(&e, Lang::Sr),
+            pfr_field_error(&e, Lang::SrLatn),
             "PFR je odbio zahtev: potrebno je uneti PIN (1500)."
         );
         let e = PfrFieldError {
@@ -565,10 +803,19 @@ mod tests {
 
     #[test]
     fn languages_parse() {
-        assert_eq!(Lang::parse("SR"), Some(Lang::Sr));
-        assert_eq!(Lang::parse("en-US"), Some(Lang::En));
-        assert_eq!(Lang::parse("de"), None);
-        assert_eq!(Lang::En.accept_language(), "en-US");
+        assert_eq!(Lang::from_code("SR"), Some(Lang::SrLatn));
+        assert_eq!(Lang::from_code("en-US"), Some(Lang::En));
+        assert_eq!(Lang::from_code("de"), None);
+        assert_eq!(accept_language(Lang::En), "en-US");
+        assert_eq!(accept_language(Lang::SrLatn), "sr-Cyrl-RS");
+    }
+
+    #[test]
+    fn cyrillic_is_the_latin_text_transliterated() {
+        let k = DocumentKind::new(InvoiceType::Normal, TransactionType::Refund);
+        assert_eq!(kind_name(k, Lang::SrLatn), "Promet refundacija");
+        assert_eq!(kind_name(k, Lang::SrCyrl), "Промет рефундација");
+        assert_eq!(kind_name(k, Lang::En), "Normal Refund");
     }
 
     #[test]
@@ -583,12 +830,12 @@ mod tests {
             },
         ];
         for v in vs {
-            let (sr, en) = (v.message(Lang::Sr), v.message(Lang::En));
+            let (sr, en) = (v.message(Lang::SrLatn), v.message(Lang::En));
             assert_ne!(sr, en);
             assert!(sr.ends_with('.') && en.ends_with('.'), "{sr} / {en}");
         }
         assert_eq!(
-            RuleViolation::BuyerIdRequired { kind: k }.message(Lang::Sr),
+            RuleViolation::BuyerIdRequired { kind: k }.message(Lang::SrLatn),
             "Promet refundacija sa gotovinskim povraćajem mora da ima ID kupca (npr. broj lične karte 20:…, ili PIB 10:…)."
         );
         assert_eq!(

@@ -13,6 +13,9 @@ mod cmd;
 #[derive(Parser)]
 #[command(name = "fiskal", version, about, propagate_version = true)]
 struct Cli {
+    /// More log lines on stderr: `-v` for information, `-vv` for debugging (`RUST_LOG` overrides).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -39,7 +42,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    cmd::init_logging();
+    // `fiskal demo` talks to a person: only warnings unless asked; servers log what they do.
+    let quiet_by_default = matches!(cli.command, Command::Demo(_));
+    cmd::init_logging(cmd::LogLevel::from_flags(cli.verbose, quiet_by_default));
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

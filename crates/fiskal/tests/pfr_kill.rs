@@ -4,8 +4,11 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use common::*;
 use serde_json::Value;
@@ -33,9 +36,14 @@ async fn kill_9_during_a_stream_loses_nothing_and_leaves_no_gap() {
         let mut pfr = Pfr::start(data.path(), &["--pin", "1234"]);
         let base = pfr.base.clone();
         let mut tasks = Vec::new();
+        // Acknowledgements of this round, and a wake-up for each one.
+        let acked_now = Arc::new(AtomicUsize::new(0));
+        let progress = Arc::new(Notify::new());
         for w in 0..8 {
             let c = c.clone();
             let acked = acked.clone();
+            let acked_now = acked_now.clone();
+            let progress = progress.clone();
             let base = base.clone();
             let ids: Vec<(String, usize)> = (0..400)
                 .map(|k| (format!("r{round}-w{w}-{k}"), next + w * 400 + k))
@@ -64,21 +72,36 @@ async fn kill_9_during_a_stream_loses_nothing_and_leaves_no_gap() {
                             v["totalCounter"].as_u64().unwrap(),
                         ),
                     );
+                    acked_now.fetch_add(1, Ordering::SeqCst);
+                    progress.notify_one();
                 }
+                // A worker that ends (all sent, or the PFR is gone) wakes the waiter too.
+                progress.notify_one();
             }));
         }
         next += 8 * 400;
-        // Kill at a different moment each round, while requests are in flight.
-        tokio::time::sleep(Duration::from_millis(300 + 250 * round as u64)).await;
-        let before = acked.lock().unwrap().len();
+        // Kill at a different point of each round, while requests are in flight: after this
+        // many receipts of the round were acknowledged (an event, not a time, so a busy machine
+        // only makes the round slower).
+        let kill_after = [25, 200, 600][round];
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
+        while acked_now.load(Ordering::SeqCst) < kill_after {
+            assert!(
+                !tasks
+                    .iter()
+                    .all(|t: &tokio::task::JoinHandle<()>| t.is_finished()),
+                "round {round}: every worker stopped before {kill_after} receipts were acknowledged"
+            );
+            let woke = tokio::time::timeout_at(deadline, progress.notified()).await;
+            assert!(
+                woke.is_ok(),
+                "round {round}: the L-PFR acknowledged too little"
+            );
+        }
         pfr.kill9();
         for t in tasks {
             let _ = t.await;
         }
-        assert!(
-            acked.lock().unwrap().len() > before.saturating_sub(1),
-            "round {round}: nothing was acknowledged"
-        );
     }
     // Restart: every acknowledged receipt is there, unchanged.
     let pfr = Pfr::start(data.path(), &["--pin", "1234"]);

@@ -4,10 +4,26 @@ use std::fmt;
 
 /// A SEF API key: a GUID written as 8-4-4-4-12 hex digits (`sef-api.md` §2).
 ///
-/// The value is a secret: `Debug` and `Display` print `ApiKey(***)`, and the only way to read it
-/// is [`ApiKey::expose`], used when the `ApiKey` header is built.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub struct ApiKey(String);
+/// The value is a secret: it is zeroised when dropped, `Debug` and `Display` print `ApiKey(***)`,
+/// and the only way to read it is [`ApiKey::expose`], used when the `ApiKey` header is built or
+/// the key is sealed for storage. This is the one type for a SEF API key in fiskal (the SEF client,
+/// the sandbox and Moje fakture).
+#[derive(Clone)]
+pub struct ApiKey(zeroize::Zeroizing<String>);
+
+impl PartialEq for ApiKey {
+    fn eq(&self, other: &ApiKey) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Eq for ApiKey {}
+
+impl std::hash::Hash for ApiKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.expose().hash(state);
+    }
+}
 
 /// Why a text is not a SEF API key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -43,12 +59,24 @@ impl ApiKey {
     /// Parses a key as pasted by a user: surrounding whitespace is trimmed, the rest must be a
     /// GUID. The key is kept as given (case preserved).
     pub fn parse(s: &str) -> Result<ApiKey, ApiKeyFormatError> {
-        let t = s.trim();
-        if is_guid(t) {
-            Ok(ApiKey(t.to_string()))
+        let key = ApiKey::unchecked(s);
+        if key.is_well_formed() {
+            Ok(key)
         } else {
             Err(ApiKeyFormatError)
         }
+    }
+
+    /// Keeps what a user typed into a key field (trimmed) without checking its form, so that a
+    /// form can report [`ApiKeyFormatError`] beside its other fields; check it with
+    /// [`ApiKey::is_well_formed`] before use.
+    pub fn unchecked(s: &str) -> ApiKey {
+        ApiKey(zeroize::Zeroizing::new(s.trim().to_string()))
+    }
+
+    /// Whether the key has SEF's GUID form (`sef-api.md` §2).
+    pub fn is_well_formed(&self) -> bool {
+        is_guid(&self.0)
     }
 
     /// The key itself, for building the `ApiKey` header. Never log the result.
@@ -56,9 +84,10 @@ impl ApiKey {
         &self.0
     }
 
-    /// The last four characters, the only part that may appear in logs and recordings.
+    /// The last four characters, the only part that may appear in logs, pages and recordings.
     pub fn last4(&self) -> &str {
-        &self.0[self.0.len() - 4..]
+        let start = self.0.char_indices().rev().nth(3).map_or(0, |(i, _)| i);
+        &self.0[start..]
     }
 }
 
@@ -71,6 +100,14 @@ impl fmt::Debug for ApiKey {
 impl fmt::Display for ApiKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ApiKey(***)")
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApiKey {
+    /// Reads a key field as typed ([`ApiKey::unchecked`]); the plain text is zeroised.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = zeroize::Zeroizing::new(<String as serde::Deserialize>::deserialize(d)?);
+        Ok(ApiKey::unchecked(&s))
     }
 }
 
@@ -125,6 +162,9 @@ mod tests {
         assert_eq!(format!("{:?}", Some(&k)), "Some(ApiKey(***))");
         assert_eq!(k.expose(), "3f2a9c4e-7b1d-4e8a-9c55-0d6e1f2a7b90");
         assert_eq!(k.last4(), "7b90");
+        assert_eq!(ApiKey::unchecked("ab").last4(), "ab");
+        assert_eq!(ApiKey::unchecked("čćžšđ").last4(), "ćžšđ");
+        assert!(!ApiKey::unchecked("not a key").is_well_formed());
     }
 
     #[test]

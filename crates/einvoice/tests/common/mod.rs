@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use fiskal_einvoice::clock::OffsetClock;
-use fiskal_einvoice::crypto::{KeyRing, MasterKey, SecretKey};
+use fiskal_einvoice::crypto::{ApiKey, KeyRing, MasterKey};
 use fiskal_einvoice::db::Db;
 use fiskal_einvoice::demo::DEMO_BUYER;
 use fiskal_einvoice::gateway::SefGateway;
@@ -264,7 +264,7 @@ pub fn registration(pib: &str, key: &str) -> Registration {
         postal_code: "21000".into(),
         bank_accounts: vec![fiskal_ubl::samples::SAMPLE_ACCOUNT.into()],
         contact_email: Some(format!("admin@{pib}.example")),
-        api_key: SecretKey::new(key),
+        api_key: ApiKey::unchecked(key),
     }
 }
 

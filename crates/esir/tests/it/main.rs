@@ -19,7 +19,7 @@ fn fast() -> ClientConfig {
         timeout: Duration::from_millis(400),
         retries: 2,
         retry_delay: Duration::from_millis(10),
-        lang: Lang::Sr,
+        lang: Lang::SrLatn,
         pac: None,
     }
 }
@@ -45,7 +45,7 @@ async fn esir(url: &str, pin: Option<&str>) -> (Esir, tempfile::TempDir) {
         Esir::new(
             client,
             store,
-            Lang::Sr,
+            Lang::SrLatn,
             pin.map(|p| Pin::parse(p).unwrap()),
             "fiskal/test".into(),
         ),
@@ -139,7 +139,7 @@ async fn pfr_errors_parsed_from_the_server() {
     bad.items[0].labels = vec!["Ж".into()];
     let e = client.create_invoice(&bad, "req-6").await.unwrap_err();
     assert_eq!(
-        e.message(Lang::Sr),
+        e.message(Lang::SrLatn),
         "Polje items[0].labels[0]: neispravne poreske oznake (2310)."
     );
     assert_eq!(

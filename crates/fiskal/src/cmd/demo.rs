@@ -53,7 +53,7 @@ fn show(title: &str, issued: &Issued, qr_dir: &Path, n: usize) -> anyhow::Result
     fiskal_esir::qr_png(&issued.doc.result.verification_url, &png)?;
     println!("QR code:          {}", png.display());
     for w in &issued.warnings {
-        println!("Note: {}", w.message(Lang::Sr));
+        println!("Note: {}", w.message(Lang::SrLatn));
     }
     Ok(png)
 }
@@ -95,25 +95,25 @@ pub async fn run(a: DemoArgs) -> anyhow::Result<()> {
     let esir = Esir::open(EsirConfig {
         pfr_url: base.clone(),
         data_dir: a.data.join("esir"),
-        lang: Lang::Sr,
+        lang: Lang::SrLatn,
         pin: Some(Pin::parse(env::DEFAULT_PIN)?),
         esir_number: default_esir_number(),
         client: ClientConfig::default(),
     })
     .await
-    .map_err(|e| anyhow::anyhow!(e.message(Lang::Sr)))?;
+    .map_err(|e| anyhow::anyhow!(e.message(Lang::SrLatn)))?;
     let status = esir
         .client
         .status()
         .await
-        .map_err(|e| anyhow::anyhow!(e.message(Lang::Sr)))?;
+        .map_err(|e| anyhow::anyhow!(e.message(Lang::SrLatn)))?;
     esir.ensure_pin(&status)
         .await
-        .map_err(|e| anyhow::anyhow!(e.message(Lang::Sr)))?;
+        .map_err(|e| anyhow::anyhow!(e.message(Lang::SrLatn)))?;
 
     let qr_dir = a.data.join("demo");
     std::fs::create_dir_all(&qr_dir)?;
-    let e = |e: fiskal_esir::EsirError| anyhow::anyhow!(e.message(Lang::Sr));
+    let e = |e: fiskal_esir::EsirError| anyhow::anyhow!(e.message(Lang::SrLatn));
     let header = |buyer: Option<&str>| Header {
         cashier: Some("1".into()),
         buyer_id: buyer.map(str::to_string),

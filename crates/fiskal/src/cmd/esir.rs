@@ -49,7 +49,7 @@ pub struct EsirArgs {
         global = true
     )]
     data: PathBuf,
-    /// Language of messages: `sr` (Serbian, Latin script) or `en`. Receipts stay in Cyrillic.
+    /// Language of messages: `sr` (Serbian, Latin script), `sr-Cyrl` (Cyrillic) or `en`. Receipts stay in Cyrillic.
     #[arg(long, env = "FISKAL_LANG", default_value = "sr", global = true)]
     lang: String,
     /// Secure element PIN, sent when the PFR asks for it (code 1500).
@@ -287,9 +287,9 @@ struct AdvanceNew {
 
 /// Runs `fiskal esir ...`.
 pub async fn run(a: EsirArgs) -> anyhow::Result<()> {
-    let lang = Lang::parse(&a.lang).ok_or_else(|| {
+    let lang = Lang::from_code(&a.lang).ok_or_else(|| {
         anyhow!(
-            "Nepoznat jezik „{}”; izaberite sr ili en. / Unknown language \"{}\"; choose sr or en.",
+            "Nepoznat jezik „{}”; izaberite sr, sr-Cyrl ili en. / Unknown language \"{}\"; choose sr, sr-Cyrl or en.",
             a.lang,
             a.lang
         )

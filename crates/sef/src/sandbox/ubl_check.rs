@@ -743,49 +743,11 @@ fn valid_payment_id(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
-/// PIB check (ISO 7064 MOD 11,10 over 9 digits, `ubl-profile.md` §5.1).
-pub fn is_valid_pib(pib: &str) -> bool {
-    if pib.len() != 9 || !pib.bytes().all(|b| b.is_ascii_digit()) {
-        return false;
-    }
-    let d: Vec<u32> = pib.bytes().map(|b| u32::from(b - b'0')).collect();
-    let mut p = 10u32;
-    for &x in &d[..8] {
-        let mut s = (p + x) % 10;
-        if s == 0 {
-            s = 10;
-        }
-        p = (2 * s) % 11;
-    }
-    (11 - p) % 10 == d[8]
-}
+pub use fiskal_domain::ids::pib_check_digit_valid as is_valid_pib;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pib_vectors() {
-        for ok in [
-            "108213413",
-            "101134702",
-            "107775252",
-            "190000012",
-            "190000029",
-            "190000037",
-        ] {
-            assert!(is_valid_pib(ok), "{ok}");
-        }
-        for bad in [
-            "190000013",
-            "19000001",
-            "1900000120",
-            "19000001A",
-            "RS190000012",
-        ] {
-            assert!(!is_valid_pib(bad), "{bad}");
-        }
-    }
 
     #[test]
     fn payment_id_form() {
