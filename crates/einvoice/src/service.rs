@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, Semaphore};
 
 use crate::clock::{Clock, SystemClock, belgrade_date, belgrade_display};
-use crate::crypto::{CryptoError, KeyRing, SecretKey, random_token, sha256_hex};
+use crate::crypto::{ApiKey, CryptoError, KeyRing, random_token, sha256_hex};
 use crate::db::{Db, DbError, KeyRecord, NewDocument, NewEvent, NewTenant, OutboxItem};
 use crate::fields::{FieldError, check_company_fields, normalize_account};
 use crate::gateway::{Auth, CallError, ChangeEvent, SefGateway};
@@ -229,14 +229,7 @@ pub struct Registration {
     #[serde(default)]
     pub contact_email: Option<String>,
     /// The SEF API key (masked field).
-    pub api_key: SecretKey,
-}
-
-impl<'de> Deserialize<'de> for SecretKey {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = zeroize::Zeroizing::new(String::deserialize(d)?);
-        Ok(SecretKey::new(&s))
-    }
+    pub api_key: ApiKey,
 }
 
 /// Result of a registration: the tenant and its access token (shown once; only its hash is kept).
@@ -284,7 +277,7 @@ pub struct DocumentView {
 struct ActiveKey {
     record_id: i64,
     fingerprint: String,
-    key: SecretKey,
+    key: ApiKey,
 }
 
 enum KeyUse {
@@ -599,7 +592,7 @@ impl Service {
             1,
             &sealed,
             &fp,
-            &r.api_key.last_four(),
+            r.api_key.last4(),
             actor,
             Some(&version),
             now,
@@ -612,7 +605,7 @@ impl Service {
                 Some(tenant_id),
                 actor,
                 "key_submitted",
-                Some(&r.api_key.last_four()),
+                Some(r.api_key.last4()),
                 Some("tenant registered; key check passed"),
                 now,
             )
@@ -638,7 +631,7 @@ impl Service {
         &self,
         gw: &Arc<dyn SefGateway>,
         env: &str,
-        key: &SecretKey,
+        key: &ApiKey,
         fp: &str,
     ) -> SResult<String> {
         match gw.key_check(&self.auth(key, fp, false)).await {
@@ -666,12 +659,7 @@ impl Service {
 
     /// Replaces a tenant's key (§6.2 "any → admin submits a new key"): the new key passes the
     /// checks of §3.3, the old record becomes `replaced` (ciphertext deleted), the queue resumes.
-    pub async fn replace_key(
-        &self,
-        tenant_id: i64,
-        key: SecretKey,
-        actor: &str,
-    ) -> SResult<KeyInfo> {
+    pub async fn replace_key(&self, tenant_id: i64, key: ApiKey, actor: &str) -> SResult<KeyInfo> {
         let tenant = self.tenant(tenant_id).await?;
         let gw = self.gateway(&tenant.environment)?.clone();
         if !key.is_well_formed() {
@@ -726,7 +714,7 @@ impl Service {
             next_version,
             &sealed,
             &fp,
-            &key.last_four(),
+            key.last4(),
             actor,
             Some(&version),
             now,
@@ -739,7 +727,7 @@ impl Service {
                 Some(tenant_id),
                 actor,
                 "key_replaced",
-                Some(&key.last_four()),
+                Some(key.last4()),
                 Some(&format!("key version {next_version}")),
                 now,
             )
@@ -1130,7 +1118,7 @@ impl Service {
     /// The credentials of one SEF call: the key plus the call gate of the key's shared rate
     /// limit (§5), taken by the client right before the request leaves. Background reads also
     /// respect `background_calls_per_s` = 1.
-    fn auth(&self, key: &SecretKey, fingerprint: &str, background: bool) -> Auth {
+    fn auth(&self, key: &ApiKey, fingerprint: &str, background: bool) -> Auth {
         Auth {
             key: key.clone(),
             gate: Arc::new(DbGate {

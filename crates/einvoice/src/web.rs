@@ -15,7 +15,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::crypto::{SecretKey, masked_key};
+use crate::crypto::{ApiKey, masked_key};
 use crate::messages::{Lang, MessageId, onboarding_checklist, sef_status_label};
 use crate::model::{DocState, Document, Tenant};
 use crate::service::{Registration, Service, ServiceError};
@@ -218,7 +218,7 @@ async fn api_tenant(
 
 #[derive(Deserialize)]
 struct KeyBody {
-    api_key: SecretKey,
+    api_key: ApiKey,
 }
 
 async fn api_replace_key(
@@ -571,7 +571,7 @@ struct RegisterForm {
     #[serde(default)]
     contact_email: String,
     #[serde(default)]
-    api_key: Option<SecretKey>,
+    api_key: Option<ApiKey>,
 }
 
 impl std::fmt::Debug for RegisterForm {
@@ -730,7 +730,7 @@ async fn page_register_post(
         postal_code: f.postal_code.clone(),
         bank_accounts: vec![f.bank_account.clone()],
         contact_email: Some(f.contact_email.clone()),
-        api_key: f.api_key.clone().unwrap_or_else(|| SecretKey::new("")),
+        api_key: f.api_key.clone().unwrap_or_else(|| ApiKey::unchecked("")),
     };
     match s.register(r, "tenant-admin").await {
         Ok(reg) => {
@@ -1035,7 +1035,7 @@ async fn page_key_post(
     };
     let key = serde_urlencoded::from_bytes::<KeyBody>(&body)
         .map(|k| k.api_key)
-        .unwrap_or_else(|_| SecretKey::new(""));
+        .unwrap_or_else(|_| ApiKey::unchecked(""));
     match s.replace_key(t.id, key, "tenant-admin").await {
         Ok(k) => {
             let text = format!(
