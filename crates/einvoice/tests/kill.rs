@@ -97,7 +97,7 @@ async fn kill_minus_9_mid_send(backend: Backend) {
     let child = spawn_child(&env);
     // Wait until SEF holds the document while our store still says "sending".
     let mut mid = false;
-    for _ in 0..400 {
+    for _ in 0..4800 { // up to 120 s on a busy machine; ends at the event
         if !env.sandbox_docs(&p).await.is_empty()
             && env.doc(t, ids[0]).await.state == DocState::Sending
         {
@@ -121,7 +121,7 @@ async fn kill_minus_9_mid_send(backend: Backend) {
     // A third one finishes the job.
     let child = spawn_child(&env);
     let mut done = false;
-    for _ in 0..600 {
+    for _ in 0..2400 { // up to 120 s on a busy machine; ends at the event
         if env
             .svc
             .db()

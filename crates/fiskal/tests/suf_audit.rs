@@ -119,6 +119,8 @@ async fn limit_reached_then_the_suf_audits_and_signing_resumes() {
 /// Answers every HTTP request with 500 until dropped.
 struct Broken {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Requests answered with 500 so far.
+    served: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     thread: Option<std::thread::JoinHandle<()>>,
     port: u16,
 }
@@ -129,6 +131,8 @@ impl Broken {
         l.set_nonblocking(true).unwrap();
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let s2 = stop.clone();
+        let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let served2 = served.clone();
         let thread = std::thread::spawn(move || {
             while !s2.load(std::sync::atomic::Ordering::SeqCst) {
                 match l.accept() {
@@ -140,6 +144,7 @@ impl Broken {
                         let _ = sock.write_all(
                             b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 5\r\nconnection: close\r\n\r\nerror",
                         );
+                        served2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(20)),
                 }
@@ -147,6 +152,7 @@ impl Broken {
         });
         Broken {
             stop,
+            served,
             thread: Some(thread),
             port,
         }
@@ -179,8 +185,13 @@ async fn a_suf_that_is_down_or_failing_never_stops_selling() {
     assert!(gsc(&status(&c, &pfr).await).contains(&"0220".to_string()));
     // A SUF answering 500 to everything: still offline, still selling.
     {
-        let _broken = Broken::start(port);
-        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let broken = Broken::start(port);
+        // Wait until the L-PFR's audit loop has met the broken SUF (twice: a retry too).
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while broken.served.load(std::sync::atomic::Ordering::SeqCst) < 2 {
+            assert!(Instant::now() < deadline, "the L-PFR never called the SUF");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         for i in 0..5 {
             let (st, r) = post_invoice(&c, &pfr, &sale(200 + i), None).await;
             assert_eq!(st, 200, "{r}");

@@ -147,7 +147,9 @@ impl Env {
 
     /// Runs the sender until no document of the tenant is `queued`/`sending`, or the time is up.
     pub async fn drain(&self, tenant: i64, max: Duration) {
-        let end = tokio::time::Instant::now() + max;
+        // At least a minute: the loop ends as soon as nothing is pending, so a generous bound
+        // costs nothing on a quiet machine and keeps a busy one from failing.
+        let end = tokio::time::Instant::now() + max.max(Duration::from_secs(60));
         loop {
             self.svc.run_sender_once().await;
             let pending = self
