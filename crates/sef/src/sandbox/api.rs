@@ -13,7 +13,7 @@ use chrono::{NaiveDate, TimeDelta};
 use serde_json::{Value, json};
 
 use super::state::{Document, Side, event_json, local_date, local_text, utc_text};
-use super::ubl_check::refuse;
+use super::ubl_check::{check_document, refuse};
 use super::{ApiError, Sandbox, fixtures, json_response};
 use crate::json::from_slice_ci;
 use crate::model::{
@@ -134,12 +134,33 @@ async fn do_upload(
     sb: &Sandbox,
     h: &HeaderMap,
     m: &HashMap<String, String>,
-    xml: &[u8],
+    xml: Bytes,
 ) -> Result<Response, ApiError> {
     let (mut l, pib) = sb.auth(h).await?;
+    // Parsing and the layer 1-2 checks run on the blocking pool, not on an async worker; the
+    // state stays locked meanwhile, as if they ran in place.
+    let codes = l.st.settings.credit_note_description_codes.clone();
+    let rules = l.st.settings.validate_rules;
+    let body = xml.clone();
+    let checked = tokio::task::spawn_blocking(move || check_document(&body, &codes, rules))
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "sandbox document check failed");
+            Err(refuse(
+                "XmlInvalid",
+                "The document could not be checked.",
+                None,
+            ))
+        });
     let mut notes = std::mem::take(&mut l.notes);
-    let (status, body) =
-        l.st.upload(&pib, q(m, "requestId"), q(m, "sendToCir"), xml, &mut notes);
+    let (status, body) = l.st.upload(
+        &pib,
+        q(m, "requestId"),
+        q(m, "sendToCir"),
+        &xml,
+        checked,
+        &mut notes,
+    );
     l.notes = notes;
     sb.finish(l, true).await;
     Ok(json_response(status, body))
@@ -157,7 +178,7 @@ async fn upload_raw(
         sb.finish(l, false).await;
         return Err(ApiError::UnsupportedMediaType);
     }
-    do_upload(&sb, &h, &m, &body).await
+    do_upload(&sb, &h, &m, body).await
 }
 
 async fn upload_multipart(
@@ -192,7 +213,7 @@ async fn upload_multipart(
             Some("ublFile"),
         )));
     };
-    do_upload(&sb, &h, &m, &xml).await
+    do_upload(&sb, &h, &m, Bytes::from(xml)).await
 }
 
 /// Extracts the content of the part named `name` from a multipart body.

@@ -12,7 +12,7 @@ use crate::model::{
     DocumentType, PurchaseInvoiceStatus as PS, SalesInvoiceStatus as SS, SendToCir,
 };
 use crate::sandbox::fixtures;
-use crate::sandbox::ubl_check::{ParsedDocument, Refusal, check_document, refuse};
+use crate::sandbox::ubl_check::{ParsedDocument, Refusal, refuse};
 
 /// A company registered in the sandbox.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -558,14 +558,17 @@ impl State {
         }
     }
 
-    /// Processes an upload for the key's company `pib` (§6, §7.2). Returns the HTTP status and
-    /// JSON body to answer (200 with ids, or 400 with an error body).
+    /// Processes an upload for the key's company `pib` (§6, §7.2). `checked` is what the layer
+    /// 1-2 checks ([`crate::sandbox::ubl_check::check_document`]) made of `body`; the caller runs
+    /// them off the async workers. Returns the HTTP status and JSON body to answer (200 with
+    /// ids, or 400 with an error body).
     pub fn upload(
         &mut self,
         pib: &str,
         request_id: Option<&str>,
         send_to_cir: Option<&str>,
         body: &[u8],
+        checked: Result<ParsedDocument, Refusal>,
         out: &mut Vec<Notification>,
     ) -> (u16, String) {
         let Some(request_id) = request_id.map(str::trim).filter(|r| !r.is_empty()) else {
@@ -595,10 +598,11 @@ impl State {
             }
             return (rec.status, rec.body.clone());
         }
-        let (status, json) = match self.accept(pib, send_to_cir, body, now, out) {
-            Ok(ids) => (200, ids),
-            Err(r) => error_json(&r),
-        };
+        let (status, json) =
+            match checked.and_then(|d| self.accept(pib, send_to_cir, body, d, now, out)) {
+                Ok(ids) => (200, ids),
+                Err(r) => error_json(&r),
+            };
         self.idempotency.insert(
             idem_key,
             IdemRecord {
@@ -616,11 +620,11 @@ impl State {
         pib: &str,
         send_to_cir: Option<&str>,
         body: &[u8],
+        doc: ParsedDocument,
         now: DateTime<Utc>,
         out: &mut Vec<Notification>,
     ) -> Result<String, Refusal> {
         let s = self.settings.clone();
-        let doc = check_document(body, &s.credit_note_description_codes, s.validate_rules)?;
         let cir = self.check_registry(pib, send_to_cir, &doc, now)?;
         let sales_id = self.next_sales_id;
         let purchase_id = self.next_purchase_id;

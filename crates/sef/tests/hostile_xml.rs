@@ -1,0 +1,177 @@
+//! Hostile UBL bodies against every sandbox route that takes one (`sales-invoice/ubl` and
+//! `sales-invoice/ubl/upload`): each gets SEF's 400 `XmlInvalid` with a readable message, and the
+//! sandbox answers the next request. Durations are printed, never asserted.
+
+use std::time::Instant;
+
+use chrono::DateTime;
+use fiskal_sef::sandbox::{SandboxConfig, SandboxHandle, SandboxSettings};
+use fiskal_sef::spawn_sandbox_for_tests;
+use fiskal_sef::xml::{Element, XmlError, extract_envelope_document};
+use fiskal_ubl::limits::LimitExceeded;
+
+const SUPPLIER: &str = "190000012";
+const BUYER: &str = "190000029";
+const INVOICE: &str = include_str!("data/invoice_380.xml");
+const OPEN: &str = "<Invoice xmlns=\"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2\"";
+
+fn deep(depth: usize) -> String {
+    format!(
+        "{OPEN}>{}{}</Invoice>",
+        "<a>".repeat(depth),
+        "</a>".repeat(depth)
+    )
+}
+
+fn many_attributes(n: usize) -> String {
+    let attrs: String = (0..n).map(|i| format!(" a{i}=\"{i}\"")).collect();
+    format!("{OPEN}{attrs}/>")
+}
+
+fn many_namespaces(n: usize) -> String {
+    let attrs: String = (0..n).map(|i| format!(" xmlns:p{i}=\"u:{i}\"")).collect();
+    format!("{OPEN}{attrs}/>")
+}
+
+fn hostile() -> Vec<(&'static str, String, &'static str)> {
+    vec![
+        ("50,000 deep", deep(50_000), "nested more than 100 levels"),
+        (
+            "80,000 attributes",
+            many_attributes(80_000),
+            "more than 64 attributes",
+        ),
+        (
+            "10,000 namespace declarations",
+            many_namespaces(10_000),
+            "more than 64 namespace declarations",
+        ),
+    ]
+}
+
+async fn setup() -> (SandboxHandle, String) {
+    let (_, h) = spawn_sandbox_for_tests(SandboxConfig {
+        now: Some(DateTime::parse_from_rfc3339("2026-11-25T10:00:00+01:00").unwrap()),
+        // Eight uploads in a row: SEF's 3 calls per second would refuse some with 429.
+        settings: SandboxSettings {
+            rate_limit_per_second: 0,
+            ..SandboxSettings::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .await;
+    let sk = h
+        .company_with_key(SUPPLIER, "99000011", "Dobavljač Usluge d.o.o.")
+        .await
+        .unwrap();
+    h.company_with_key(BUYER, "99000028", "Kupac Trgovina d.o.o.")
+        .await
+        .unwrap();
+    (h, sk)
+}
+
+/// Posts `xml` to the raw route (`multipart = false`) or as the `ublFile` part of a form.
+async fn post(h: &SandboxHandle, key: &str, xml: String, multipart: bool) -> reqwest::Response {
+    let rid = uuid::Uuid::new_v4();
+    let http = reqwest::Client::new();
+    let req = if multipart {
+        let boundary = "fiskalTestBoundary7d1";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"ublFile\"; filename=\"f.xml\"\r\nContent-Type: application/xml\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(xml.as_bytes());
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        http.post(format!(
+            "{}/api/publicApi/sales-invoice/ubl/upload?requestId={rid}",
+            h.base_url()
+        ))
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+    } else {
+        http.post(format!(
+            "{}/api/publicApi/sales-invoice/ubl?requestId={rid}",
+            h.base_url()
+        ))
+        .header("Content-Type", "application/xml")
+        .body(xml)
+    };
+    req.header("ApiKey", key).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn hostile_uploads_get_xml_invalid_and_the_sandbox_keeps_answering() {
+    let (h, sk) = setup().await;
+    for multipart in [false, true] {
+        let route = if multipart { "ubl/upload" } else { "ubl" };
+        for (what, xml, says) in hostile() {
+            let t = Instant::now();
+            let r = post(&h, &sk, xml, multipart).await;
+            eprintln!("sandbox {route}, {what}: {:?}", t.elapsed());
+            assert_eq!(r.status().as_u16(), 400, "{route} {what}");
+            let body: serde_json::Value = r.json().await.unwrap();
+            assert_eq!(body["ErrorCode"], "XmlInvalid", "{route} {what}: {body}");
+            let m = body["Message"].as_str().unwrap();
+            assert!(
+                m.starts_with("The document was refused: ") && m.contains(says),
+                "{route} {what}: {m}"
+            );
+        }
+        // The next, valid upload on the same route is accepted.
+        let number = format!("F-OK-{}", u8::from(multipart));
+        let r = post(&h, &sk, INVOICE.replace("F-2026-0142", &number), multipart).await;
+        assert_eq!(
+            r.status().as_u16(),
+            200,
+            "{route}: {}",
+            r.text().await.unwrap()
+        );
+    }
+    assert_eq!(h.sandbox().documents().await.len(), 2);
+}
+
+#[test]
+fn the_tree_refuses_hostile_documents() {
+    let e = Element::parse(&deep(50_000)).unwrap_err();
+    assert_eq!(e, XmlError::Limit(LimitExceeded::TooDeep { max: 100 }));
+    assert_eq!(
+        e.to_string(),
+        "The document was refused: elements are nested more than 100 levels deep."
+    );
+    assert_eq!(
+        Element::parse(&many_attributes(80_000)).unwrap_err(),
+        XmlError::Limit(LimitExceeded::TooManyAttributesOnElement { max: 64 })
+    );
+    assert_eq!(
+        Element::parse(&many_namespaces(80_000)).unwrap_err(),
+        XmlError::Limit(LimitExceeded::TooManyNamespaces { max: 64 })
+    );
+    let laughs = format!(
+        "<!DOCTYPE l [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]>{OPEN}>&b;</Invoice>"
+    );
+    assert!(matches!(
+        Element::parse(&laughs),
+        Err(XmlError::Malformed(m)) if m.contains("DOCTYPE")
+    ));
+    assert!(matches!(
+        Element::parse(&format!("{OPEN}>&b;</Invoice>")),
+        Err(XmlError::Malformed(_))
+    ));
+    // A deep document inside an envelope: the scan hands it over, the tree refuses it.
+    let env = format!(
+        "<env:DocumentEnvelope xmlns:env=\"urn:eFaktura:MinFinrs:envelop:schema\"><env:DocumentBody>{}</env:DocumentBody></env:DocumentEnvelope>",
+        deep(50_000)
+    );
+    let inner = extract_envelope_document(&env).unwrap();
+    assert!(matches!(
+        Element::parse(inner),
+        Err(XmlError::Limit(LimitExceeded::TooDeep { .. }))
+    ));
+    assert_eq!(
+        extract_envelope_document(&many_namespaces(80_000)).unwrap_err(),
+        XmlError::Limit(LimitExceeded::TooManyNamespaces { max: 64 })
+    );
+}
