@@ -1,24 +1,27 @@
 //! The TaxCore PFR HTTP API v3 (pfr-api.md): routes, language negotiation and TaxCore's error
 //! bodies. Handlers are thin: the work is in [`crate::service`].
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
-use fiskal_domain::api::{FieldError, InvoiceRequest, InvoiceResult, ModelErrors};
+use fiskal_domain::api::{FieldError, InvoiceRequest, InvoiceResult};
 use fiskal_domain::gsc::Gsc;
+use fiskal_web::taxcore::{json, json_response, model_errors};
+use fiskal_web::{Language, PfrApi, Policy};
 
 use crate::qr;
-use crate::service::{Lang, Lpfr, PfrError};
+use crate::service::{Lpfr, PfrError};
 
 /// Largest request body accepted (fiskal's choice: 1 MiB).
 pub const MAX_BODY: usize = 1024 * 1024;
 
-/// The PFR router for an L-PFR.
+/// The PFR router for an L-PFR, inside fiskal-web's stack (request id and tracing span per
+/// request, body limit of [`MAX_BODY`]).
 pub fn router(lpfr: Lpfr) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/api/v3/attention", get(attention))
         .route("/api/v3/status", get(status))
         .route(
@@ -30,24 +33,8 @@ pub fn router(lpfr: Lpfr) -> Router {
         .route("/api/v3/invoices/{request_id}", get(invoice_by_request_id))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
-        .with_state(lpfr)
-}
-
-/// JSON answer with `application/json; charset=utf-8`.
-fn json_response(status: StatusCode, body: String) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        body,
-    )
-        .into_response()
-}
-
-fn model_errors(status: StatusCode, errors: &[FieldError]) -> Response {
-    let reason = status.canonical_reason().unwrap_or("Error");
-    let body = ModelErrors::from_errors(reason, errors);
-    json_response(status, serde_json::to_string(&body).unwrap_or_default())
+        .with_state(lpfr);
+    fiskal_web::layers(routes, &Policy::new().body_limit(MAX_BODY))
 }
 
 fn gsc_string(status: StatusCode, g: Gsc) -> Response {
@@ -73,71 +60,17 @@ impl IntoResponse for PfrError {
     }
 }
 
-/// Picks the answer language from `Accept-Language` (q-values honoured; `*` = default).
-/// `None` when a header is present and none of its languages is supported (→ 406).
-pub fn negotiate_language(headers: &HeaderMap) -> Option<Lang> {
-    let Some(v) = headers.get(header::ACCEPT_LANGUAGE) else {
-        return Some(Lang::SrCyrl);
-    };
-    let Ok(v) = v.to_str() else {
-        return Some(Lang::SrCyrl);
-    };
-    if v.trim().is_empty() {
-        return Some(Lang::SrCyrl);
-    }
-    let mut best: Option<(f32, Lang)> = None;
-    for part in v.split(',') {
-        let mut it = part.trim().split(';');
-        let tag = it.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q = it
-            .find_map(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|x| x.parse::<f32>().ok())
-            })
-            .unwrap_or(1.0);
-        if q <= 0.0 {
-            continue;
-        }
-        let lang = if tag == "*" || tag == "sr" || tag.starts_with("sr-") {
-            Some(Lang::SrCyrl)
-        } else if tag == "en" || tag.starts_with("en-") {
-            Some(Lang::En)
-        } else {
-            None
-        };
-        if let Some(l) = lang
-            && best.map(|(bq, _)| q > bq).unwrap_or(true)
-        {
-            best = Some((q, l));
-        }
-    }
-    best.map(|(_, l)| l)
-}
-
-fn not_acceptable() -> Response {
-    model_errors(StatusCode::NOT_ACCEPTABLE, &[])
-}
-
 async fn attention() -> StatusCode {
     StatusCode::OK
 }
 
-async fn status(State(lpfr): State<Lpfr>, headers: HeaderMap) -> Response {
-    if negotiate_language(&headers).is_none() {
-        return not_acceptable();
-    }
-    json_response(
-        StatusCode::OK,
-        serde_json::to_string(&lpfr.status()).unwrap_or_default(),
-    )
+/// The language is negotiated only to refuse what the PFR does not speak (406).
+async fn status(State(lpfr): State<Lpfr>, _lang: Language<PfrApi>) -> Response {
+    json(StatusCode::OK, &lpfr.status())
 }
 
-async fn environment_parameters(State(lpfr): State<Lpfr>, headers: HeaderMap) -> Response {
-    if negotiate_language(&headers).is_none() {
-        return not_acceptable();
-    }
-    Json(lpfr.environment_parameters()).into_response()
+async fn environment_parameters(State(lpfr): State<Lpfr>, _lang: Language<PfrApi>) -> Response {
+    axum::Json(lpfr.environment_parameters()).into_response()
 }
 
 async fn pin(State(lpfr): State<Lpfr>, body: Bytes) -> Response {
@@ -173,10 +106,14 @@ async fn finish(
     Ok(result)
 }
 
-async fn create_invoice(State(lpfr): State<Lpfr>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(lang) = negotiate_language(&headers) else {
-        return not_acceptable();
-    };
+/// The body is read as bytes, not by a JSON extractor: the PFR's state (PIN, card, limit) is
+/// checked before the body, and each field error carries its own TaxCore code.
+async fn create_invoice(
+    State(lpfr): State<Lpfr>,
+    Language { lang, .. }: Language<PfrApi>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let request_id = headers
         .iter()
         .find(|(k, _)| k.as_str().eq_ignore_ascii_case("requestid"))
@@ -188,28 +125,19 @@ async fn create_invoice(State(lpfr): State<Lpfr>, headers: HeaderMap, body: Byte
         Err(e) => return e.into_response(),
     };
     match finish(result, &req).await {
-        Ok(r) => json_response(
-            StatusCode::OK,
-            serde_json::to_string(&r).unwrap_or_default(),
-        ),
+        Ok(r) => json(StatusCode::OK, &r),
         Err(e) => e.into_response(),
     }
 }
 
 async fn invoice_by_request_id(
     State(lpfr): State<Lpfr>,
-    headers: HeaderMap,
+    _lang: Language<PfrApi>,
     Path(id): Path<String>,
 ) -> Response {
-    if negotiate_language(&headers).is_none() {
-        return not_acceptable();
-    }
     match lpfr.invoice_by_request_id(&id).await {
         Ok(Some((result, req))) => match finish(result, &req).await {
-            Ok(r) => json_response(
-                StatusCode::OK,
-                serde_json::to_string(&r).unwrap_or_default(),
-            ),
+            Ok(r) => json(StatusCode::OK, &r),
             Err(e) => e.into_response(),
         },
         Ok(None) => json_response(StatusCode::OK, "null".into()),

@@ -9,7 +9,7 @@
 //! - [`api::router`]: the axum routes with TaxCore's error bodies and codes.
 //! - [`audit`]: the audit towards the SUF (internet loop and local audit on removable media);
 //!   [`commands`]: the SUF's commands.
-//! - [`serve`]: binds and serves until Ctrl-C or SIGTERM.
+//! - [`serve`]: serves on fiskal-web's server until Ctrl-C or SIGTERM.
 
 pub mod api;
 pub mod audit;
@@ -18,35 +18,51 @@ pub mod journal;
 pub mod qr;
 pub mod service;
 
-use std::net::SocketAddr;
-
 pub use api::router;
 pub use service::{Lpfr, Settings};
 
-/// Serves the L-PFR API on `listener` until the process is asked to stop.
+/// Serves the L-PFR API on `listener` until Ctrl-C or SIGTERM, on fiskal-web's server
+/// (clients that send their headers slowly are dropped after 10 s).
 pub async fn serve(lpfr: Lpfr, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    let app = router(lpfr);
-    axum::serve(
+    fiskal_web::serve(
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        router(lpfr),
+        fiskal_web::ServeConfig::new(),
+        fiskal_web::shutdown_signal(),
     )
-    .with_graceful_shutdown(shutdown_signal())
     .await
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
+#[cfg(test)]
+mod tests {
+    use super::service::{Lang, audit_warning_message, lang_from_journal, success_message};
+
+    #[test]
+    fn messages_are_those_of_before() {
+        assert_eq!(success_message(Lang::SrCyrl), "Успешно");
+        assert_eq!(success_message(Lang::En), "Success");
+        assert_eq!(
+            audit_warning_message("Успешно", Lang::SrCyrl),
+            "Успешно 1400: Потребно је ишчитавање: неишчитани износ је прешао 75% лимита безбедносног елемента."
+        );
+        assert_eq!(
+            audit_warning_message("Success", Lang::En),
+            "Success 1400: Audit required: the unaudited amount passed 75% of the secure element's limit."
+        );
+    }
+
+    #[test]
+    fn journal_codes_old_and_new() {
+        for (code, lang) in [
+            ("sr", Lang::SrCyrl),
+            ("en", Lang::En),
+            ("sr-Cyrl", Lang::SrCyrl),
+            ("", Lang::SrCyrl),
+        ] {
+            assert_eq!(lang_from_journal(code), lang, "{code:?}");
         }
-    };
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+        for l in [Lang::SrCyrl, Lang::En] {
+            assert_eq!(lang_from_journal(l.code()), l);
+        }
     }
 }

@@ -30,37 +30,23 @@ use crate::journal::{Journal, JournalError, NewReceipt, PendingRow};
 /// Most requests signed in one group commit.
 pub const MAX_BATCH: usize = 64;
 
-/// Language of `messages` in answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    /// `sr-Cyrl-RS` (default).
-    SrCyrl,
-    /// `en-US`.
-    En,
+/// Language of `messages` in answers: [`Lang::SrCyrl`] (default) or [`Lang::En`], negotiated
+/// under [`fiskal_domain::lang::PFR_API`].
+pub use fiskal_domain::lang::Lang;
+
+/// `messages` of a successful invoice: `Успешно` or `Success`.
+pub fn success_message(lang: Lang) -> String {
+    lang.pick("Uspešno", "Success").into_owned()
 }
 
-impl Lang {
-    /// Short code stored in the journal.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::SrCyrl => "sr",
-            Lang::En => "en",
-        }
-    }
-    fn from_code(s: &str) -> Lang {
-        if s == "en" { Lang::En } else { Lang::SrCyrl }
-    }
-    /// `messages` of a successful invoice.
-    pub fn success(self) -> &'static str {
-        match self {
-            Lang::SrCyrl => "Успешно",
-            Lang::En => "Success",
-        }
+/// The language of a pending request as the journal stores it ([`Lang::code`]: `sr-Cyrl`,
+/// `en`); journals of fiskal 0.1 hold `sr` (which meant Cyrillic) and `en`, read as before.
+pub fn lang_from_journal(code: &str) -> Lang {
+    match Lang::from_code(code) {
+        Some(Lang::En) => Lang::En,
+        _ => Lang::SrCyrl,
     }
 }
-
-/// Languages the PFR supports, in order of preference.
-pub const SUPPORTED_LANGUAGES: [&str; 2] = ["sr-Cyrl-RS", "en-US"];
 
 /// Everything that configures the L-PFR besides its SE: set from the environment bundle and
 /// later changed by SUF commands. Persisted in the journal database.
@@ -215,7 +201,7 @@ pub fn build_result(
         verification_url,
         verification_q_r_code: None,
         journal: Some(journal),
-        messages: lang.success().to_string(),
+        messages: success_message(lang),
         signature: b64(&signed.signature),
         encrypted_internal_data: b64(&signed.internal_data),
         total_counter: signed.total_counter,
@@ -484,7 +470,7 @@ impl Lpfr {
                 &computed,
                 signed,
                 advance.as_ref(),
-                Lang::from_code(&row.lang),
+                lang_from_journal(&row.lang),
             );
             receipts.push(self.new_receipt(&req, &row, &result, signed)?);
             used.push(row.id);
@@ -640,7 +626,7 @@ impl Lpfr {
             model: "fiskal L-PFR".into(),
             mssc: vec![],
             gsc: gsc.iter().map(|g| g.code().to_string()).collect(),
-            supported_languages: SUPPORTED_LANGUAGES.iter().map(|s| s.to_string()).collect(),
+            supported_languages: supported_languages(),
             uid: self.inner.uid.to_string(),
             tax_core_api: settings.tax_core_api.clone(),
             current_tax_rates: current,
@@ -667,7 +653,7 @@ impl Lpfr {
             environment_name: s.environment_name.clone(),
             logo: String::new(),
             ntp_server: s.ntp_server.clone(),
-            supported_languages: SUPPORTED_LANGUAGES.iter().map(|s| s.to_string()).collect(),
+            supported_languages: supported_languages(),
         }
     }
 
@@ -1171,15 +1157,20 @@ struct SignedGroup {
 /// `messages` of an invoice result signed at or above 75 % of the limit: the success text followed
 /// by the warning 1400 (pfr-api.md §4, suf-backend.md §8), in the answer's language.
 pub fn audit_warning_message(success: &str, lang: Lang) -> String {
-    let warning = match lang {
-        Lang::SrCyrl => {
-            "1400: Потребно је ишчитавање: неишчитани износ је прешао 75% лимита безбедносног елемента."
-        }
-        Lang::En => {
-            "1400: Audit required: the unaudited amount passed 75% of the secure element's limit."
-        }
-    };
+    let warning = lang.pick(
+        "1400: Potrebno je iščitavanje: neiščitani iznos je prešao 75% limita bezbednosnog elementa.",
+        "1400: Audit required: the unaudited amount passed 75% of the secure element's limit.",
+    );
     format!("{success} {warning}")
+}
+
+/// The languages the PFR supports as its status and environment report them: `sr-Cyrl-RS`,
+/// `en-US`.
+pub fn supported_languages() -> Vec<String> {
+    fiskal_domain::lang::PFR_API
+        .iter()
+        .map(|l| l.tag().to_string())
+        .collect()
 }
 
 /// Amount helper for status output: the unaudited amount and limit as decimals.

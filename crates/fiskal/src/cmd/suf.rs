@@ -235,7 +235,7 @@ pub async fn run(c: SufCommand) -> anyhow::Result<()> {
                 a.common.env.display(),
                 admin_token_path(&a.common.env).display()
             );
-            fiskal_suf::serve(suf, listener, shutdown_signal()).await?;
+            fiskal_suf::serve(suf, listener, fiskal_web::shutdown_signal()).await?;
             Ok(())
         }
         SufCommand::Import(a) => {
@@ -634,25 +634,6 @@ async fn run_admin(a: AdminArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
 }
 
 /// `fiskal suf ca` subcommands.
