@@ -726,13 +726,9 @@ fn counter_of(name: &str) -> Option<u32> {
     name.strip_suffix(".json")?.rsplit('-').next()?.parse().ok()
 }
 
+/// Writes a file of the medium durably and atomically; every failure (fsync included) is reported.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AuditError> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).map_err(medium_err(&tmp))?;
-    if let Ok(f) = std::fs::File::open(&tmp) {
-        let _ = f.sync_all();
-    }
-    std::fs::rename(&tmp, path).map_err(medium_err(path))
+    fiskal_storage::write_atomic(path, bytes, fiskal_storage::MODE_PUBLIC).map_err(medium_err(path))
 }
 
 /// Local audit (suf-backend.md §7) on the medium mounted at `medium`, in the RT-LPFR layout:

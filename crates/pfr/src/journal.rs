@@ -13,10 +13,9 @@
 //! skip or repeat.
 
 use std::path::Path;
-use std::str::FromStr;
 
+use fiskal_storage::{DatabaseUrl, LegacyVersion, Migrations, PoolConfig, Step};
 use sha2::{Digest, Sha256};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
 /// Errors of the journal.
@@ -26,6 +25,9 @@ pub enum JournalError {
     /// The database failed.
     #[error("journal database error: {0}")]
     Db(#[from] sqlx::Error),
+    /// The journal cannot be opened: it is of a newer fiskal, or of an older layout.
+    #[error("{0}")]
+    Storage(#[from] fiskal_storage::StorageError),
     /// The hash chain is broken at this counter.
     #[error("the journal's hash chain is broken at receipt {0}")]
     BrokenChain(u32),
@@ -37,33 +39,22 @@ macro_rules! cols {
     };
 }
 
-const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS pending (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    request_id TEXT,
-    request_json TEXT NOT NULL,
-    sdc_time_ms INTEGER NOT NULL,
-    lang TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS receipts (
-    total_counter INTEGER PRIMARY KEY,
-    uid TEXT NOT NULL,
-    invoice_number TEXT NOT NULL UNIQUE,
-    request_id TEXT,
-    kind TEXT NOT NULL,
-    sdc_time_ms INTEGER NOT NULL,
-    amount TEXT NOT NULL,
-    request_json TEXT NOT NULL,
-    result_json TEXT NOT NULL,
-    se_output BLOB NOT NULL,
-    prev_hash BLOB NOT NULL,
-    hash BLOB NOT NULL,
-    audited INTEGER NOT NULL DEFAULT 0
-);
-CREATE UNIQUE INDEX IF NOT EXISTS receipts_request_id ON receipts(uid, request_id) WHERE request_id IS NOT NULL;
-CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"#;
+/// The journal's schema steps (`migrations/sqlite`); never edit a released step, add one.
+pub const MIGRATIONS: Migrations = Migrations {
+    store: "L-PFR journal",
+    table: "_fiskal_migrations_journal",
+    sqlite: &[Step {
+        version: 1,
+        description: "initial",
+        sql: include_str!("../migrations/sqlite/0001_initial.sql"),
+    }],
+    postgres: &[],
+    legacy: LegacyVersion::Table {
+        table: "schema_version",
+        column: "version",
+    },
+    legacy_known: 1,
+};
 
 /// A request recorded before signing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,18 +144,16 @@ fn entry_hash(prev: &[u8], r: &NewReceipt) -> Vec<u8> {
 }
 
 impl Journal {
-    /// Opens (creating if needed) the journal at `path`.
+    /// Opens (creating if needed) the journal at `path` and brings its schema up to date
+    /// ([`MIGRATIONS`]; a journal of fiskal 0.1 is adopted as it is, one of a newer fiskal
+    /// refused).
     pub async fn open(path: &Path) -> Result<Journal, JournalError> {
-        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(std::time::Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(opts)
-            .await?;
-        sqlx::raw_sql(SCHEMA).execute(&pool).await?;
+        let pool = fiskal_storage::open_sqlite(
+            &DatabaseUrl::sqlite_file(path),
+            &PoolConfig::with_max_connections(4),
+            &MIGRATIONS,
+        )
+        .await?;
         Ok(Journal { pool })
     }
 
