@@ -15,35 +15,26 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, Utc};
 use fiskal_domain::api::{InvoiceRequest, InvoiceResult};
 use fiskal_domain::kinds::{DocumentKind, InvoiceType, TransactionType};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{AssertSqlSafe, Row, SqlitePool};
+use fiskal_storage::{DatabaseUrl, LegacyVersion, Migrations, PoolConfig, Step};
+use sqlx::{Row, SqlitePool};
 
 use crate::error::EsirError;
 use crate::rules::Referenced;
 
-/// Schema steps; `PRAGMA user_version` counts the steps applied. Never edit a step, only append.
-const MIGRATIONS: &[&str] = &[r#"
-CREATE TABLE invoices (
-    seq              INTEGER PRIMARY KEY AUTOINCREMENT,
-    request_id       TEXT NOT NULL UNIQUE,
-    state            TEXT NOT NULL CHECK (state IN ('pending', 'issued', 'failed')),
-    invoice_number   TEXT UNIQUE,
-    invoice_type     INTEGER NOT NULL,
-    transaction_type INTEGER NOT NULL,
-    sdc_time         TEXT,
-    total            TEXT NOT NULL,
-    buyer_id         TEXT,
-    referent_number  TEXT,
-    chain_id         TEXT,
-    request_json     TEXT NOT NULL,
-    result_json      TEXT,
-    created_at       TEXT NOT NULL,
-    updated_at       TEXT NOT NULL
-);
-CREATE INDEX invoices_state ON invoices (state);
-CREATE INDEX invoices_chain ON invoices (chain_id);
-CREATE INDEX invoices_referent ON invoices (referent_number);
-"#];
+/// The store's schema steps (`migrations/sqlite`); never edit a released step, add one.
+/// fiskal 0.1 counted its steps in `PRAGMA user_version`; it is kept up to date.
+pub const MIGRATIONS: Migrations = Migrations {
+    store: "ESIR store",
+    table: "_fiskal_migrations_esir",
+    sqlite: &[Step {
+        version: 1,
+        description: "initial",
+        sql: include_str!("../migrations/sqlite/0001_initial.sql"),
+    }],
+    postgres: &[],
+    legacy: LegacyVersion::UserVersion,
+    legacy_known: 1,
+};
 
 /// One issued document as the store keeps it.
 #[derive(Debug, Clone, PartialEq)]
@@ -122,46 +113,19 @@ impl Store {
     }
 
     /// Opens (creating if needed) the store in the SQLite file `path` and brings its schema up to
-    /// date.
+    /// date ([`MIGRATIONS`]; a store of fiskal 0.1 is adopted as it is, one of a newer fiskal
+    /// refused).
     pub async fn open(path: &Path) -> Result<Store, EsirError> {
-        let opts = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(2)
-            .connect_with(opts)
-            .await?;
-        let store = Store { pool };
-        store.migrate().await?;
-        Ok(store)
-    }
-
-    async fn migrate(&self) -> Result<(), EsirError> {
-        let version: i64 = sqlx::query_scalar("PRAGMA user_version")
-            .fetch_one(&self.pool)
-            .await?;
-        let version = usize::try_from(version).unwrap_or(usize::MAX);
-        if version > MIGRATIONS.len() {
-            return Err(EsirError::Store {
-                detail: format!(
-                    "the store has schema version {version}, newer than this program ({})",
-                    MIGRATIONS.len()
-                ),
-            });
-        }
-        for (i, step) in MIGRATIONS.iter().enumerate().skip(version) {
-            let mut tx = self.pool.begin().await?;
-            sqlx::raw_sql(*step).execute(&mut *tx).await?;
-            sqlx::query(AssertSqlSafe(format!("PRAGMA user_version = {}", i + 1)))
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-        }
-        Ok(())
+        let pool = fiskal_storage::open_sqlite(
+            &DatabaseUrl::sqlite_file(path),
+            &PoolConfig::with_max_connections(2),
+            &MIGRATIONS,
+        )
+        .await
+        .map_err(|e| EsirError::Store {
+            detail: e.to_string(),
+        })?;
+        Ok(Store { pool })
     }
 
     /// Records a request as pending, before it is sent.
