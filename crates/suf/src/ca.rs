@@ -29,7 +29,6 @@
 //! | `registry.json` | what was issued: UID, class, TIN, serials, PAC/PIN hashes |
 //! | `issued/{UID}.pfx` | default place of issued PFX files (mode 0600) |
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -368,33 +367,25 @@ pub fn read_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>> {
     Ok(certs)
 }
 
-/// Writes a new private file (mode 0600 on Unix), refusing to overwrite.
-fn write_private_new(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        o.mode(0o600);
-    }
-    let mut f = o.open(path).map_err(io(path.display()))?;
-    f.write_all(bytes).map_err(io(path.display()))?;
-    f.sync_all().map_err(io(path.display()))?;
-    Ok(())
+/// A file write's error (its text names the step and the path).
+fn file_err(e: std::io::Error) -> CaError {
+    CaError::Io(e.to_string())
 }
 
-/// Replaces a file atomically (temporary file, fsync, rename).
+/// Writes a new private file (mode 0600 on Unix) durably, refusing to overwrite.
+fn write_private_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    fiskal_storage::write_new(path, bytes, fiskal_storage::MODE_PRIVATE).map_err(file_err)
+}
+
+/// Writes a new public file (a certificate) durably, refusing to overwrite.
+fn write_public_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    fiskal_storage::write_new(path, bytes, fiskal_storage::MODE_PUBLIC).map_err(file_err)
+}
+
+/// Replaces a private file durably and atomically (random temporary name, fsync, rename, fsync
+/// of the folder).
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    let _ = std::fs::remove_file(&tmp);
-    write_private_new(&tmp, bytes)?;
-    std::fs::rename(&tmp, path).map_err(io(path.display()))?;
-    if let Some(parent) = path.parent()
-        && let Ok(d) = std::fs::File::open(parent)
-    {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    fiskal_storage::write_atomic(path, bytes, fiskal_storage::MODE_PRIVATE).map_err(file_err)
 }
 
 fn read_pem_one(path: &Path, label: &str) -> Result<Zeroizing<Vec<u8>>> {
@@ -839,13 +830,14 @@ impl Pki {
             &dir.join("issuing-ca.key"),
             to_pem("PRIVATE KEY", &issuing_key).as_bytes(),
         )?;
-        std::fs::write(dir.join("root-ca.crt"), to_pem("CERTIFICATE", root.der()))
-            .map_err(io("root-ca.crt"))?;
-        std::fs::write(
-            dir.join("issuing-ca.crt"),
-            to_pem("CERTIFICATE", issuing.der()),
-        )
-        .map_err(io("issuing-ca.crt"))?;
+        write_public_new(
+            &dir.join("root-ca.crt"),
+            to_pem("CERTIFICATE", root.der()).as_bytes(),
+        )?;
+        write_public_new(
+            &dir.join("issuing-ca.crt"),
+            to_pem("CERTIFICATE", issuing.der()).as_bytes(),
+        )?;
         let reg = RegistryFile {
             format: "fiskal-ca-registry/1".into(),
             environment: env,

@@ -3,10 +3,9 @@
 //! PostgreSQL, chosen by URL, with the same SQL (`$n` parameters work on both).
 
 use std::future::Future;
-use std::str::FromStr;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor, Row};
+use fiskal_storage::{DatabaseUrl, LegacyVersion, Migrations, PoolConfig, Step};
+use sqlx::{AnyPool, Row};
 
 /// Errors of the storage.
 #[derive(Debug, thiserror::Error)]
@@ -15,9 +14,12 @@ pub enum StoreError {
     /// The database failed or is unreachable.
     #[error("the SUF database failed: {0}")]
     Db(#[from] sqlx::Error),
-    /// The URL names no supported database.
-    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
+    /// The URL names no supported database (the text says why; never a password).
+    #[error("{0}")]
     BadUrl(String),
+    /// The store cannot be opened: of a newer fiskal, of an older layout, or unreachable.
+    #[error("{0}")]
+    Storage(#[from] fiskal_storage::StorageError),
     /// A group write failed; nothing of the group was stored.
     #[error("the SUF database failed to store a group of receipts: {0}")]
     GroupWrite(String),
@@ -260,13 +262,7 @@ pub struct AdminChange {
 }
 
 /// Which SQL database a [`SqlStore`] talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// SQLite (a file).
-    Sqlite,
-    /// PostgreSQL.
-    Postgres,
-}
+pub use fiskal_storage::Backend;
 
 /// [`Store`] on SQLite or PostgreSQL.
 ///
@@ -447,85 +443,24 @@ async fn write_group(
     Ok(outcomes)
 }
 
-fn schema(backend: Backend) -> String {
-    let blob = match backend {
-        Backend::Sqlite => "BLOB",
-        Backend::Postgres => "BYTEA",
-    };
-    format!(
-        r#"
-CREATE TABLE IF NOT EXISTS suf_se (
-    uid TEXT PRIMARY KEY,
-    tin TEXT NOT NULL,
-    certificate {blob} NOT NULL,
-    revoked_at_ms BIGINT
-);
-CREATE TABLE IF NOT EXISTS suf_token (
-    token TEXT PRIMARY KEY,
-    uid TEXT NOT NULL,
-    expires_ms BIGINT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS suf_token_uid ON suf_token(uid, expires_ms);
-CREATE TABLE IF NOT EXISTS suf_receipt (
-    invoice_number TEXT PRIMARY KEY,
-    signed_by TEXT NOT NULL,
-    requested_by TEXT NOT NULL,
-    total_counter BIGINT NOT NULL,
-    tt_counter BIGINT NOT NULL,
-    sdc_time_ms BIGINT NOT NULL,
-    amount BIGINT NOT NULL,
-    invoice_type BIGINT NOT NULL,
-    transaction_type BIGINT NOT NULL,
-    buyer_id TEXT,
-    cumulative_total BIGINT NOT NULL,
-    internal_data {blob} NOT NULL,
-    signature {blob} NOT NULL,
-    content_hash TEXT NOT NULL,
-    request_json TEXT NOT NULL,
-    result_json TEXT NOT NULL,
-    received_ms BIGINT NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS suf_receipt_counter ON suf_receipt(signed_by, total_counter);
-CREATE TABLE IF NOT EXISTS suf_audit (
-    uid TEXT NOT NULL,
-    audit_seq BIGINT NOT NULL,
-    arp {blob} NOT NULL,
-    total_counter BIGINT NOT NULL,
-    sum_at_start BIGINT NOT NULL,
-    limit_amount BIGINT NOT NULL,
-    requested_ms BIGINT NOT NULL,
-    poa {blob},
-    PRIMARY KEY (uid, audit_seq)
-);
-CREATE TABLE IF NOT EXISTS suf_command (
-    command_id TEXT PRIMARY KEY,
-    uid TEXT NOT NULL,
-    command_type BIGINT NOT NULL,
-    payload TEXT NOT NULL,
-    created_ms BIGINT NOT NULL,
-    success BIGINT
-);
-CREATE INDEX IF NOT EXISTS suf_command_uid ON suf_command(uid, created_ms);
-CREATE TABLE IF NOT EXISTS suf_tax_group (
-    group_id BIGINT PRIMARY KEY,
-    group_json TEXT NOT NULL,
-    created_ms BIGINT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS suf_forced_proof (
-    uid TEXT NOT NULL,
-    audit_seq BIGINT NOT NULL,
-    operator TEXT NOT NULL,
-    forced_ms BIGINT NOT NULL,
-    PRIMARY KEY (uid, audit_seq)
-);
-CREATE TABLE IF NOT EXISTS suf_setting (
-    name TEXT PRIMARY KEY,
-    value TEXT NOT NULL,
-    changed_ms BIGINT NOT NULL
-);
-"#
-    )
-}
+/// The SUF store's schema steps (`migrations/{sqlite,postgres}`); never edit a released step,
+/// add one.
+pub const MIGRATIONS: Migrations = Migrations {
+    store: "SUF store",
+    table: "_fiskal_migrations_suf",
+    sqlite: &[Step {
+        version: 1,
+        description: "initial",
+        sql: include_str!("../migrations/sqlite/0001_initial.sql"),
+    }],
+    postgres: &[Step {
+        version: 1,
+        description: "initial",
+        sql: include_str!("../migrations/postgres/0001_initial.sql"),
+    }],
+    legacy: LegacyVersion::None,
+    legacy_known: 0,
+};
 
 const RECEIPT_COLS: &str = "invoice_number, signed_by, requested_by, total_counter, tt_counter, sdc_time_ms, amount, \
      invoice_type, transaction_type, buyer_id, cumulative_total, internal_data, signature, content_hash, \
@@ -616,75 +551,25 @@ const INSERT_COMMAND: &str = "INSERT INTO suf_command (command_id, uid, command_
      VALUES ($1, $2, $3, $4, $5, NULL)";
 
 impl SqlStore {
-    /// Connects to `url` (`sqlite://PATH` — created if missing — or `postgres://...`) and creates
-    /// the tables. `schema`, for PostgreSQL only, puts the tables in that schema (created if
-    /// missing); tests use a fresh one per run.
+    /// Connects to `url` (`sqlite://PATH` — created if missing — or `postgres://...`) and brings
+    /// the schema up to date ([`MIGRATIONS`]; a store of fiskal 0.1 is adopted as it is, one of
+    /// a newer fiskal refused). `pg_schema`, for PostgreSQL only, puts the tables in that schema
+    /// (created if missing).
     pub async fn connect(url: &str, pg_schema: Option<&str>) -> Result<SqlStore, StoreError> {
-        sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Backend::Postgres
-        } else {
-            return Err(StoreError::BadUrl(url.to_string()));
+        let url = DatabaseUrl::parse(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+        let backend = url.backend();
+        let cfg = PoolConfig {
+            schema: pg_schema.map(str::to_string),
+            ..PoolConfig::default()
         };
-        let url = match backend {
-            Backend::Sqlite if !url.contains('?') => format!("{url}?mode=rwc"),
-            _ => url.to_string(),
-        };
-        let opts = AnyConnectOptions::from_str(&url)?;
-        let schema_name = pg_schema.map(str::to_string);
-        if let (Backend::Postgres, Some(s)) = (backend, &schema_name) {
-            if !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                return Err(StoreError::BadUrl(format!("schema {s:?}")));
-            }
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect_with(&opts).await?;
-            conn.execute(sqlx::AssertSqlSafe(format!(
-                "CREATE SCHEMA IF NOT EXISTS {s}"
-            )))
-            .await?;
-        }
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
-            .after_connect(move |conn, _| {
-                let schema_name = schema_name.clone();
-                Box::pin(async move {
-                    match (backend, schema_name) {
-                        (Backend::Postgres, schema) => {
-                            if let Some(s) = schema {
-                                conn.execute(sqlx::AssertSqlSafe(format!("SET search_path TO {s}"))).await?;
-                            }
-                            // A lock held elsewhere fails the statement instead of stalling intake.
-                            conn.execute("SET lock_timeout = '5s'; SET statement_timeout = '15s'").await?;
-                        }
-                        (Backend::Sqlite, _) => {
-                            conn.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;")
-                                .await?;
-                        }
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(opts)
-            .await?;
+        let pool = fiskal_storage::open_any(&url, &cfg, &MIGRATIONS).await?;
         let (receipts, jobs) = tokio::sync::mpsc::channel(WRITE_QUEUE);
         tokio::spawn(receipt_writer(pool.clone(), backend, jobs));
-        let store = SqlStore {
+        Ok(SqlStore {
             pool,
             backend,
             receipts,
-        };
-        for stmt in schema(backend)
-            .split(';')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            store
-                .pool
-                .execute(sqlx::AssertSqlSafe(stmt.to_string()))
-                .await?;
-        }
-        Ok(store)
+        })
     }
 
     /// The backend in use.

@@ -299,23 +299,8 @@ fn admin_token_for_serve(env: &Path) -> anyhow::Result<String> {
     }
     std::fs::create_dir_all(path.parent().unwrap_or(env))?;
     let token = fiskal_suf::admin::new_admin_token();
-    let tmp = path.with_extension("tmp");
-    {
-        use std::io::Write;
-        let mut o = std::fs::OpenOptions::new();
-        o.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            o.mode(0o600);
-        }
-        let mut f = o
-            .open(&tmp)
-            .with_context(|| format!("writing {}", tmp.display()))?;
-        f.write_all(token.as_bytes())?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, &path)?;
+    fiskal_storage::write_atomic(&path, token.as_bytes(), fiskal_storage::MODE_PRIVATE)
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(token)
 }
 
