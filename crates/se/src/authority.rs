@@ -200,7 +200,7 @@ impl AuthorityKeys {
         let json = Zeroizing::new(
             serde_json::to_vec_pretty(&file).map_err(|e| AuthorityError::Io(e.to_string()))?,
         );
-        crate::fsutil::write_atomic(&path, &json, true)
+        fiskal_storage::write_atomic(&path, &json, fiskal_storage::MODE_PRIVATE)
             .map_err(|e| AuthorityError::Io(format!("{}: {e}", path.display())))?;
         Ok(path)
     }

@@ -247,8 +247,12 @@ pub fn init(dir: &Path, opts: InitOptions) -> Result<Environment, EnvError> {
     let uid = crate::SecureElement::uid(&se).clone();
     // The public SE certificate beside the state file, for a SUF adopting this environment.
     let crt = se_dir.join(format!("{uid}.crt"));
-    crate::fsutil::write_atomic(&crt, &crate::SecureElement::certificate_der(&se), false)
-        .map_err(io(&crt))?;
+    fiskal_storage::write_atomic(
+        &crt,
+        &crate::SecureElement::certificate_der(&se),
+        fiskal_storage::MODE_PUBLIC,
+    )
+    .map_err(io(&crt))?;
     let public = authority.public();
     let env = Environment {
         environment_name: DEFAULT_ENVIRONMENT_NAME.into(),
@@ -268,7 +272,8 @@ pub fn init(dir: &Path, opts: InitOptions) -> Result<Environment, EnvError> {
         path: env_path.clone(),
         message: e.to_string(),
     })?;
-    crate::fsutil::write_atomic(&env_path, &json, false).map_err(io(&env_path))?;
+    fiskal_storage::write_atomic(&env_path, &json, fiskal_storage::MODE_PUBLIC)
+        .map_err(io(&env_path))?;
     tracing::info!(dir = %dir.display(), uid = %env.se_uid, "local environment created");
     Ok(env)
 }

@@ -19,7 +19,6 @@ pub mod audit_package;
 pub mod authority;
 pub mod cert;
 pub mod env;
-mod fsutil;
 pub mod soft;
 
 /// A 4-digit PIN. Only [`Pin::parse`] makes one, so a `Pin` is always well-formed.

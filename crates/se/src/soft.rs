@@ -675,7 +675,7 @@ impl SoftSe {
             ciphertext: B64.encode(&*buf),
         };
         let json = serde_json::to_vec(&outer).map_err(storage("state file"))?;
-        crate::fsutil::write_atomic(&self.path, &json, true)
+        fiskal_storage::write_atomic(&self.path, &json, fiskal_storage::MODE_PRIVATE)
             .map_err(storage(&format!("cannot write {}", self.path.display())))
     }
 
