@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::sandbox::{Sandbox, SandboxConfig, SandboxError, serve_with_shutdown};
+use crate::sandbox::{self, SandboxConfig, SandboxError};
 
 /// Default listening address of the sandbox.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
@@ -25,14 +25,15 @@ pub struct SandboxCliOptions {
 impl Default for SandboxCliOptions {
     fn default() -> Self {
         SandboxCliOptions {
-            listen: DEFAULT_LISTEN.parse().expect("constant address"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8787)),
             db: None,
             allow_non_loopback: false,
         }
     }
 }
 
-/// Runs the sandbox until Ctrl+C. Prints the portal and API addresses to stderr.
+/// Runs the sandbox ([`sandbox::spawn`]) until Ctrl+C or SIGTERM, then lets the requests in
+/// flight finish. Prints the portal and API addresses to stderr once it listens.
 pub async fn run_sandbox(opts: SandboxCliOptions) -> Result<(), SandboxError> {
     if !opts.listen.ip().is_loopback() && !opts.allow_non_loopback {
         return Err(SandboxError::Invalid(format!(
@@ -40,18 +41,29 @@ pub async fn run_sandbox(opts: SandboxCliOptions) -> Result<(), SandboxError> {
             opts.listen
         )));
     }
-    let sb = Sandbox::open(SandboxConfig {
+    let config = SandboxConfig {
         db_path: opts.db.clone(),
         ..SandboxConfig::default()
-    })
-    .await?;
-    let listener = tokio::net::TcpListener::bind(opts.listen).await?;
-    let addr = listener.local_addr()?;
+    };
+    let handle = sandbox::spawn(config, opts.listen).await?;
+    let addr = handle.addr();
     eprintln!(
         "SEF sandbox: http://{addr}/api/publicApi (portal: http://{addr}/portal, admin: http://{addr}/__sandbox)"
     );
-    serve_with_shutdown(sb, listener, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
+    fiskal_web::shutdown_signal().await;
+    handle.shutdown().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_listen_address_is_the_documented_one() {
+        assert_eq!(
+            SandboxCliOptions::default().listen.to_string(),
+            DEFAULT_LISTEN
+        );
+    }
 }

@@ -41,7 +41,7 @@ pub(super) fn routes() -> Router<Arc<Sandbox>> {
 fn err(e: SandboxError) -> Response {
     let status = match e {
         SandboxError::NotFound(_) => StatusCode::NOT_FOUND,
-        SandboxError::Invalid(_) => StatusCode::BAD_REQUEST,
+        SandboxError::Invalid(_) | SandboxError::Registration(_) => StatusCode::BAD_REQUEST,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
     (status, axum::Json(json!({ "error": e.to_string() }))).into_response()

@@ -4,18 +4,14 @@
 //! status ("Podešavanja > API menadžment"), as on SEF's own portal.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State as AxState};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset, Utc};
+use fiskal_domain::lang::Lang;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -27,7 +23,14 @@ pub mod ubl_check;
 mod admin;
 mod api;
 mod portal;
+mod samples;
+mod server;
 
+pub use samples::SampleKeys;
+pub use server::{
+    LOOPBACK_ANY_PORT, MAX_BODY, SandboxHandle, router, serve_with_shutdown, spawn, spawn_on,
+    spawn_sandbox_for_tests,
+};
 pub use state::{Company, Document, Event, KeyRecord, SandboxSettings, Side, State, Webhooks};
 pub use store::{MemoryStore, SandboxStore, SqliteStore, StoreError};
 
@@ -66,6 +69,68 @@ pub enum SandboxError {
     /// The operation's input was not valid.
     #[error("{0}")]
     Invalid(String),
+    /// The company could not be registered.
+    #[error(transparent)]
+    Registration(#[from] RegistrationError),
+}
+
+/// Why a company could not be registered. `Display` says it in Serbian (Latin), as the admin
+/// API answers; [`RegistrationError::message`] in the portal's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RegistrationError {
+    /// The PIB (as given) fails its check digit or is not 9 digits.
+    Pib(String),
+    /// The matični broj (as given) is not 8 digits.
+    Mb(String),
+    /// No company name.
+    NoName,
+    /// A JBKJS that is not 5 digits.
+    Jbkjs,
+    /// A company with this PIB is registered already.
+    Registered(String),
+}
+
+impl std::fmt::Display for RegistrationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message(Lang::SrLatn))
+    }
+}
+
+impl std::error::Error for RegistrationError {}
+
+impl RegistrationError {
+    /// The message in `lang` (Cyrillic transliterates the Latin; the PIB or MB stays as given).
+    pub fn message(&self, lang: Lang) -> String {
+        let (sr, en, value) = match self {
+            RegistrationError::Pib(v) => (
+                "PIB {v} nije ispravan (9 cifara sa kontrolnom cifrom).",
+                "The PIB {v} is not valid (9 digits with a check digit).",
+                v.as_str(),
+            ),
+            RegistrationError::Mb(v) => (
+                "Matični broj {v} mora imati 8 cifara.",
+                "The registration number (matični broj) {v} must have 8 digits.",
+                v.as_str(),
+            ),
+            RegistrationError::NoName => (
+                "Naziv firme je obavezan.",
+                "The company name is required.",
+                "",
+            ),
+            RegistrationError::Jbkjs => (
+                "JBKJS mora imati 5 cifara.",
+                "The JBKJS must have 5 digits.",
+                "",
+            ),
+            RegistrationError::Registered(v) => (
+                "Firma sa PIB-om {v} je već registrovana.",
+                "A company with PIB {v} is registered already.",
+                v.as_str(),
+            ),
+        };
+        lang.pick(sr, en).replace("{v}", value)
+    }
 }
 
 /// A fault injected through `POST /__sandbox/faults`.
@@ -348,23 +413,17 @@ impl Sandbox {
         c.mb = c.mb.trim().to_string();
         c.name = c.name.trim().to_string();
         if !is_valid_pib(&c.pib) {
-            return Err(SandboxError::Invalid(format!(
-                "PIB {} nije ispravan (9 cifara sa kontrolnom cifrom).",
-                c.pib
-            )));
+            return Err(RegistrationError::Pib(c.pib).into());
         }
         if c.mb.len() != 8 || !c.mb.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(SandboxError::Invalid(format!(
-                "Matični broj {} mora imati 8 cifara.",
-                c.mb
-            )));
+            return Err(RegistrationError::Mb(c.mb).into());
         }
         if c.name.is_empty() {
-            return Err(SandboxError::Invalid("Naziv firme je obavezan.".into()));
+            return Err(RegistrationError::NoName.into());
         }
         if let Some(j) = c.jbkjs.as_deref().map(str::trim).filter(|j| !j.is_empty()) {
             if j.len() != 5 || !j.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(SandboxError::Invalid("JBKJS mora imati 5 cifara.".into()));
+                return Err(RegistrationError::Jbkjs.into());
             }
             c.jbkjs = Some(j.to_string());
         } else {
@@ -372,10 +431,7 @@ impl Sandbox {
         }
         let mut l = self.lock().await;
         if l.st.companies.contains_key(&c.pib) {
-            return Err(SandboxError::Invalid(format!(
-                "Firma sa PIB-om {} je već registrovana.",
-                c.pib
-            )));
+            return Err(RegistrationError::Registered(c.pib).into());
         }
         if c.registration_date.is_empty() {
             c.registration_date = l.st.now().to_rfc3339();
@@ -630,234 +686,4 @@ pub(crate) fn json_response(status: u16, body: String) -> Response {
         body,
     )
         .into_response()
-}
-
-/// A body that fails at once: the server aborts the connection after the status line.
-struct BrokenBody;
-
-impl futures_core::Stream for BrokenBody {
-    type Item = Result<axum::body::Bytes, std::io::Error>;
-    fn poll_next(
-        self: std::pin::Pin<&mut Self>,
-        _cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        std::task::Poll::Ready(Some(Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "sandbox fault: connection dropped",
-        ))))
-    }
-}
-
-async fn api_gate(AxState(sb): AxState<Arc<Sandbox>>, req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let at = Utc::now();
-    let method = req.method().to_string();
-    let path = req.uri().path().to_string();
-    let query = req.uri().query().map(str::to_string);
-    let key = req
-        .headers()
-        .get("ApiKey")
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty());
-    let limited = match key.as_deref() {
-        Some(k) => !sb.admit(k).await,
-        None => false,
-    };
-    let resp = if limited {
-        (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")]).into_response()
-    } else {
-        let delay = Duration::from_millis(sb.state.lock().await.settings.fault_delay_ms);
-        match sb.take_fault(&path) {
-            None => next.run(req).await,
-            Some(FaultKind::Http500) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-            Some(FaultKind::Http503) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
-            Some(FaultKind::Http429) => {
-                (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")]).into_response()
-            }
-            Some(FaultKind::DropConnection) => Response::builder()
-                .status(StatusCode::OK)
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from_stream(BrokenBody))
-                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response()),
-            Some(FaultKind::TimeoutBeforeCommit) => {
-                tokio::time::sleep(delay).await;
-                StatusCode::GATEWAY_TIMEOUT.into_response()
-            }
-            Some(FaultKind::TimeoutAfterCommit) => {
-                let r = next.run(req).await;
-                tokio::time::sleep(delay).await;
-                r
-            }
-        }
-    };
-    sb.record(LogEntry {
-        at: at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        at_ms: at.timestamp_millis(),
-        method,
-        path,
-        query,
-        api_key: key.map(|k| {
-            k.chars()
-                .rev()
-                .take(4)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect()
-        }),
-        status: resp.status().as_u16(),
-        duration_ms: started.elapsed().as_millis() as u64,
-    });
-    resp
-}
-
-async fn loopback_only(AxState(sb): AxState<Arc<Sandbox>>, req: Request, next: Next) -> Response {
-    if !sb.allow_remote_admin
-        && let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>()
-        && !peer.ip().is_loopback()
-    {
-        return StatusCode::FORBIDDEN.into_response();
-    }
-    next.run(req).await
-}
-
-/// The sandbox's router: public API, admin API, portal.
-pub fn router(sb: Arc<Sandbox>) -> Router {
-    let api = api::routes().layer(middleware::from_fn_with_state(sb.clone(), api_gate));
-    let local = admin::routes()
-        .merge(portal::routes())
-        .layer(middleware::from_fn_with_state(sb.clone(), loopback_only));
-    Router::new()
-        .merge(api)
-        .merge(local)
-        .fallback(|| async { StatusCode::NOT_FOUND })
-        .with_state(sb)
-}
-
-/// Serves the sandbox on `listener` until `shutdown` completes.
-pub async fn serve_with_shutdown(
-    sb: Arc<Sandbox>,
-    listener: tokio::net::TcpListener,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<(), SandboxError> {
-    axum::serve(
-        listener,
-        router(sb).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
-    Ok(())
-}
-
-/// Opens a sandbox from `config` and serves it on `listener` forever.
-pub async fn serve(
-    config: SandboxConfig,
-    listener: tokio::net::TcpListener,
-) -> Result<(), SandboxError> {
-    let sb = Sandbox::open(config).await?;
-    serve_with_shutdown(sb, listener, std::future::pending()).await
-}
-
-/// A running sandbox; stops when dropped.
-pub struct SandboxHandle {
-    addr: SocketAddr,
-    sandbox: Arc<Sandbox>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl std::fmt::Debug for SandboxHandle {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SandboxHandle")
-            .field("addr", &self.addr)
-            .finish()
-    }
-}
-
-impl SandboxHandle {
-    /// The listening address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// `http://127.0.0.1:PORT`, the base URL for [`crate::SefClientConfig::sandbox`].
-    pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// The sandbox itself, for direct admin operations.
-    pub fn sandbox(&self) -> &Arc<Sandbox> {
-        &self.sandbox
-    }
-
-    /// Registers an active company with an active key and returns the key. A shortcut for tests.
-    pub async fn company_with_key(
-        &self,
-        pib: &str,
-        mb: &str,
-        name: &str,
-    ) -> Result<String, SandboxError> {
-        self.sandbox
-            .register_company(Company {
-                pib: pib.into(),
-                mb: mb.into(),
-                name: name.into(),
-                company_type: "Privredni subjekt".into(),
-                jbkjs: None,
-                budget_user: false,
-                vat_active: true,
-                status: "Active".into(),
-                isp: false,
-                registration_date: String::new(),
-            })
-            .await?;
-        self.sandbox.create_key(pib, None, true).await
-    }
-
-    /// Stops serving and waits for the server task.
-    pub async fn shutdown(mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        let _ = (&mut self.task).await;
-    }
-}
-
-impl Drop for SandboxHandle {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        self.task.abort();
-    }
-}
-
-/// Starts a sandbox on `127.0.0.1:0` for tests of this and other crates.
-///
-/// # Panics
-/// When the loopback socket cannot be bound or the store cannot be opened (tests only).
-pub async fn spawn_sandbox_for_tests(config: SandboxConfig) -> (SocketAddr, SandboxHandle) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1:0");
-    let addr = listener.local_addr().expect("local address");
-    let sandbox = Sandbox::open(config).await.expect("open the sandbox");
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let sb = sandbox.clone();
-    let task = tokio::spawn(async move {
-        let _ = serve_with_shutdown(sb, listener, async {
-            let _ = rx.await;
-        })
-        .await;
-    });
-    (
-        addr,
-        SandboxHandle {
-            addr,
-            sandbox,
-            stop: Some(tx),
-            task,
-        },
-    )
 }
