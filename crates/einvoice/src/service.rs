@@ -1142,7 +1142,7 @@ impl Service {
                 "The company's account is not active.",
             ));
         }
-        let (summary, _) = self.check_document(&tenant, xml)?;
+        let (summary, _) = self.check_document(&tenant, xml).await?;
         if self
             .inner
             .db
@@ -1221,16 +1221,42 @@ impl Service {
             .ok_or(ServiceError::NotFound)
     }
 
-    fn check_document(
+    /// Runs `f` with the document tools on the blocking pool: parsing and validating a
+    /// document (up to `max_upload_bytes` of untrusted XML) must not hold up an async worker.
+    async fn with_tools<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn DocumentTools) -> T + Send + 'static,
+    ) -> SResult<T> {
+        let tools = Arc::clone(&self.inner.tools);
+        tokio::task::spawn_blocking(move || f(tools.as_ref()))
+            .await
+            .map_err(|e| match e.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                Err(_) => ServiceError::refused(
+                    "Dokument nije mogao da se proveri; pokušajte ponovo.",
+                    "The document could not be checked; please try again.",
+                ),
+            })
+    }
+
+    async fn check_document(
         &self,
         tenant: &Tenant,
         xml: &[u8],
     ) -> SResult<(crate::tools::DocumentSummary, Vec<Finding>)> {
-        let findings = self.inner.tools.validate(xml);
-        if findings.iter().any(|f| f.fatal) {
+        let owned = xml.to_vec();
+        let (findings, summary) = self
+            .with_tools(move |t| {
+                let findings = t.validate(&owned);
+                let fatal = findings.iter().any(|f| f.fatal);
+                let summary = (!fatal).then(|| t.summarize(&owned));
+                (findings, summary)
+            })
+            .await?;
+        let Some(summary) = summary else {
             return Err(ServiceError::InvalidDocument(findings));
-        }
-        let summary = self.inner.tools.summarize(xml).map_err(|e| {
+        };
+        let summary = summary.map_err(|e| {
             ServiceError::InvalidDocument(vec![Finding {
                 rule_id: "XML".into(),
                 path: "/".into(),
@@ -1325,7 +1351,7 @@ impl Service {
         ) {
             return Err(self.state_refusal(&doc));
         }
-        let (summary, _) = self.check_document(&tenant, xml)?;
+        let (summary, _) = self.check_document(&tenant, xml).await?;
         if summary.number != doc.number {
             return Err(ServiceError::refused(
                 "Ispravljena verzija mora imati isti broj fakture.",
@@ -1404,7 +1430,9 @@ impl Service {
             .await?
             .ok_or(ServiceError::NotFound)?;
         let today = self.today();
-        let xml = self.inner.tools.redate(&ver.ubl, today).map_err(|e| {
+        let ubl = ver.ubl.clone();
+        let redated = self.with_tools(move |t| t.redate(&ubl, today)).await?;
+        let xml = redated.map_err(|e| {
             ServiceError::refused(
                 format!("Datum ne može da se promeni: {e}"),
                 format!("The date cannot be changed: {e}"),
@@ -2580,7 +2608,8 @@ impl Service {
                     else {
                         continue;
                     };
-                    let Ok(s) = self.inner.tools.summarize(&dl.ubl) else {
+                    let ubl = dl.ubl.clone();
+                    let Ok(s) = self.with_tools(move |t| t.summarize(&ubl)).await? else {
                         continue;
                     };
                     if s.number == doc.number {
