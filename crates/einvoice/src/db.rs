@@ -5,7 +5,8 @@
 //! portable types are used: `i64`, `String`, `Vec<u8>`. Times are Unix milliseconds (UTC).
 //! Every query that touches tenant data is scoped by the tenant id.
 
-use sqlx::any::{AnyPoolOptions, AnyRow};
+use fiskal_storage::{DatabaseUrl, LegacyVersion, Migrations, PoolConfig, Step};
+use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Row, Transaction};
 
 use crate::crypto::{SealedKey, masked_key};
@@ -19,9 +20,10 @@ pub enum DbError {
     /// The database driver failed.
     #[error("The database reported an error: {0}")]
     Sql(#[from] sqlx::Error),
-    /// The URL names no supported database.
-    #[error("Unsupported database URL (use sqlite:… or postgres://…).")]
-    UnsupportedUrl,
+    /// The store cannot be opened: a bad URL, unreachable, of a newer fiskal or of an older
+    /// layout (the text says which; never a password).
+    #[error("{0}")]
+    Storage(#[from] fiskal_storage::StorageError),
     /// A stored value is not what the schema promises.
     #[error("The database holds an unexpected value in {0}.")]
     Corrupt(&'static str),
@@ -31,18 +33,30 @@ pub enum DbError {
 pub type DbResult<T> = Result<T, DbError>;
 
 /// Which backend a [`Db`] talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// SQLite (file or memory).
-    Sqlite,
-    /// PostgreSQL.
-    Postgres,
-}
+pub use fiskal_storage::Backend;
 
-const SQLITE_MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
-const POSTGRES_MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+/// The store's schema steps (`migrations/{sqlite,postgres}`); never edit a released step, add
+/// one. fiskal 0.1 recorded its steps in `fiskal_einvoice_migrations`; that table is respected
+/// (a version above 1 is refused) and kept.
+pub const MIGRATIONS: Migrations = Migrations {
+    store: "Moje fakture store",
+    table: "_fiskal_migrations_einvoice",
+    sqlite: &[Step {
+        version: 1,
+        description: "init",
+        sql: include_str!("../migrations/sqlite/0001_init.sql"),
+    }],
+    postgres: &[Step {
+        version: 1,
+        description: "init",
+        sql: include_str!("../migrations/postgres/0001_init.sql"),
+    }],
+    legacy: LegacyVersion::Table {
+        table: "fiskal_einvoice_migrations",
+        column: "version",
+    },
+    legacy_known: 1,
+};
 
 /// The service's store.
 #[derive(Clone, Debug)]
@@ -284,36 +298,14 @@ macro_rules! q {
 }
 
 impl Db {
-    /// Connects to `sqlite:path?mode=rwc`, `sqlite::memory:` or `postgres://…` and runs the
-    /// migrations.
+    /// Connects to `sqlite:path?mode=rwc`, `sqlite::memory:` or `postgres://…` and brings the
+    /// schema up to date ([`MIGRATIONS`]; a store of fiskal 0.1 is adopted as it is, one of a
+    /// newer fiskal refused).
     pub async fn connect(url: &str) -> DbResult<Db> {
-        sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Backend::Postgres
-        } else {
-            return Err(DbError::UnsupportedUrl);
-        };
-        let mut opts = AnyPoolOptions::new();
-        if backend == Backend::Sqlite {
-            // One writer at a time; an in-memory database must stay on one connection.
-            let max = if url.contains(":memory:") { 1 } else { 4 };
-            opts = opts.max_connections(max).after_connect(|conn, _| {
-                Box::pin(async move {
-                    sqlx::raw_sql("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
-                        .execute(conn)
-                        .await?;
-                    Ok(())
-                })
-            });
-        } else {
-            opts = opts.max_connections(8);
-        }
-        let pool = opts.connect(url).await?;
-        let db = Db { pool, backend };
-        db.migrate().await?;
-        Ok(db)
+        let url = DatabaseUrl::parse(url).map_err(fiskal_storage::StorageError::from)?;
+        let backend = url.backend();
+        let pool = fiskal_storage::open_any(&url, &PoolConfig::default(), &MIGRATIONS).await?;
+        Ok(Db { pool, backend })
     }
 
     /// The backend.
@@ -324,43 +316,6 @@ impl Db {
     /// The pool (for tests and maintenance tools).
     pub fn pool(&self) -> &AnyPool {
         &self.pool
-    }
-
-    async fn migrate(&self) -> DbResult<()> {
-        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS fiskal_einvoice_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
-            .execute(&self.pool)
-            .await?;
-        let list = match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS,
-            Backend::Postgres => POSTGRES_MIGRATIONS,
-        };
-        for (version, sql) in list {
-            let mut tx = self.pool.begin().await?;
-            if self.backend == Backend::Postgres {
-                // Serialise concurrent migrators (several processes starting at once).
-                sqlx::raw_sql("LOCK TABLE fiskal_einvoice_migrations IN EXCLUSIVE MODE")
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let done: Option<i64> = sqlx::query_scalar(
-                "SELECT version FROM fiskal_einvoice_migrations WHERE version = $1",
-            )
-            .bind(*version)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if done.is_none() {
-                sqlx::raw_sql(*sql).execute(&mut *tx).await?;
-                sqlx::query(
-                    "INSERT INTO fiskal_einvoice_migrations (version, applied_at) VALUES ($1, $2)",
-                )
-                .bind(*version)
-                .bind(chrono::Utc::now().timestamp_millis())
-                .execute(&mut *tx)
-                .await?;
-            }
-            tx.commit().await?;
-        }
-        Ok(())
     }
 
     /// Starts a transaction.

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Backend, Env, belgrade, pib, registration, test_config};
+use common::{Backend, Env, TestDb, belgrade, pib, registration, test_config};
 use fiskal_einvoice::MessageId;
 use fiskal_einvoice::crypto::ApiKey;
 use fiskal_einvoice::model::{DocState, KeyState};
@@ -18,8 +18,8 @@ fn msg_id(e: &ServiceError) -> String {
 
 /// §14.1 and §14.2: malformed, inactive and unknown keys are refused and nothing is stored; a
 /// valid key is stored encrypted; the same key cannot serve a second tenant.
-async fn onboarding(backend: Backend) {
-    let env = Env::new(backend).await;
+async fn onboarding(db: TestDb) {
+    let env = Env::on(db).await;
     let p = pib(19100001);
     let mb = common::mb_for(&p);
     let good = env.sandbox_company(&p, &mb, "Firma").await;
@@ -145,10 +145,10 @@ async fn assert_no_plaintext_in_db(env: &Env, key: &str) {
 /// §14.3: key deactivated while 5 invoices are queued; another tenant keeps sending; "check
 /// again" resumes with the original requestIds; exactly 5 documents reach the sandbox. Then the
 /// same with an automatic re-check instead of "check again".
-async fn deactivated_key_waits_and_resumes(backend: Backend) {
+async fn deactivated_key_waits_and_resumes(db: TestDb) {
     let mut cfg = test_config();
     cfg.recheck_fast = Duration::from_secs(3600);
-    let env = Env::with_config(backend, cfg).await;
+    let env = Env::with_config_on(db, cfg).await;
     let pa = pib(19200001);
     let pb = pib(19200002);
     let (ra, ka) = env.tenant(&pa).await;
@@ -277,8 +277,8 @@ async fn futures_ids(env: &Env, tenant: i64, ids: &[i64]) -> Vec<String> {
 }
 
 /// §14.4: regenerated key → "check again" says still rejected; the new key resumes the queue.
-async fn regenerated_key_needs_new_key(backend: Backend) {
-    let env = Env::new(backend).await;
+async fn regenerated_key_needs_new_key(db: TestDb) {
+    let env = Env::on(db).await;
     let p = pib(19300001);
     let (r, k) = env.tenant(&p).await;
     let t = r.tenant.id;
@@ -315,8 +315,8 @@ async fn regenerated_key_needs_new_key(backend: Backend) {
 
 /// §14.5: timeout after commit → same requestId → one document, `in_sef`. With idempotency
 /// `refuse` → `accepted_ids_unknown` → reconciliation finds the ids.
-async fn timeout_after_commit_and_reconciliation(backend: Backend) {
-    let env = Env::new(backend).await;
+async fn timeout_after_commit_and_reconciliation(db: TestDb) {
+    let env = Env::on(db).await;
     let p = pib(19400001);
     let (r, _) = env.tenant(&p).await;
     let t = r.tenant.id;
@@ -380,8 +380,8 @@ async fn timeout_after_commit_and_reconciliation(backend: Backend) {
 /// §14.6: queued at 23:59 with SEF unavailable until after midnight → `needs_redate`, never a
 /// duplicate; confirming sends a new version dated today. With the document committed before
 /// midnight → `in_sef` on the replay.
-async fn midnight_redate(backend: Backend) {
-    let env = Env::new(backend).await;
+async fn midnight_redate(db: TestDb) {
+    let env = Env::on(db).await;
     let p = pib(19500001);
     let (r, _) = env.tenant(&p).await;
     let t = r.tenant.id;
@@ -449,8 +449,8 @@ async fn midnight_redate(backend: Backend) {
 
 /// §14.9: the buyer rejects → `Rejected` with the comment, e-mailed; storno → `Storno`; the
 /// number cannot be used again.
-async fn buyer_rejects_then_storno(backend: Backend) {
-    let env = Env::new(backend).await;
+async fn buyer_rejects_then_storno(db: TestDb) {
+    let env = Env::on(db).await;
     let p = pib(19600001);
     let (r, _) = env.tenant(&p).await;
     let t = r.tenant.id;
@@ -520,10 +520,10 @@ async fn buyer_rejects_then_storno(backend: Backend) {
 
 /// §14.10: ISP at onboarding → `isp_conflict`, nothing stored; ISP set later → `isp_blocked`;
 /// removed → the automatic re-check resumes the queue.
-async fn isp_conflict(backend: Backend) {
+async fn isp_conflict(db: TestDb) {
     let mut cfg = test_config();
     cfg.recheck_fast = Duration::from_millis(1);
-    let env = Env::with_config(backend, cfg).await;
+    let env = Env::with_config_on(db, cfg).await;
     let p = pib(19700001);
     let key = env
         .sandbox_company(&p, &common::mb_for(&p), "ISP firma")
@@ -585,7 +585,7 @@ async fn isp_conflict(backend: Backend) {
 /// §14.7 (reduced to 4 tenants × 12 documents by default; `FISKAL_SEF_LOAD=10x100` for the full
 /// size): no 429 from the sandbox's sliding window, no key with more than 3 call starts in any
 /// second, every tenant progresses, also with status polling running.
-async fn many_tenants_respect_the_rate_limit(backend: Backend) {
+async fn many_tenants_respect_the_rate_limit(db: TestDb) {
     let (tenants, docs) = std::env::var("FISKAL_SEF_LOAD")
         .ok()
         .and_then(|s| {
@@ -595,7 +595,7 @@ async fn many_tenants_respect_the_rate_limit(backend: Backend) {
         .unwrap_or((4usize, 12usize));
     let mut cfg = test_config();
     cfg.sending_poll_every = Duration::from_millis(300);
-    let env = Env::with_config(backend, cfg).await;
+    let env = Env::with_config_on(db, cfg).await;
     let mut ts = Vec::new();
     for i in 0..tenants {
         let p = pib(19800001 + i as u32);
@@ -671,8 +671,8 @@ async fn many_tenants_respect_the_rate_limit(backend: Backend) {
 }
 
 /// Tenant isolation (§11): tenant A cannot read or act on tenant B's documents or keys.
-async fn tenant_isolation(backend: Backend) {
-    let env = Env::new(backend).await;
+async fn tenant_isolation(db: TestDb) {
+    let env = Env::on(db).await;
     let pa = pib(19900001);
     let pb = pib(19900002);
     let (ra, _) = env.tenant(&pa).await;
@@ -717,8 +717,8 @@ async fn tenant_isolation(backend: Backend) {
 
 /// A process that died mid-send (attempt started, never finished) is resumed by another process
 /// after the lease: same requestId, one document.
-async fn crash_mid_send_resumes(backend: Backend) {
-    let env = Env::new(backend).await;
+async fn crash_mid_send_resumes(db: TestDb) {
+    let env = Env::on(db).await;
     let p = pib(19900011);
     let (r, _) = env.tenant(&p).await;
     let t = r.tenant.id;
@@ -761,8 +761,8 @@ async fn crash_mid_send_resumes(backend: Backend) {
 }
 
 /// Master-key rotation re-wraps data keys; the service on the new master key still works.
-async fn master_key_rotation(backend: Backend) {
-    let env = Env::new(backend).await;
+async fn master_key_rotation(db: TestDb) {
+    let env = Env::on(db).await;
     let p = pib(19900021);
     let (r, _) = env.tenant(&p).await;
     let new = fiskal_einvoice::MasterKey::generate();
@@ -790,7 +790,8 @@ async fn master_key_rotation(backend: Backend) {
         .await
         .unwrap()
         .id;
-    for _ in 0..1200 { // up to 60 s on a busy machine; ends at the event
+    for _ in 0..1200 {
+        // up to 60 s on a busy machine; ends at the event
         svc2.run_sender_once().await;
         if svc2
             .db()
@@ -823,12 +824,12 @@ async fn master_key_rotation(backend: Backend) {
 
 /// §14.8: a callback with a wrong subscription key is ignored; a correct one leads to a status
 /// read; the next morning's sweep produces no duplicate events.
-async fn callbacks_and_sweep(backend: Backend) {
+async fn callbacks_and_sweep(db: TestDb) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let mut cfg = test_config();
     cfg.public_base_url = base.clone();
-    let env = Env::with_config(backend, cfg).await;
+    let env = Env::with_config_on(db, cfg).await;
     let server = tokio::spawn(fiskal_einvoice::web::serve(
         listener,
         env.svc.clone(),
@@ -880,7 +881,8 @@ async fn callbacks_and_sweep(backend: Backend) {
         .id;
     env.drain(t, Duration::from_secs(10)).await;
     let mut events = 0;
-    for _ in 0..1200 { // up to 60 s on a busy machine; ends at the event
+    for _ in 0..1200 {
+        // up to 60 s on a busy machine; ends at the event
         events = env.svc.db().event_count(t).await.unwrap();
         if events >= 2 {
             break;
@@ -919,7 +921,7 @@ async fn callbacks_and_sweep(backend: Backend) {
     env.cleanup().await;
 }
 
-both_backends!(
+fiskal_testkit::store_contract!(
     callbacks_and_sweep,
     onboarding,
     deactivated_key_waits_and_resumes,

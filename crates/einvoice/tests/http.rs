@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Backend, Env, pib, test_config};
+use common::{Env, TestDb, pib, test_config};
 use serde_json::{Value, json};
 
 async fn serve(env: &Env) -> (String, tokio::task::JoinHandle<std::io::Result<()>>) {
@@ -28,10 +28,10 @@ fn reg_json(p: &str, key: &str) -> Value {
     })
 }
 
-async fn api_flow(backend: Backend) {
+async fn api_flow(db: TestDb) {
     let mut cfg = test_config();
     cfg.max_upload_bytes = 64 * 1024;
-    let env = Env::with_config(backend, cfg).await;
+    let env = Env::with_config_on(db, cfg).await;
     let (base, srv) = serve(&env).await;
     let http = reqwest::Client::new();
     let pa = pib(18100001);
@@ -313,8 +313,8 @@ fn cookie_client() -> reqwest::Client {
         .unwrap()
 }
 
-async fn pages(backend: Backend) {
-    let env = Env::new(backend).await;
+async fn pages(db: TestDb) {
+    let env = Env::on(db).await;
     let (base, srv) = serve(&env).await;
     let http = cookie_client();
     // Register page: checklist (§3.1) and reminder next to the key field, Serbian by default.
@@ -560,4 +560,4 @@ async fn pages(backend: Backend) {
     env.cleanup().await;
 }
 
-both_backends!(api_flow, pages);
+fiskal_testkit::store_contract!(api_flow, pages);

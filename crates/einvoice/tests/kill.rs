@@ -8,7 +8,7 @@ mod common;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{Backend, Env, pib};
+use common::{Env, TestDb, pib};
 use fiskal_einvoice::model::DocState;
 use fiskal_sef::sandbox::{Fault, FaultKind};
 
@@ -68,8 +68,8 @@ fn kill9(mut c: Child) {
     assert!(!status.success());
 }
 
-async fn kill_minus_9_mid_send(backend: Backend) {
-    let env = Env::new(backend).await;
+async fn kill_minus_9_mid_send(db: TestDb) {
+    let env = Env::on(db).await;
     env.sb
         .sandbox()
         .update_settings(serde_json::json!({ "faultDelayMs": 30000 }))
@@ -97,7 +97,8 @@ async fn kill_minus_9_mid_send(backend: Backend) {
     let child = spawn_child(&env);
     // Wait until SEF holds the document while our store still says "sending".
     let mut mid = false;
-    for _ in 0..4800 { // up to 120 s on a busy machine; ends at the event
+    for _ in 0..4800 {
+        // up to 120 s on a busy machine; ends at the event
         if !env.sandbox_docs(&p).await.is_empty()
             && env.doc(t, ids[0]).await.state == DocState::Sending
         {
@@ -121,7 +122,8 @@ async fn kill_minus_9_mid_send(backend: Backend) {
     // A third one finishes the job.
     let child = spawn_child(&env);
     let mut done = false;
-    for _ in 0..2400 { // up to 120 s on a busy machine; ends at the event
+    for _ in 0..2400 {
+        // up to 120 s on a busy machine; ends at the event
         if env
             .svc
             .db()
@@ -162,4 +164,4 @@ async fn kill_minus_9_mid_send(backend: Backend) {
     env.cleanup().await;
 }
 
-both_backends!(kill_minus_9_mid_send);
+fiskal_testkit::store_contract!(kill_minus_9_mid_send);

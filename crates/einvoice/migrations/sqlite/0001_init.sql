@@ -1,5 +1,7 @@
 -- Moje fakture schema (SQLite). Times are Unix milliseconds (UTC); dates are YYYY-MM-DD text.
-CREATE TABLE tenants (
+-- Written so that it changes nothing on a store made by fiskal 0.1 (recorded as version 1 in
+-- fiskal_einvoice_migrations, which is kept): never edit, add a new numbered file instead.
+CREATE TABLE IF NOT EXISTS tenants (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     environment TEXT NOT NULL,
     pib TEXT NOT NULL,
@@ -21,13 +23,13 @@ CREATE TABLE tenants (
     updated_at INTEGER NOT NULL,
     UNIQUE (environment, pib)
 );
-CREATE TABLE tenant_bank_accounts (
+CREATE TABLE IF NOT EXISTS tenant_bank_accounts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id INTEGER NOT NULL REFERENCES tenants(id),
     account TEXT NOT NULL,
     is_default INTEGER NOT NULL DEFAULT 0
 );
-CREATE TABLE sef_keys (
+CREATE TABLE IF NOT EXISTS sef_keys (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id INTEGER NOT NULL REFERENCES tenants(id),
     version INTEGER NOT NULL,
@@ -52,8 +54,8 @@ CREATE TABLE sef_keys (
     next_recheck_at INTEGER,
     UNIQUE (tenant_id, version)
 );
-CREATE INDEX sef_keys_fingerprint ON sef_keys (fingerprint);
-CREATE TABLE documents (
+CREATE INDEX IF NOT EXISTS sef_keys_fingerprint ON sef_keys (fingerprint);
+CREATE TABLE IF NOT EXISTS documents (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id INTEGER NOT NULL REFERENCES tenants(id),
     doc_type TEXT NOT NULL,
@@ -82,8 +84,8 @@ CREATE TABLE documents (
     status_checked_at INTEGER,
     UNIQUE (tenant_id, number)
 );
-CREATE INDEX documents_tenant_state ON documents (tenant_id, state);
-CREATE TABLE document_versions (
+CREATE INDEX IF NOT EXISTS documents_tenant_state ON documents (tenant_id, state);
+CREATE TABLE IF NOT EXISTS document_versions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id INTEGER NOT NULL REFERENCES tenants(id),
     document_id INTEGER NOT NULL REFERENCES documents(id),
@@ -96,7 +98,7 @@ CREATE TABLE document_versions (
     created_at INTEGER NOT NULL,
     UNIQUE (document_id, version)
 );
-CREATE TABLE outbox (
+CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id INTEGER NOT NULL REFERENCES tenants(id),
     document_id INTEGER NOT NULL REFERENCES documents(id),
@@ -111,8 +113,8 @@ CREATE TABLE outbox (
     lease_until INTEGER,
     done_at INTEGER
 );
-CREATE INDEX outbox_pending ON outbox (tenant_id, done_at, next_attempt_at);
-CREATE TABLE send_attempts (
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (tenant_id, done_at, next_attempt_at);
+CREATE TABLE IF NOT EXISTS send_attempts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id INTEGER NOT NULL REFERENCES tenants(id),
     version_id INTEGER NOT NULL REFERENCES document_versions(id),
@@ -127,7 +129,7 @@ CREATE TABLE send_attempts (
     error_message TEXT,
     duration_ms INTEGER
 );
-CREATE TABLE sef_events (
+CREATE TABLE IF NOT EXISTS sef_events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id INTEGER NOT NULL REFERENCES tenants(id),
     direction TEXT NOT NULL,
@@ -140,7 +142,7 @@ CREATE TABLE sef_events (
     received_at INTEGER NOT NULL,
     UNIQUE (tenant_id, direction, event_id)
 );
-CREATE TABLE subscriptions (
+CREATE TABLE IF NOT EXISTS subscriptions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id INTEGER NOT NULL REFERENCES tenants(id),
     valid_for TEXT NOT NULL,
@@ -148,14 +150,14 @@ CREATE TABLE subscriptions (
     created_at INTEGER NOT NULL,
     UNIQUE (tenant_id, valid_for)
 );
-CREATE TABLE status_reads (
+CREATE TABLE IF NOT EXISTS status_reads (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id INTEGER NOT NULL REFERENCES tenants(id),
     sef_document_id INTEGER NOT NULL,
     created_at INTEGER NOT NULL,
     done_at INTEGER
 );
-CREATE TABLE notifications (
+CREATE TABLE IF NOT EXISTS notifications (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id INTEGER NOT NULL REFERENCES tenants(id),
     message_id TEXT NOT NULL,
@@ -165,7 +167,7 @@ CREATE TABLE notifications (
     created_at INTEGER NOT NULL,
     sent_at INTEGER
 );
-CREATE TABLE audit (
+CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at INTEGER NOT NULL,
     tenant_id INTEGER,
@@ -176,7 +178,7 @@ CREATE TABLE audit (
 );
 -- Sliding-window rate limiter shared by every process (sef-api.md §5): the three most recent call
 -- starts per key fingerprint, oldest first.
-CREATE TABLE rate_windows (
+CREATE TABLE IF NOT EXISTS rate_windows (
     fingerprint TEXT PRIMARY KEY,
     s1 INTEGER NOT NULL,
     s2 INTEGER NOT NULL,

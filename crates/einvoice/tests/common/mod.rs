@@ -1,7 +1,7 @@
 //! Test harness: a SEF sandbox in-process and the service on SQLite or PostgreSQL over real
-//! connections. PostgreSQL tests use `FISKAL_TEST_PG_URL` (default
-//! `postgres://postgres@127.0.0.1:5432/test`) and a fresh schema per test; if PostgreSQL is
-//! unreachable they fail.
+//! connections, each test on a fresh [`TestDb`] (PostgreSQL: a schema of its own on
+//! `FISKAL_TEST_PG_URL`; if PostgreSQL is unreachable the test fails). Scenarios that run on
+//! both backends take a `TestDb` and are listed in `fiskal_testkit::store_contract!`.
 
 #![allow(dead_code)]
 
@@ -23,42 +23,7 @@ use fiskal_sef::SefEnvironment;
 use fiskal_sef::sandbox::{SandboxConfig, SandboxHandle, spawn_sandbox_for_tests};
 use fiskal_ubl::PartyInput;
 
-/// Which database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// SQLite file in a temp dir.
-    Sqlite,
-    /// PostgreSQL, fresh schema.
-    Postgres,
-}
-
-/// The PostgreSQL base URL.
-pub fn pg_url() -> String {
-    std::env::var("FISKAL_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-/// A database URL for a fresh store. Panics (fails the test) when PostgreSQL is unreachable.
-pub async fn fresh_db_url(backend: Backend, tmp: &tempfile::TempDir) -> String {
-    match backend {
-        Backend::Sqlite => format!("sqlite:{}?mode=rwc", tmp.path().join("mf.db").display()),
-        Backend::Postgres => {
-            sqlx::any::install_default_drivers();
-            let base = pg_url();
-            let schema = format!("mf_test_{}", uuid::Uuid::new_v4().simple());
-            let pool = sqlx::AnyPool::connect(&base).await.unwrap_or_else(|e| {
-                panic!("PostgreSQL at {base} is required for these tests and is not reachable: {e}")
-            });
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-                .execute(&pool)
-                .await
-                .expect("create schema");
-            pool.close().await;
-            let sep = if base.contains('?') { '&' } else { '?' };
-            format!("{base}{sep}options=-c%20search_path%3D{schema}")
-        }
-    }
-}
+pub use fiskal_testkit::{Backend, TestDb};
 
 /// A test environment.
 pub struct Env {
@@ -74,7 +39,7 @@ pub struct Env {
     pub backend: Backend,
     /// Master key (base64) so a second service can open the same store.
     pub master_b64: String,
-    tmp: tempfile::TempDir,
+    db: TestDb,
 }
 
 /// Test defaults: short timeouts, fast re-checks off (tests set them), no daily jobs.
@@ -92,11 +57,21 @@ pub fn test_config() -> ServiceConfig {
 impl Env {
     /// A sandbox, the demo buyer registered in it, and a service on a fresh store.
     pub async fn new(backend: Backend) -> Env {
-        Env::with_config(backend, test_config()).await
+        Env::on(TestDb::new(backend).await).await
     }
 
     /// As [`Env::new`] with a configuration.
     pub async fn with_config(backend: Backend, cfg: ServiceConfig) -> Env {
+        Env::with_config_on(TestDb::new(backend).await, cfg).await
+    }
+
+    /// As [`Env::new`] on a given fresh database.
+    pub async fn on(db: TestDb) -> Env {
+        Env::with_config_on(db, test_config()).await
+    }
+
+    /// As [`Env::on`] with a configuration.
+    pub async fn with_config_on(db: TestDb, cfg: ServiceConfig) -> Env {
         let (_, sb) = spawn_sandbox_for_tests(SandboxConfig::default()).await;
         sb.sandbox()
             .update_settings(serde_json::json!({ "faultDelayMs": 2500 }))
@@ -105,8 +80,8 @@ impl Env {
         sb.company_with_key(DEMO_BUYER.0, DEMO_BUYER.1, DEMO_BUYER.2)
             .await
             .unwrap();
-        let tmp = tempfile::tempdir().unwrap();
-        let db_url = fresh_db_url(backend, &tmp).await;
+        let db_url = db.url().to_string();
+        let backend = db.backend();
         let master = MasterKey::generate();
         let master_b64 = master.to_base64().to_string();
         let clock = OffsetClock::new();
@@ -118,7 +93,7 @@ impl Env {
             db_url,
             backend,
             master_b64,
-            tmp,
+            db,
         }
     }
 
@@ -187,20 +162,10 @@ impl Env {
         self.sb.sandbox().set_now(at).await;
     }
 
-    /// Drops the PostgreSQL schema (best effort).
+    /// Closes the store and drops the PostgreSQL schema.
     pub async fn cleanup(self) {
-        if self.backend == Backend::Postgres
-            && let Some(schema) = self.db_url.split("search_path%3D").nth(1)
-        {
-            self.svc.db().pool().close().await;
-            if let Ok(pool) = sqlx::AnyPool::connect(&pg_url()).await {
-                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-                    .execute(&pool)
-                    .await;
-                pool.close().await;
-            }
-        }
-        drop(self.tmp);
+        self.svc.db().pool().close().await;
+        self.db.cleanup().await;
     }
 }
 
@@ -294,23 +259,4 @@ pub fn belgrade(y: i32, m: u32, d: u32, hh: u32, mm: u32, ss: u32) -> DateTime<F
         .with_ymd_and_hms(y, m, d, hh, mm, ss)
         .unwrap()
         .fixed_offset()
-}
-
-/// Generates one test module per backend, each test calling `super::$name(Backend)`.
-#[macro_export]
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() { super::$name($crate::common::Backend::Sqlite).await }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() { super::$name($crate::common::Backend::Postgres).await }
-            )*
-        }
-    };
 }
