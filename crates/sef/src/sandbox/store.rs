@@ -5,9 +5,9 @@
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
-use std::str::FromStr;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use fiskal_storage::{DatabaseUrl, LegacyVersion, Migrations, PoolConfig, Step};
+use sqlx::sqlite::SqlitePool;
 
 /// A boxed future, as returned by [`SandboxStore`] methods.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -56,27 +56,30 @@ pub struct SqliteStore {
     pool: SqlitePool,
 }
 
+/// The sandbox store's schema steps (`migrations/sqlite`); never edit a released step, add one.
+pub const MIGRATIONS: Migrations = Migrations {
+    store: "SEF sandbox store",
+    table: "_fiskal_migrations_sandbox",
+    sqlite: &[Step {
+        version: 1,
+        description: "initial",
+        sql: include_str!("../../migrations/sqlite/0001_initial.sql"),
+    }],
+    postgres: &[],
+    legacy: LegacyVersion::None,
+    legacy_known: 0,
+};
+
 impl SqliteStore {
-    /// Opens (creating when missing) the SQLite file at `path`.
+    /// Opens (creating when missing) the SQLite file at `path` and brings its schema up to
+    /// date ([`MIGRATIONS`]; a store of fiskal 0.1 is adopted as it is, one of a newer fiskal
+    /// refused).
     pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        let opts = SqliteConnectOptions::from_str("sqlite:")
-            .map_err(|e| StoreError(e.to_string()))?
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(opts)
-            .await
-            .map_err(|e| StoreError(e.to_string()))?;
-        sqlx::query(
-            "CREATE TABLE IF NOT EXISTS sef_sandbox_state (
-                id INTEGER PRIMARY KEY CHECK (id = 1),
-                snapshot TEXT NOT NULL,
-                saved_at TEXT NOT NULL
-            )",
+        let pool = fiskal_storage::open_sqlite(
+            &DatabaseUrl::sqlite_file(path),
+            &PoolConfig::with_max_connections(1),
+            &MIGRATIONS,
         )
-        .execute(&pool)
         .await
         .map_err(|e| StoreError(e.to_string()))?;
         Ok(SqliteStore { pool })
