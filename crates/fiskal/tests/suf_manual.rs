@@ -424,6 +424,13 @@ async fn manual_check_and_specifications_of_audited_receipts() {
         ("found", &vpage),
     ] {
         let f = files.path().join(format!("{name}.html"));
+        // A file has no server to serve the stylesheet from: put it into the page.
+        let link = format!(
+            "<link rel=\"stylesheet\" href=\"{}\">",
+            fiskal_web::page::CSS_PATH
+        );
+        assert!(html.contains(&link), "{html}");
+        let html = html.replace(&link, &format!("<style>{}</style>", fiskal_web::page::CSS));
         std::fs::write(&f, html).unwrap();
         screenshot(
             &browser,

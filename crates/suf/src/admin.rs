@@ -11,11 +11,12 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use chrono::{DateTime, FixedOffset, Utc};
 use fiskal_domain::tax::{CategoryType, TaxCategory, TaxRateGroup, group_at};
+use fiskal_web::BearerToken;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -662,14 +663,9 @@ impl From<SufError> for AdminError {
     }
 }
 
-fn authorise<S: Store>(s: &Suf<S>, headers: &HeaderMap) -> Result<(), AdminError> {
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    match presented {
-        Some(t) if s.admin_token_matches(t) => Ok(()),
+fn authorise<S: Store>(s: &Suf<S>, token: Option<BearerToken>) -> Result<(), AdminError> {
+    match token {
+        Some(t) if s.admin_token_matches(t.secret()) => Ok(()),
         _ => Err(AdminError(
             StatusCode::UNAUTHORIZED,
             "the administration token is missing or wrong (Authorization: Bearer ...)".into(),
@@ -718,9 +714,9 @@ pub fn router<S: Store>(suf: App<S>) -> axum::Router {
 
 async fn list_groups<S: Store>(
     State(s): State<App<S>>,
-    headers: HeaderMap,
+    token: Option<BearerToken>,
 ) -> Result<Response, AdminError> {
-    authorise(&s, &headers)?;
+    authorise(&s, token)?;
     let all = s.tax_groups();
     let current = group_at(&all, Utc::now().fixed_offset()).cloned();
     Ok(Json(json!({ "currentTaxRates": current, "allTaxRates": all })).into_response())
@@ -728,10 +724,10 @@ async fn list_groups<S: Store>(
 
 async fn add_group<S: Store>(
     State(s): State<App<S>>,
-    headers: HeaderMap,
+    token: Option<BearerToken>,
     bytes: axum::body::Bytes,
 ) -> Result<Response, AdminError> {
-    authorise(&s, &headers)?;
+    authorise(&s, token)?;
     let new: NewTaxRateGroup = body(&bytes)?;
     let outcome = s.add_tax_group(new).await?;
     Ok((StatusCode::CREATED, Json(outcome)).into_response())
@@ -744,38 +740,38 @@ struct UrlBody {
 
 async fn put_prefix<S: Store>(
     State(s): State<App<S>>,
-    headers: HeaderMap,
+    token: Option<BearerToken>,
     bytes: axum::body::Bytes,
 ) -> Result<Response, AdminError> {
-    authorise(&s, &headers)?;
+    authorise(&s, token)?;
     let b: UrlBody = body(&bytes)?;
     Ok(Json(s.set_verification_prefix(&b.url).await?).into_response())
 }
 
 async fn put_time_server<S: Store>(
     State(s): State<App<S>>,
-    headers: HeaderMap,
+    token: Option<BearerToken>,
     bytes: axum::body::Bytes,
 ) -> Result<Response, AdminError> {
-    authorise(&s, &headers)?;
+    authorise(&s, token)?;
     let b: UrlBody = body(&bytes)?;
     Ok(Json(s.set_time_server(&b.url).await?).into_response())
 }
 
 async fn list_se<S: Store>(
     State(s): State<App<S>>,
-    headers: HeaderMap,
+    token: Option<BearerToken>,
 ) -> Result<Response, AdminError> {
-    authorise(&s, &headers)?;
+    authorise(&s, token)?;
     Ok(Json(s.secure_elements().await?).into_response())
 }
 
 async fn history<S: Store>(
     State(s): State<App<S>>,
-    headers: HeaderMap,
+    token: Option<BearerToken>,
     Path(uid): Path<String>,
 ) -> Result<Response, AdminError> {
-    authorise(&s, &headers)?;
+    authorise(&s, token)?;
     Ok(Json(s.command_history(&uid).await?).into_response())
 }
 
@@ -788,11 +784,11 @@ struct DirectiveBody {
 
 async fn directive<S: Store>(
     State(s): State<App<S>>,
-    headers: HeaderMap,
+    token: Option<BearerToken>,
     Path(uid): Path<String>,
     bytes: axum::body::Bytes,
 ) -> Result<Response, AdminError> {
-    authorise(&s, &headers)?;
+    authorise(&s, token)?;
     let b: DirectiveBody = body(&bytes)?;
     let request = match (b.kind, b.limit.as_deref()) {
         (1, _) => DirectiveRequest::DisableSigning,
@@ -838,21 +834,21 @@ struct OperatorBody {
 
 async fn force_proof<S: Store>(
     State(s): State<App<S>>,
-    headers: HeaderMap,
+    token: Option<BearerToken>,
     Path(uid): Path<String>,
     bytes: axum::body::Bytes,
 ) -> Result<Response, AdminError> {
-    authorise(&s, &headers)?;
+    authorise(&s, token)?;
     let b: OperatorBody = body(&bytes)?;
     Ok(Json(s.force_proof_of_audit(&uid, &b.operator).await?).into_response())
 }
 
 async fn revoke<S: Store>(
     State(s): State<App<S>>,
-    headers: HeaderMap,
+    token: Option<BearerToken>,
     Path(uid): Path<String>,
 ) -> Result<Response, AdminError> {
-    authorise(&s, &headers)?;
+    authorise(&s, token)?;
     if !s.revoke(&uid, now_ms()).await? {
         return Err(AdminError(
             StatusCode::NOT_FOUND,

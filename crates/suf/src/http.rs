@@ -13,6 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use fiskal_domain::api::{FieldError, ModelErrors};
 use fiskal_domain::gsc::Gsc;
+use fiskal_web::Policy;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -29,9 +30,24 @@ pub const CLIENT_UID_HEADER: &str = "X-Fiskal-Client-Uid";
 
 type App<S> = Arc<Suf<S>>;
 
-/// The router.
+/// Largest request body (what axum allowed before: 2 MiB).
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
+
+/// The layers' policy of a SUF: its public base URL is the origin its forms come from.
+pub fn policy<S: Store>(suf: &Suf<S>) -> Policy {
+    let base = Policy::new().body_limit(MAX_BODY);
+    let url = suf.config().base_url;
+    base.clone().public_url(&url).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "the SUF's base URL is not usable as the pages' origin");
+        base
+    })
+}
+
+/// The router: TaxCore.API for PFRs, and the pages for people (verification page, manual
+/// check, item list, stylesheet) behind fiskal-web's page layers (security headers, CSRF).
 pub fn router<S: Store>(suf: App<S>) -> axum::Router {
-    axum::Router::new()
+    let policy = policy(&suf);
+    let api = axum::Router::new()
         .route("/api/v3/configuration", get(configuration::<S>))
         .route("/api/v3/tax-rates", get(tax_rates::<S>))
         .route("/api/v3/environments", get(environments::<S>))
@@ -42,10 +58,14 @@ pub fn router<S: Store>(suf: App<S>) -> axum::Router {
         .route("/api/v3/sdc/commands/{id}", put(command_result::<S>))
         .route("/api/v3/sdc/audit", post(audit::<S>))
         .route("/api/v3/sdc/audit-proof", post(audit_proof::<S>))
+        .with_state(suf.clone());
+    let pages = axum::Router::new()
         .route("/v/", get(verify_page::<S>))
         .route("/v", get(verify_page::<S>))
         .with_state(suf.clone())
         .merge(lookups(suf))
+        .merge(fiskal_web::assets());
+    api.merge(fiskal_web::pages(pages, &policy))
 }
 
 /// The lookups a person could brute-force, behind the per-client attempt limit.

@@ -30,18 +30,16 @@ pub mod store;
 pub use service::{Suf, SufConfig, SufError};
 pub use store::{SqlStore, Store};
 
-/// Serves the SUF on `listener` until `shutdown` completes: the API and verification page of
-/// [`http::router`] and the administration API of [`admin::router`].
+/// Serves the SUF on `listener` until `shutdown` completes: the API and pages of
+/// [`http::router`] and the administration API of [`admin::router`], inside fiskal-web's stack
+/// (request id, tracing, body limit) on fiskal-web's server (clients that send their headers
+/// slowly are dropped after 10 s; the peer address reaches the attempt limiter).
 pub async fn serve<S: Store>(
     suf: std::sync::Arc<Suf<S>>,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = http::router(suf.clone()).merge(admin::router(suf));
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let policy = http::policy(&suf);
+    let app = fiskal_web::layers(http::router(suf.clone()).merge(admin::router(suf)), &policy);
+    fiskal_web::serve(listener, app, fiskal_web::ServeConfig::new(), shutdown).await
 }

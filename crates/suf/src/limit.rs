@@ -118,13 +118,11 @@ pub async fn limit_posts(
             (
                 StatusCode::TOO_MANY_REQUESTS,
                 retry,
-                Html(
-                    "<!doctype html><html lang=\"sr\"><meta charset=\"utf-8\">\
-                     <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-                     <title>Превише покушаја</title><body style=\"font-family:sans-serif;margin:1rem\">\
-                     <h1 id=\"too-many\">Превише покушаја</h1><p>Са ове адресе је стигло превише \
-                     провера за кратко време. Покушајте поново за минут.</p></body></html>",
-                ),
+                Html(crate::page::page(
+                    "Превише покушаја",
+                    "<h1 id=\"too-many\">Превише покушаја</h1><p>Са ове адресе је стигло превише \
+                     провера за кратко време. Покушајте поново за минут.</p>",
+                )),
             )
                 .into_response()
         };

@@ -4,7 +4,7 @@
 use fiskal_domain::money::{format_money, format_quantity, format_rate, round2};
 
 use crate::lookup::{self, ManualField, ManualForm, ManualInputError};
-use crate::page::{esc, page_with_style};
+use crate::page::{esc, page};
 use crate::service::Verified;
 
 /// Path of the manual form.
@@ -12,22 +12,6 @@ pub const MANUAL_PATH: &str = "/v/manual";
 
 /// Path of the item list (`POST`).
 pub const SPECIFICATIONS_PATH: &str = "/specifications";
-
-const FORM_STYLE: &str = "label{display:block;font-weight:600;margin:1rem 0 .3rem}\
-label:first-of-type{margin-top:0}\
-input{display:block;width:100%;box-sizing:border-box;font:inherit;font-size:1.1rem;padding:.65rem .7rem;\
-border:1px solid #9ca3af;border-radius:.5rem;background:#fff;color:#111}\
-input:focus{outline:3px solid #93c5fd;border-color:#1d4ed8}\
-input[aria-invalid=true]{border:2px solid #dc2626;background:#fff7f7}\
-.hint{color:#555;font-size:.85rem;margin:.3rem 0 0}\
-.err{color:#b91c1c;font-weight:600;font-size:.9rem;margin:.3rem 0 0}\
-button{display:block;width:100%;font:inherit;font-size:1.15rem;font-weight:600;padding:.85rem;margin-top:1.3rem;\
-border:0;border-radius:.6rem;background:#1d4ed8;color:#fff;cursor:pointer}\
-button:active{background:#1e40af}\
-.lead{margin:0 0 1rem;line-height:1.45}\
-ul.check{margin:.5rem 0 0;padding-left:1.2rem;line-height:1.5}\
-a{color:#1d4ed8}\
-.more{text-align:center;margin:1rem 0}";
 
 fn field_block(
     field: ManualField,
@@ -121,7 +105,7 @@ pub fn form(values: &ManualForm, errors: &[ManualInputError]) -> String {
          одштампани. Рачун може да се провери овако тек када га Пореска управа прими.</p>{}",
         form_html(values, errors)
     );
-    page_with_style("Провера рачуна без QR кода", FORM_STYLE, &body)
+    page("Провера рачуна без QR кода", &body)
 }
 
 /// The answer when no received receipt matches the typed data. It never says which field
@@ -130,7 +114,7 @@ pub fn not_found(values: &ManualForm) -> String {
     let body = format!(
         "<h1>Провера рачуна без QR кода</h1>\
          <div class=\"banner bad\" id=\"manual-result\" data-outcome=\"not-found\">Рачун није пронађен</div>\
-         <section><p style=\"margin-top:0\">Подаци које сте унели не одговарају рачуну који је \
+         <section><p>Подаци које сте унели не одговарају рачуну који је \
          Пореска управа примила. Упоредите са рачуном:</p><ul class=\"check\">\
          <li>ПФР број рачуна (нпр. AAAA1111-AAAA1111-12),</li>\
          <li>бројач рачуна, са словима на крају (нпр. 12/15ПП),</li>\
@@ -138,7 +122,7 @@ pub fn not_found(values: &ManualForm) -> String {
          <li>ПФР време: датум, сат и минут.</li></ul></section>{}",
         form_html(values, &[])
     );
-    page_with_style("Рачун није пронађен", FORM_STYLE, &body)
+    page("Рачун није пронађен", &body)
 }
 
 /// The answer when the SUF has not received a receipt with this number yet.
@@ -147,23 +131,22 @@ pub fn not_received(invoice_number: &str) -> String {
         "<h1>Провера рачуна без QR кода</h1>\
          <div class=\"note\" id=\"manual-result\" data-outcome=\"not-received\">Пореска управа још \
          није примила рачун <b>{}</b>.</div>\
-         <section><p style=\"margin-top:0\">Продавац шаље податке рачуна Пореској управи накнадно. \
+         <section><p>Продавац шаље податке рачуна Пореској управи накнадно. \
          Без QR кода рачун може да се провери тек када они стигну, па покушајте поново касније.</p>\
          <p>Ако рачун има QR код, скенирајте га: провера QR кодом ради одмах, и пре него што \
          подаци стигну.</p><p class=\"more\"><a href=\"{MANUAL_PATH}\">Нова провера</a></p></section>",
         esc(invoice_number)
     );
-    page_with_style("Рачун још није примљен", FORM_STYLE, &body)
+    page("Рачун још није примљен", &body)
 }
 
 /// The answer when the lookup could not be done (storage failure).
 pub fn unavailable() -> String {
-    page_with_style(
+    page(
         "Провера тренутно није могућа",
-        FORM_STYLE,
         "<h1>Провера рачуна без QR кода</h1>\
          <div class=\"banner bad\" id=\"manual-result\" data-outcome=\"error\">Провера тренутно није \
-         могућа.</div><section><p style=\"margin:0\">Покушајте поново за неколико минута.</p></section>",
+         могућа.</div><section><p>Покушајте поново за неколико минута.</p></section>",
     )
 }
 
@@ -188,11 +171,10 @@ pub fn specifications_section(v: &Verified) -> String {
         .iter()
         .map(|it| {
             format!(
-                "<li style=\"padding:.55rem 0;border-top:1px solid #e5e7eb;list-style:none\">\
-                 <div style=\"font-weight:600;overflow-wrap:anywhere\">{name} ({label})</div>\
-                 <div style=\"display:flex;justify-content:space-between;gap:1rem\">\
-                 <span>{qty} × {price}</span><span style=\"font-weight:600\">{total}</span></div>\
-                 <div style=\"color:#555;font-size:.85rem\">{tax}</div></li>",
+                "<li><div class=\"item-name\">{name} ({label})</div>\
+                 <div class=\"item-row\"><span>{qty} × {price}</span>\
+                 <span class=\"item-total\">{total}</span></div>\
+                 <div class=\"item-tax\">{tax}</div></li>",
                 name = esc(&it.name),
                 label = esc(&it.label),
                 qty = esc(&format_quantity(it.quantity)),
@@ -213,8 +195,7 @@ pub fn specifications_section(v: &Verified) -> String {
         .collect();
     format!(
         "<section id=\"specifications\" data-invoice-number=\"{number}\" data-token=\"{token}\" \
-         data-url=\"{SPECIFICATIONS_PATH}\"><h2 style=\"font-size:1.1rem;margin:0 0 .4rem\">Ставке</h2>\
-         <ul style=\"margin:0;padding:0\">{rows}</ul></section>",
+         data-url=\"{SPECIFICATIONS_PATH}\"><h2>Ставке</h2><ul class=\"items\">{rows}</ul></section>",
         number = esc(&r.invoice_number),
         token = esc(&token),
     )

@@ -2,27 +2,19 @@
 
 use fiskal_domain::api::{InvoiceRequest, InvoiceResult};
 use fiskal_domain::kinds::DocumentKind;
+use fiskal_domain::lang::Lang;
 use fiskal_domain::money::{format_money, from_scaled};
 use fiskal_domain::time::{format_journal, from_millis};
+use fiskal_web::Layout;
 use serde_json::{Value, json};
 
 use crate::service::{Invalid, Verified};
 
-/// Escapes text for HTML.
-pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
+pub use fiskal_web::escape as esc;
+
+/// The language of the SUF's pages: Serbian Cyrillic, as TaxCore's verification page and the
+/// receipts it shows.
+pub const PAGE_LANG: Lang = Lang::SrCyrl;
 
 fn amount_number(scaled: u64) -> Value {
     let mut d = from_scaled(scaled).normalize();
@@ -105,27 +97,9 @@ pub fn json(v: &Result<Verified, Invalid>) -> Value {
     })
 }
 
-const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;background:#f3f4f6;color:#111}\
-main{max-width:40rem;margin:0 auto;padding:1rem}\
-h1{font-size:1.3rem;margin:.5rem 0 1rem}\
-.banner{border-radius:.6rem;padding:1rem;font-size:1.15rem;font-weight:600;margin-bottom:1rem}\
-.ok{background:#dcfce7;color:#14532d;border:2px solid #16a34a}\
-.bad{background:#fee2e2;color:#7f1d1d;border:2px solid #dc2626}\
-.note{background:#fef9c3;color:#713f12;border-radius:.6rem;padding:.8rem;margin-bottom:1rem}\
-.got{background:#dbeafe;color:#1e3a8a;border-radius:.6rem;padding:.8rem;margin-bottom:1rem}\
-section{background:#fff;border-radius:.6rem;padding:1rem;margin-bottom:1rem;box-shadow:0 1px 2px #0001}\
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.4rem .8rem;margin:0}\
-dt{color:#555}dd{margin:0;font-weight:600;overflow-wrap:anywhere}\
-.amount{font-size:1.6rem}\
-pre{white-space:pre-wrap;font-size:.8rem;background:#fff;padding:.8rem;border-radius:.6rem;overflow-x:auto}";
-
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html><html lang=\"sr-Cyrl\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{}</title><style>{STYLE}</style></head><body><main>{body}</main></body></html>",
-        esc(title)
-    )
+/// A page of the SUF in fiskal's layout.
+pub fn page(title: &str, body: &str) -> String {
+    Layout::new(title, PAGE_LANG).render(body)
 }
 
 /// The HTML page.
@@ -214,15 +188,5 @@ pub fn missing_vl() -> String {
              Веза не садржи податке рачуна (параметар vl недостаје).</div>{}",
             crate::manual_page::manual_link()
         ),
-    )
-}
-
-/// A page in the verification page's style with extra CSS rules (the manual form's).
-pub fn page_with_style(title: &str, extra_style: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html><html lang=\"sr-Cyrl\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{}</title><style>{STYLE}{extra_style}</style></head><body><main>{body}</main></body></html>",
-        esc(title)
     )
 }
