@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State as AxState};
+use axum::extract::multipart::{MultipartError, MultipartRejection};
+use axum::extract::{Multipart, Path, Query, State as AxState};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -185,67 +186,59 @@ async fn upload_multipart(
     AxState(sb): Sb,
     h: HeaderMap,
     Query(m): Q,
-    body: Bytes,
+    form: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    let ct = h
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let Some(boundary) = ct
-        .strip_prefix("multipart/form-data")
-        .and_then(|r| {
-            r.split(';')
-                .find_map(|p| p.trim().strip_prefix("boundary="))
-        })
-        .map(|b| b.trim_matches('"').to_string())
-    else {
-        let (l, _) = sb.auth(&h).await?;
-        sb.finish(l, false).await;
-        return Err(ApiError::UnsupportedMediaType);
+    // Without a multipart content type and boundary: 415, after authentication as on SEF.
+    let read = match form {
+        Ok(mut form) => ubl_file(&mut form).await,
+        Err(_) => Err(FormProblem::NotMultipart),
     };
-    let Some(xml) = multipart_part(&body, &boundary, "ublFile") else {
-        let (l, _) = sb.auth(&h).await?;
-        sb.finish(l, false).await;
-        return Err(ApiError::Business(refuse(
-            "UBLDocumentNotValid",
-            "The form has no ublFile part.",
-            Some("ublFile"),
-        )));
+    let problem = match read {
+        Ok(xml) => return do_upload(&sb, &h, &m, xml).await,
+        Err(p) => p,
     };
-    do_upload(&sb, &h, &m, Bytes::from(xml)).await
+    let (l, _) = sb.auth(&h).await?;
+    sb.finish(l, false).await;
+    let why = match problem {
+        FormProblem::NotMultipart => return Err(ApiError::UnsupportedMediaType),
+        FormProblem::TooLarge => return Ok(StatusCode::PAYLOAD_TOO_LARGE.into_response()),
+        FormProblem::Unreadable(why) => format!("The form could not be read: {why}."),
+        FormProblem::NoFile => "The form has no ublFile part.".to_string(),
+    };
+    Err(ApiError::Business(refuse(
+        "UBLDocumentNotValid",
+        why,
+        Some("ublFile"),
+    )))
 }
 
-/// Extracts the content of the part named `name` from a multipart body.
-fn multipart_part(body: &[u8], boundary: &str, name: &str) -> Option<Vec<u8>> {
-    let delim = format!("--{boundary}");
-    let d = delim.as_bytes();
-    let mut pos = find(body, d, 0)?;
-    loop {
-        let start = pos + d.len();
-        if body.get(start..start + 2) == Some(b"--") {
-            return None;
-        }
-        let next = find(body, d, start)?;
-        let part = &body[start..next];
-        let head_end = find(part, b"\r\n\r\n", 0)?;
-        let head = String::from_utf8_lossy(&part[..head_end]);
-        if head.contains(&format!("name=\"{name}\"")) {
-            let mut content = &part[head_end + 4..];
-            if content.ends_with(b"\r\n") {
-                content = &content[..content.len() - 2];
-            }
-            return Some(content.to_vec());
-        }
-        pos = next;
-    }
+/// Why a multipart upload carries no document.
+enum FormProblem {
+    /// Not `multipart/form-data` with a boundary.
+    NotMultipart,
+    /// The body is over the sandbox's limit.
+    TooLarge,
+    /// The body is not a well-formed multipart form.
+    Unreadable(String),
+    /// No part named `ublFile`.
+    NoFile,
 }
 
-fn find(h: &[u8], n: &[u8], from: usize) -> Option<usize> {
-    if n.is_empty() || h.len() < n.len() {
-        return None;
+/// The content of the form's `ublFile` part (`sef-api.md` §7.2); other parts are skipped.
+async fn ubl_file(form: &mut Multipart) -> Result<Bytes, FormProblem> {
+    let problem = |e: MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            FormProblem::TooLarge
+        } else {
+            FormProblem::Unreadable(e.body_text())
+        }
+    };
+    while let Some(field) = form.next_field().await.map_err(problem)? {
+        if field.name() == Some("ublFile") {
+            return field.bytes().await.map_err(problem);
+        }
     }
-    (from..=h.len() - n.len()).find(|&i| &h[i..i + n.len()] == n)
+    Err(FormProblem::NoFile)
 }
 
 fn sales_record(d: &Document) -> Value {
@@ -1054,19 +1047,4 @@ async fn subscribe(AxState(sb): Sb, h: HeaderMap) -> Result<Response, ApiError> 
     });
     sb.finish(l, true).await;
     Ok(json_response(200, format!("\"{key}\"")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn multipart_extraction() {
-        let body = b"--XX\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nzzz\r\n--XX\r\nContent-Disposition: form-data; name=\"ublFile\"; filename=\"a.xml\"\r\nContent-Type: text/xml\r\n\r\n<Invoice/>\r\n--XX--\r\n";
-        assert_eq!(
-            multipart_part(body, "XX", "ublFile").unwrap(),
-            b"<Invoice/>"
-        );
-        assert!(multipart_part(body, "XX", "missing").is_none());
-    }
 }
