@@ -18,6 +18,8 @@ use crate::messages::{Lang, MessageId, UserMessage, explain_error_code};
 use crate::model::{DocState, Document, Environment, KeyInfo, KeyState, Tenant};
 use crate::tools::{DocumentTools, Finding, SimpleInvoice};
 
+mod document_check;
+
 /// Settings of `moje-fakture.md` §13 plus operational knobs.
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
@@ -1219,81 +1221,6 @@ impl Service {
             .document(tenant_id, doc_id)
             .await?
             .ok_or(ServiceError::NotFound)
-    }
-
-    /// Runs `f` with the document tools on the blocking pool: parsing and validating a
-    /// document (up to `max_upload_bytes` of untrusted XML) must not hold up an async worker.
-    async fn with_tools<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&dyn DocumentTools) -> T + Send + 'static,
-    ) -> SResult<T> {
-        let tools = Arc::clone(&self.inner.tools);
-        tokio::task::spawn_blocking(move || f(tools.as_ref()))
-            .await
-            .map_err(|e| match e.try_into_panic() {
-                Ok(panic) => std::panic::resume_unwind(panic),
-                Err(_) => ServiceError::refused(
-                    "Dokument nije mogao da se proveri; pokušajte ponovo.",
-                    "The document could not be checked; please try again.",
-                ),
-            })
-    }
-
-    async fn check_document(
-        &self,
-        tenant: &Tenant,
-        xml: &[u8],
-    ) -> SResult<(crate::tools::DocumentSummary, Vec<Finding>)> {
-        let owned = xml.to_vec();
-        let (findings, summary) = self
-            .with_tools(move |t| {
-                let findings = t.validate(&owned);
-                let fatal = findings.iter().any(|f| f.fatal);
-                let summary = (!fatal).then(|| t.summarize(&owned));
-                (findings, summary)
-            })
-            .await?;
-        let Some(summary) = summary else {
-            return Err(ServiceError::InvalidDocument(findings));
-        };
-        let summary = summary.map_err(|e| {
-            ServiceError::InvalidDocument(vec![Finding {
-                rule_id: "XML".into(),
-                path: "/".into(),
-                message: e,
-                fatal: true,
-            }])
-        })?;
-        if summary.supplier_pib.as_deref() != Some(tenant.pib.as_str()) {
-            return Err(ServiceError::refused(
-                format!(
-                    "Prodavac u dokumentu (PIB {}) nije firma {} (PIB {}).",
-                    summary.supplier_pib.as_deref().unwrap_or("—"),
-                    tenant.name,
-                    tenant.pib
-                ),
-                format!(
-                    "The supplier in the document (PIB {}) is not {} (PIB {}).",
-                    summary.supplier_pib.as_deref().unwrap_or("—"),
-                    tenant.name,
-                    tenant.pib
-                ),
-            ));
-        }
-        let today = self.today();
-        if summary.issue_date != today {
-            return Err(ServiceError::refused(
-                format!(
-                    "Datum izdavanja ({}) mora biti današnji datum ({today}): SEF prihvata samo fakture sa današnjim datumom izdavanja.",
-                    summary.issue_date
-                ),
-                format!(
-                    "The issue date ({}) must be today ({today}): SEF accepts only invoices dated today.",
-                    summary.issue_date
-                ),
-            ));
-        }
-        Ok((summary, findings))
     }
 
     fn send_to_cir(&self, tenant: &Tenant, s: &crate::tools::DocumentSummary) -> &'static str {

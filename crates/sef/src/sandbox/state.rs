@@ -558,10 +558,8 @@ impl State {
         }
     }
 
-    /// Processes an upload for the key's company `pib` (§6, §7.2). `checked` is what the layer
-    /// 1-2 checks ([`crate::sandbox::ubl_check::check_document`]) made of `body`; the caller runs
-    /// them off the async workers. Returns the HTTP status and JSON body to answer (200 with
-    /// ids, or 400 with an error body).
+    /// Processes an upload of `body` for the key's company `pib` (§6, §7.2), given its layer 1-2
+    /// checks (`checked`). Returns the HTTP status and JSON body (200 with ids, 400 with an error).
     pub fn upload(
         &mut self,
         pib: &str,
