@@ -18,6 +18,7 @@ pub mod admin;
 pub mod ca;
 pub mod http;
 pub mod keys;
+pub mod layout;
 pub mod limit;
 pub mod local;
 pub mod lookup;

@@ -118,7 +118,7 @@ pub async fn limit_posts(
             (
                 StatusCode::TOO_MANY_REQUESTS,
                 retry,
-                Html(crate::page::page(
+                Html(crate::layout::page(
                     "Превише покушаја",
                     "<h1 id=\"too-many\">Превише покушаја</h1><p>Са ове адресе је стигло превише \
                      провера за кратко време. Покушајте поново за минут.</p>",

@@ -2,9 +2,10 @@
 //! (verification-url.md §5): Serbian Cyrillic, one column, readable at 360–420 px.
 
 use fiskal_domain::money::{format_money, format_quantity, format_rate, round2};
+use fiskal_web::escape as esc;
 
+use crate::layout::page;
 use crate::lookup::{self, ManualField, ManualForm, ManualInputError};
-use crate::page::{esc, page};
 use crate::service::Verified;
 
 /// Path of the manual form.

@@ -2,19 +2,13 @@
 
 use fiskal_domain::api::{InvoiceRequest, InvoiceResult};
 use fiskal_domain::kinds::DocumentKind;
-use fiskal_domain::lang::Lang;
 use fiskal_domain::money::{format_money, from_scaled};
 use fiskal_domain::time::{format_journal, from_millis};
-use fiskal_web::Layout;
+use fiskal_web::escape as esc;
 use serde_json::{Value, json};
 
+use crate::layout::page;
 use crate::service::{Invalid, Verified};
-
-pub use fiskal_web::escape as esc;
-
-/// The language of the SUF's pages: Serbian Cyrillic, as TaxCore's verification page and the
-/// receipts it shows.
-pub const PAGE_LANG: Lang = Lang::SrCyrl;
 
 fn amount_number(scaled: u64) -> Value {
     let mut d = from_scaled(scaled).normalize();
@@ -95,11 +89,6 @@ pub fn json(v: &Result<Verified, Invalid>) -> Value {
         },
         "journal": stored_res.and_then(|r| r.journal),
     })
-}
-
-/// A page of the SUF in fiskal's layout.
-pub fn page(title: &str, body: &str) -> String {
-    Layout::new(title, PAGE_LANG).render(body)
 }
 
 /// The HTML page.
