@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{Env, receipt};
+use common::{Env, TestDb, receipt};
 use fiskal_domain::tax::TaxRateGroup;
 use fiskal_suf::admin::{self, NewTaxRateGroup};
 use fiskal_suf::service::command_type;
@@ -18,14 +18,9 @@ use fiskal_suf::{Suf, SufError};
 use rust_decimal::Decimal;
 use tower::ServiceExt as _;
 
-async fn reopen(pg: bool, e: &Env, schema: &Option<String>) -> Suf<SqlStore> {
-    let store = match schema {
-        Some(s) => SqlStore::connect(&common::pg_url(), Some(s)).await.unwrap(),
-        None => SqlStore::connect(&common::sqlite_url(e.path()), None)
-            .await
-            .unwrap(),
-    };
-    assert_eq!(pg, schema.is_some());
+/// A second SUF on the same database (as after a restart, or another process).
+async fn reopen(db: &TestDb, e: &Env) -> Suf<SqlStore> {
+    let store = common::store_on(db).await;
     Suf::adopt(e.path(), store, None).await.expect("adopt")
 }
 
@@ -48,10 +43,10 @@ fn group_with_rate(
     }
 }
 
-async fn admin_contract(pg: bool) {
+async fn admin_contract(db: TestDb) {
     let mut e = Env::new();
     let uid = e.uid();
-    let (store, schema) = common::store(pg, e.path()).await;
+    let store = common::store_on(&db).await;
     let suf = Suf::adopt(e.path(), store, None).await.expect("adopt");
     let initial = suf.commands(&uid).await.unwrap().len();
     assert_eq!(initial, 4, "initialisation commands 0, 1, 2, 7");
@@ -113,7 +108,7 @@ async fn admin_contract(pg: bool) {
 
     // A restarted SUF knows all of it, and queues no second initialisation.
     drop(suf);
-    let suf = Arc::new(reopen(pg, &e, &schema).await);
+    let suf = Arc::new(reopen(&db, &e).await);
     assert_eq!(suf.tax_groups().len(), 2);
     assert_eq!(suf.tax_groups()[1].group_id, 2);
     assert_eq!(suf.configuration().endpoints.root, prefix);
@@ -270,7 +265,7 @@ async fn admin_contract(pg: bool) {
                 .await
                 .is_err()
         );
-        let again = reopen(pg, &e, &schema).await;
+        let again = reopen(&db, &e).await;
         let c = again
             .send_directive(&uid, DirectiveRequest::EnableSigning)
             .await
@@ -307,19 +302,7 @@ async fn admin_contract(pg: bool) {
     let se = &suf.secure_elements().await.unwrap()[0];
     assert!(se.revoked_at.is_some());
 
-    if let Some(s) = schema {
-        common::drop_schema(&s).await;
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn admin_contract_sqlite() {
-    admin_contract(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn admin_contract_postgres() {
-    admin_contract(true).await;
+    db.cleanup().await;
 }
 
 /// A SUF adopted from a local bundle refuses a sandbox SE certificate: local, sandbox and
@@ -328,7 +311,7 @@ async fn admin_contract_postgres() {
 async fn certificates_of_another_environment_are_refused() {
     use fiskal_suf::ca::{EnvironmentKind, Pki};
     let e = Env::new();
-    let (store, _) = common::store(false, e.path()).await;
+    let store = common::sqlite_store(e.path()).await;
     let suf = Suf::adopt(e.path(), store, None).await.expect("adopt");
     let pki = Pki::init(&e.path().join("sandbox-ca"), EnvironmentKind::Sandbox).unwrap();
     let seller = fiskal_domain::seller::Seller::seed_example();
@@ -346,13 +329,13 @@ async fn certificates_of_another_environment_are_refused() {
 
 /// Two SUF processes on one database: groups added by one are known to the other, group ids and
 /// directive numbers never repeat.
-async fn two_sufs_on_one_database(pg: bool) {
+async fn two_sufs_on_one_database(db: TestDb) {
     use fiskal_suf::admin::DirectiveRequest;
     let mut e = Env::new();
     let uid = e.uid();
-    let (store, schema) = common::store(pg, e.path()).await;
+    let store = common::store_on(&db).await;
     let a = Suf::adopt(e.path(), store, None).await.expect("adopt a");
-    let b = reopen(pg, &e, &schema).await;
+    let b = reopen(&db, &e).await;
 
     let valid_from = chrono::Utc::now() + chrono::Duration::milliseconds(800);
     let g2 = a
@@ -388,17 +371,7 @@ async fn two_sufs_on_one_database(pg: bool) {
     seqs.sort();
     assert_eq!(seqs, vec![1, 2]);
 
-    if let Some(s) = schema {
-        common::drop_schema(&s).await;
-    }
+    db.cleanup().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_sufs_on_one_database_sqlite() {
-    two_sufs_on_one_database(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_sufs_on_one_database_postgres() {
-    two_sufs_on_one_database(true).await;
-}
+fiskal_testkit::store_contract!(admin_contract, two_sufs_on_one_database);

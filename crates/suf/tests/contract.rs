@@ -7,23 +7,22 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use common::{Env, receipt};
+use common::{Env, TestDb, receipt};
 use fiskal_domain::verification_url::VerificationPayload;
 use fiskal_se::SecureElement;
 use fiskal_suf::service::{Invalid, command_type};
 use fiskal_suf::store::{SqlStore, Store};
 use fiskal_suf::{Suf, package};
 
-async fn suf(pg: bool, e: &Env) -> (Arc<Suf<SqlStore>>, Option<String>) {
-    let (store, schema) = common::store(pg, e.path()).await;
-    let suf = Suf::adopt(e.path(), store, None).await.expect("adopt");
-    (Arc::new(suf), schema)
+async fn suf(db: &TestDb, e: &Env) -> Arc<Suf<SqlStore>> {
+    let store = common::store_on(db).await;
+    Arc::new(Suf::adopt(e.path(), store, None).await.expect("adopt"))
 }
 
-async fn audit_contract(pg: bool) {
+async fn audit_contract(db: TestDb) {
     let mut e = Env::new();
     let uid = e.uid();
-    let (suf, schema) = suf(pg, &e).await;
+    let suf = suf(&db, &e).await;
 
     // Tokens: one per UID while valid; unknown UID refused.
     let (t1, exp) = suf.token(&uid).await.unwrap();
@@ -212,14 +211,12 @@ async fn audit_contract(pg: bool) {
     );
     assert!(suf.token(&uid).await.is_err(), "no token for a revoked SE");
 
-    if let Some(s) = schema {
-        common::drop_schema(&s).await;
-    }
+    db.cleanup().await;
 }
 
-async fn verification_contract(pg: bool) {
+async fn verification_contract(db: TestDb) {
     let mut e = Env::new();
-    let (suf, schema) = suf(pg, &e).await;
+    let suf = suf(&db, &e).await;
     let (_, _, res) = e.sign(&receipt("164.00"));
     let url = res.verification_url.clone();
     assert!(url.starts_with("http://127.0.0.1:7700/v/?vl="));
@@ -267,29 +264,7 @@ async fn verification_contract(pg: bool) {
     let sandbox = "https://sandbox.suf.purs.gov.rs/v/?vl=A1lKTFFURVFSWUpMUVRFUVJ9LAAAzCEAADhyCgAAAAAAAAABiJBwjfAAAAo=";
     assert!(suf.verify(sandbox).await.unwrap().is_err());
 
-    if let Some(s) = schema {
-        common::drop_schema(&s).await;
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn audit_contract_sqlite() {
-    audit_contract(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn audit_contract_postgres() {
-    audit_contract(true).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn verification_contract_sqlite() {
-    verification_contract(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn verification_contract_postgres() {
-    verification_contract(true).await;
+    db.cleanup().await;
 }
 
 #[test]
@@ -335,10 +310,9 @@ fn record(
 
 /// Concurrent inserts are stored by group commit: each once, duplicates and conflicts told
 /// apart, and the counter chain checked against neighbours stored in the same group.
-async fn group_commit(pg: bool) {
+async fn group_commit(db: TestDb) {
     use fiskal_suf::store::InsertOutcome;
-    let dir = tempfile::tempdir().unwrap();
-    let (store, schema) = common::store(pg, dir.path()).await;
+    let store = common::store_on(&db).await;
     let store = Arc::new(store);
     let mut tasks = Vec::new();
     for c in 1..=60u32 {
@@ -398,17 +372,7 @@ async fn group_commit(pg: bool) {
         (InsertOutcome::Inserted, InsertOutcome::Inserted)
     );
     assert_eq!(store.count_range("AAAA1111", 1, 63).await.unwrap(), 63);
-    if let Some(s) = schema {
-        common::drop_schema(&s).await;
-    }
+    db.cleanup().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn group_commit_sqlite() {
-    group_commit(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn group_commit_postgres() {
-    group_commit(true).await;
-}
+fiskal_testkit::store_contract!(audit_contract, verification_contract, group_commit);

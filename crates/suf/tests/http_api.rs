@@ -36,7 +36,7 @@ fn req(method: &str, uri: &str, token: Option<&str>, body: &str) -> Request<Body
 async fn api_flow_over_http() {
     let mut e = common::Env::new();
     let uid = e.uid();
-    let (store, _) = common::store(false, e.path()).await;
+    let store = common::sqlite_store(e.path()).await;
     let suf = Arc::new(Suf::adopt(e.path(), store, None).await.unwrap());
     let app = fiskal_suf::http::router(suf);
 

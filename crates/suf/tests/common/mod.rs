@@ -1,5 +1,6 @@
 //! Shared test fixtures: a local environment made by `fiskal_se::env::init`, its software SE,
-//! real receipts built the L-PFR's way, and SUF stores on SQLite and PostgreSQL.
+//! real receipts built the L-PFR's way, and SUF stores on fresh SQLite or PostgreSQL test
+//! databases ([`TestDb`]; scenarios on both are listed in `fiskal_testkit::store_contract!`).
 #![allow(dead_code)]
 
 use std::path::Path;
@@ -125,54 +126,34 @@ pub fn receipt(price: &str) -> serde_json::Value {
     })
 }
 
+pub use fiskal_testkit::TestDb;
+
+/// The SQLite URL of a store file `suf.sqlite` in `dir`.
 pub fn sqlite_url(dir: &Path) -> String {
     format!("sqlite://{}", dir.join("suf.sqlite").display())
 }
 
-pub fn pg_url() -> String {
-    std::env::var("FISKAL_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+/// Connects a store on a test database (a SQLite file, or a fresh PostgreSQL schema; either
+/// way fresh). PostgreSQL being down fails the test.
+pub async fn store_on(db: &TestDb) -> SqlStore {
+    SqlStore::connect(db.url(), None)
+        .await
+        .unwrap_or_else(|e| panic!("the {} test store cannot be opened: {e}", db.backend()))
 }
 
-/// A fresh PostgreSQL schema name for this run.
-pub fn pg_schema() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!("suf_test_{}_{}", std::process::id(), nanos)
+/// A SQLite store `suf.sqlite` in `dir`, for tests that run on SQLite only.
+pub async fn sqlite_store(dir: &Path) -> SqlStore {
+    SqlStore::connect(&sqlite_url(dir), None)
+        .await
+        .expect("sqlite store")
 }
 
-/// Connects a store: SQLite in `dir` or PostgreSQL in a fresh schema. PostgreSQL being down
-/// fails the test.
+/// The earlier form of [`sqlite_store`], returning no schema: SQLite only (`pg` must be false;
+/// tests on both backends take a [`TestDb`] from `fiskal_testkit::store_contract!`).
 pub async fn store(pg: bool, dir: &Path) -> (SqlStore, Option<String>) {
-    if pg {
-        let schema = pg_schema();
-        let s = SqlStore::connect(&pg_url(), Some(&schema))
-            .await
-            .unwrap_or_else(|e| {
-                panic!("PostgreSQL at {} is required for this test: {e}", pg_url())
-            });
-        (s, Some(schema))
-    } else {
-        (
-            SqlStore::connect(&sqlite_url(dir), None)
-                .await
-                .expect("sqlite"),
-            None,
-        )
-    }
-}
-
-/// Drops a test schema.
-pub async fn drop_schema(schema: &str) {
-    use sqlx::Executor;
-    sqlx::any::install_default_drivers();
-    if let Ok(mut c) = <sqlx::AnyConnection as sqlx::Connection>::connect(&pg_url()).await {
-        let _ = c
-            .execute(sqlx::AssertSqlSafe(format!(
-                "DROP SCHEMA IF EXISTS {schema} CASCADE"
-            )))
-            .await;
-    }
+    assert!(
+        !pg,
+        "PostgreSQL tests take a TestDb (fiskal_testkit::store_contract!)"
+    );
+    (sqlite_store(dir).await, None)
 }
