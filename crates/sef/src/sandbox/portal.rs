@@ -147,8 +147,9 @@ fn page(
     let who = company
         .map(|c| {
             format!(
-                "<p class=\"who\"><strong>{}</strong> · PIB {}</p>",
+                "<p class=\"who\"><strong>{}</strong> · {} {}</p>",
                 e(&c.name),
+                t(lang, "PIB", "PIB"),
                 e(&c.pib)
             )
         })
@@ -270,7 +271,7 @@ fn register_form(lang: Lang, error: Option<&str>, f: &RegisterForm) -> String {
         tip = t(lang, "Tip kompanije", "Company type"),
         pib = input(
             "pib",
-            "PIB",
+            &t(lang, "PIB", "PIB"),
             &f.pib,
             &format!("{digits} maxlength=\"9\" required")
         ),
@@ -288,7 +289,7 @@ fn register_form(lang: Lang, error: Option<&str>, f: &RegisterForm) -> String {
         ),
         jbkjs = input(
             "jbkjs",
-            "JBKJS",
+            &t(lang, "JBKJS", "JBKJS"),
             f.jbkjs.as_deref().unwrap_or(""),
             &format!("{digits} maxlength=\"5\"")
         ),
@@ -337,8 +338,9 @@ async fn index(AxState(sb): Sb, Language { lang, .. }: Lng) -> Html<String> {
         )
     } else {
         format!(
-            "<div class=\"scroll\"><table><thead><tr><th>{}</th><th>PIB</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{rows}</tbody></table></div>",
+            "<div class=\"scroll\"><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>{rows}</tbody></table></div>",
             t(lang, "Naziv", "Name"),
+            t(lang, "PIB", "PIB"),
             t(lang, "Matični broj", "Reg. number"),
             t(lang, "Tip kompanije", "Company type"),
         )
@@ -512,7 +514,8 @@ async fn dashboard(
         )
     };
     let facts = format!(
-        "<section><dl><dt>PIB</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl></section>",
+        "<section><dl><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl></section>",
+        t(lang, "PIB", "PIB"),
         e(&c.pib),
         t(lang, "Matični broj", "Registration number"),
         e(&c.mb),
@@ -594,11 +597,12 @@ async fn api_page_with(sb: &Sandbox, lang: Lang, pib: &str, notice: Option<&str>
     };
     let body = format!(
         "{notice}<section>{key_html}\
-         <p>API STATUS: <span id=\"api-status\" class=\"{status_class}\">{status_text}</span></p>\
+         <p>{api_status}: <span id=\"api-status\" class=\"{status_class}\">{status_text}</span></p>\
          <form method=\"post\" action=\"{base}/status\"><input type=\"hidden\" name=\"status\" value=\"{toggle_value}\"><button type=\"submit\">{toggle_label}</button></form></section>\
-         <section><form method=\"post\" action=\"{base}/novi-kljuc\"><p class=\"note\">{regen_note}</p><button type=\"submit\">{regen}</button></form></section>\
+         <section><p class=\"note\">{regen_note}</p><form method=\"post\" action=\"{base}/novi-kljuc\"><button type=\"submit\">{regen}</button></form></section>\
          <section><h2>{hooks_h}</h2>\
          <form method=\"post\" action=\"{base}/adrese\">{out}{inc}<button type=\"submit\">{save}</button></form></section>",
+        api_status = t(lang, "API STATUS", "API STATUS"),
         status_text = e(&status_text),
         toggle_label = e(&toggle_label),
         regen_note = t(
