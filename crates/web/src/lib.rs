@@ -57,7 +57,7 @@ pub use extract::{
 };
 pub use html::escape;
 pub use page::{Layout, NavLink, assets};
-pub use server::{ServeConfig, Server, serve, shutdown_signal};
+pub use server::{MAX_CONNECTIONS, ServeConfig, Server, serve, shutdown_signal};
 pub use stack::{
     DEFAULT_BODY_LIMIT, DEFAULT_CSP, NoStore, Policy, PolicyError, layers, no_store, pages,
 };

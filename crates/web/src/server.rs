@@ -24,14 +24,19 @@ use tower_http::timeout::{Timeout, TimeoutLayer};
 use crate::tls::{PeerCertificates, ServerConfig};
 
 /// How [`serve`] treats connections. Defaults: headers within 10 s, a whole request within
-/// 60 s, 30 s for in-flight requests at shutdown, plain HTTP.
+/// 60 s, 30 s for in-flight requests at shutdown, at most [`MAX_CONNECTIONS`] connections at
+/// once, plain HTTP.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     header_read_timeout: Duration,
     request_timeout: Duration,
     shutdown_grace: Duration,
+    max_connections: usize,
     tls: Option<Arc<ServerConfig>>,
 }
+
+/// Connections served at once by default; more wait in the listen queue.
+pub const MAX_CONNECTIONS: usize = 4096;
 
 impl Default for ServeConfig {
     fn default() -> ServeConfig {
@@ -39,6 +44,7 @@ impl Default for ServeConfig {
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             shutdown_grace: Duration::from_secs(30),
+            max_connections: MAX_CONNECTIONS,
             tls: None,
         }
     }
@@ -68,6 +74,13 @@ impl ServeConfig {
     /// At shutdown, requests in flight get `d` to finish before their connections are dropped.
     pub fn shutdown_grace(mut self, d: Duration) -> ServeConfig {
         self.shutdown_grace = d;
+        self
+    }
+
+    /// Serves at most `n` connections at once (at least 1); further clients wait in the
+    /// listen queue until one closes.
+    pub fn max_connections(mut self, n: usize) -> ServeConfig {
+        self.max_connections = n.max(1);
         self
     }
 
@@ -144,7 +157,8 @@ impl Server {
 ///
 /// Each request carries the peer address as [`axum::extract::ConnectInfo<SocketAddr>`] and, on
 /// TLS with a client certificate, [`PeerCertificates`]. Headers must arrive within the
-/// header-read timeout, whole requests within the request timeout (408), see [`ServeConfig`].
+/// header-read timeout, whole requests within the request timeout (408), and at most the
+/// configured number of connections is served at once, see [`ServeConfig`].
 /// Returns an error only if the listener's address cannot be read; failures of single
 /// connections are logged at debug level.
 pub async fn serve(
@@ -159,8 +173,16 @@ pub async fn serve(
     let app: Timeout<Router> = tower::Layer::layer(&timeout, app);
     let tls = config.tls.clone().map(tokio_rustls::TlsAcceptor::from);
     let graceful = GracefulShutdown::new();
+    let slots = Arc::new(tokio::sync::Semaphore::new(config.max_connections));
     tokio::pin!(shutdown);
     loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(s) => s,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
@@ -178,7 +200,11 @@ pub async fn serve(
             header_read_timeout: config.header_read_timeout,
             watcher: graceful.watcher(),
         };
-        tokio::spawn(conn.run(stream, tls.clone()));
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            conn.run(stream, tls).await;
+            drop(slot);
+        });
     }
     drop(listener);
     tracing::debug!(%local, connections = graceful.count(), "shutting down");

@@ -287,3 +287,39 @@ async fn tls_can_require_a_client_certificate() {
         Err(tls::TlsError::ClientRoots(_))
     ));
 }
+
+#[tokio::test]
+async fn connections_beyond_the_limit_wait_for_a_free_one() {
+    let (addr, _stop, _task) = start(peer_app(), ServeConfig::new().max_connections(1)).await;
+    let mut first = TcpStream::connect(addr).await.unwrap();
+    first
+        .write_all(b"GET /peer HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = [0u8; 512];
+    let n = tokio::time::timeout(EVENT_DEADLINE, first.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        buf[..n].starts_with(b"HTTP/1.1 200"),
+        "the first connection is served"
+    );
+    // The first connection stays open (keep-alive): the second is queued, not served.
+    let mut second = TcpStream::connect(addr).await.unwrap();
+    second
+        .write_all(b"GET /peer HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let early = tokio::time::timeout(Duration::from_millis(200), second.read(&mut buf)).await;
+    assert!(early.is_err(), "served while the only slot was taken");
+    drop(first);
+    let answer = tokio::time::timeout(EVENT_DEADLINE, read_to_close(&mut second))
+        .await
+        .unwrap();
+    assert!(
+        answer.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+}
