@@ -8,14 +8,7 @@ use std::process::Command;
 
 use common::{Backend, Env};
 
-fn chromium() -> &'static str {
-    for c in ["/usr/bin/chromium", "/usr/bin/chromium-browser"] {
-        if Path::new(c).exists() {
-            return c;
-        }
-    }
-    panic!("headless Chromium is needed for the page checks: apt-get install -y chromium");
-}
+use fiskal_testkit::chromium;
 
 /// Renders `url` in headless Chromium; returns the DOM after scripts ran, and writes a
 /// screenshot of a phone-sized window.

@@ -2,11 +2,11 @@
 //! sandbox`, `fiskal sef serve`); the service is killed with SIGKILL while SEF holds an upload it
 //! already committed, restarted, and the sandbox's store must end with every invoice exactly once.
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use fiskal_testkit::free_port;
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_fiskal");
@@ -26,14 +26,6 @@ impl Drop for Proc {
     fn drop(&mut self) {
         self.kill9();
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn spawn(args: &[&str], envs: &[(&str, &str)]) -> Proc {

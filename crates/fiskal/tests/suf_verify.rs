@@ -8,19 +8,7 @@ use std::process::Command;
 use common::*;
 use serde_json::Value;
 
-fn chromium() -> String {
-    for c in ["chromium", "chromium-browser", "google-chrome"] {
-        if Command::new("which")
-            .arg(c)
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
-        {
-            return c.to_string();
-        }
-    }
-    panic!("headless Chromium is required for this test (apt-get install -y chromium)");
-}
+use fiskal_testkit::chromium;
 
 fn dump_dom(url: &str) -> String {
     let out = Command::new(chromium())
@@ -147,12 +135,9 @@ async fn verification_page_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verification_page_postgres() {
-    let url = std::env::var("FISKAL_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let schema = format!("suf_cli_{}_{nanos}", std::process::id());
-    check_pages(&["--db", &url, "--db-schema", &schema]).await;
+    // `--db-schema` puts the tables in a schema of their own (dropped at the end).
+    let schema = fiskal_testkit::PgSchema::create().await;
+    let base = fiskal_testkit::pg_base_url();
+    check_pages(&["--db", &base, "--db-schema", schema.name()]).await;
+    schema.drop_now().await;
 }

@@ -2,9 +2,8 @@
 //! real `fiskal` binary.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 /// Path of the built binary.
@@ -49,30 +48,8 @@ impl DataDir {
     }
 }
 
-/// Spawns a `fiskal ... serve` command, waits for the line announcing its address and returns
-/// the child and that `http://` address; stdout keeps being drained so the child never blocks.
-pub fn spawn_listening(cmd: &mut Command) -> (Child, String) {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn fiskal");
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    reader.read_line(&mut line).expect("read listen line");
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
-    std::thread::spawn(move || {
-        let mut sink = String::new();
-        while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-            sink.clear();
-        }
-    });
-    (child, url)
-}
+#[allow(unused_imports)]
+pub use fiskal_testkit::{free_port, spawn_listening};
 
 /// A running L-PFR.
 pub struct Pfr {
@@ -253,15 +230,6 @@ impl Drop for SufProc {
     fn drop(&mut self) {
         self.kill9();
     }
-}
-
-/// A free local port.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A receipt of `price` dinars with label Ђ.
