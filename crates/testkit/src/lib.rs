@@ -5,10 +5,13 @@
 //!   headless Chromium, waiting for an event (never for a fixed time);
 //! - [`pg`]: a fresh PostgreSQL schema per test, so tests run in parallel on one database;
 //! - [`TestDb`] and [`store_contract!`]: one list of async scenarios run on SQLite and on
-//!   PostgreSQL. PostgreSQL being unreachable fails the test; nothing is skipped.
+//!   PostgreSQL. PostgreSQL being unreachable fails the test; nothing is skipped;
+//! - `sef` (feature `sef`): the SEF sandbox of fiskal-sef on a free port, with sample data.
 
 pub mod pg;
 pub mod proc;
+#[cfg(feature = "sef")]
+pub mod sef;
 
 use std::path::Path;
 

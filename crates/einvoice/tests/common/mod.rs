@@ -20,7 +20,7 @@ use fiskal_einvoice::sef_gateway::ClientGateway;
 use fiskal_einvoice::service::{Registered, Registration, Service, ServiceConfig};
 use fiskal_einvoice::ubl_tools::UblTools;
 use fiskal_sef::SefEnvironment;
-use fiskal_sef::sandbox::{SandboxConfig, SandboxHandle, spawn_sandbox_for_tests};
+use fiskal_sef::sandbox::{SandboxConfig, SandboxHandle};
 use fiskal_ubl::PartyInput;
 
 pub use fiskal_testkit::{Backend, TestDb};
@@ -72,7 +72,7 @@ impl Env {
 
     /// As [`Env::on`] with a configuration.
     pub async fn with_config_on(db: TestDb, cfg: ServiceConfig) -> Env {
-        let (_, sb) = spawn_sandbox_for_tests(SandboxConfig::default()).await;
+        let sb = fiskal_testkit::sef::sandbox(SandboxConfig::default()).await;
         sb.sandbox()
             .update_settings(serde_json::json!({ "faultDelayMs": 2500 }))
             .await
