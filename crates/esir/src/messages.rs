@@ -240,7 +240,51 @@ impl RuleViolation {
     /// The violation as a sentence for the cashier.
     pub fn message(&self, lang: Lang) -> String {
         use RuleViolation as R;
-        match self {
+        // Every variant is assigned to the group that words it (the compiler checks this).
+        let text = match self {
+            R::BuyerIdRequired { .. }
+            | R::BuyerId { .. }
+            | R::JmbgOnCashRefund { .. }
+            | R::CostCenter { .. }
+            | R::CorporateCardNeedsVoucher { .. }
+            | R::UnknownItemPrefix { .. }
+            | R::PrefixLabel { .. }
+            | R::AdvanceItemOnNormal { .. }
+            | R::NonAdvanceItemOnAdvance { .. }
+            | R::AdvanceQuantity { .. } => self.buyer_and_item_message(lang),
+            R::VoucherRatesMixed { .. }
+            | R::UnknownTaxLabel { .. }
+            | R::NoTaxRates { .. }
+            | R::NoItems { .. }
+            | R::NoPayments { .. }
+            | R::PaymentBelowTotal { .. }
+            | R::EsirNumberMissing { .. } => self.tax_and_payment_message(lang),
+            R::ReferenceRequired { .. }
+            | R::ReferenceTimeRequired { .. }
+            | R::ReferenceFormat { .. }
+            | R::ReferenceTimeWithoutNumber { .. }
+            | R::ReferenceTimeMismatch { .. }
+            | R::WrongReferencedKind { .. }
+            | R::AdvanceNotClosed { .. } => self.reference_message(lang),
+            R::IssueTimeNotAllowed { .. }
+            | R::IssueTimeNeedsWire { .. }
+            | R::IssueTimeNotBeforeToday { .. }
+            | R::CannotRefund { .. }
+            | R::CannotCopy { .. }
+            | R::CannotCancel { .. }
+            | R::NotAnAdvanceChain { .. }
+            | R::NothingToClose { .. }
+            | R::PaymentsNeeded { .. }
+            | R::ItemsNeeded { .. }
+            | R::NumberMismatch { .. } => self.time_and_chain_message(lang),
+        };
+        text.unwrap_or_else(|| format!("{self:?}"))
+    }
+
+    /// Buyer and item rules.
+    fn buyer_and_item_message(&self, lang: Lang) -> Option<String> {
+        use RuleViolation as R;
+        let text = match self {
             R::BuyerIdRequired { kind } => pick(
                 lang,
                 format!(
@@ -328,6 +372,15 @@ impl RuleViolation {
                     item_no(*item)
                 ),
             ),
+            _ => return None,
+        };
+        Some(text)
+    }
+
+    /// Tax, payment and ESIR rules.
+    fn tax_and_payment_message(&self, lang: Lang) -> Option<String> {
+        use RuleViolation as R;
+        let text = match self {
             R::VoucherRatesMixed => pick(
                 lang,
                 "Na jednom računu mogu biti samo jednonamenski vaučeri iste poreske stope.",
@@ -381,6 +434,15 @@ impl RuleViolation {
                 "Nedostaje ESIR broj (--esir-number), obavezan na svakom računu.",
                 "The ESIR number (--esir-number) is missing; every receipt must carry it.",
             ),
+            _ => return None,
+        };
+        Some(text)
+    }
+
+    /// Rules of referenced documents.
+    fn reference_message(&self, lang: Lang) -> Option<String> {
+        use RuleViolation as R;
+        let text = match self {
             R::ReferenceRequired { kind } => pick(
                 lang,
                 format!(
@@ -445,13 +507,22 @@ impl RuleViolation {
                 lang,
                 format!(
                     "Račun Promet prodaja ne može da se odnosi direktno na avansni račun {number}; \
-                     prvo zatvorite avanse računom Avans refundacija (`fiskal esir advance close`)."
+                         prvo zatvorite avanse računom Avans refundacija (`fiskal esir advance close`)."
                 ),
                 format!(
                     "A Normal Sale cannot refer directly to the advance receipt {number}; first close the advances \
-                     with an Advance Refund (`fiskal esir advance close`)."
+                         with an Advance Refund (`fiskal esir advance close`)."
                 ),
             ),
+            _ => return None,
+        };
+        Some(text)
+    }
+
+    /// Issue-time, refund/copy/cancel and advance-chain rules.
+    fn time_and_chain_message(&self, lang: Lang) -> Option<String> {
+        use RuleViolation as R;
+        let text = match self {
             R::IssueTimeNotAllowed { kind } => pick(
                 lang,
                 format!(
@@ -530,7 +601,9 @@ impl RuleViolation {
                     "The number {given} does not match the number {in_url} in the verification URL."
                 ),
             ),
-        }
+            _ => return None,
+        };
+        Some(text)
     }
 }
 
