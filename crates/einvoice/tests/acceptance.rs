@@ -791,8 +791,7 @@ async fn master_key_rotation(db: TestDb) {
         .unwrap()
         .id;
     for _ in 0..1200 {
-        // up to 60 s on a busy machine; ends at the event
-        svc2.run_sender_once().await;
+        svc2.run_sender_once().await; // up to 60 s on a busy machine; ends at the event
         if svc2
             .db()
             .document(r.tenant.id, d)
@@ -882,8 +881,7 @@ async fn callbacks_and_sweep(db: TestDb) {
     env.drain(t, Duration::from_secs(10)).await;
     let mut events = 0;
     for _ in 0..1200 {
-        // up to 60 s on a busy machine; ends at the event
-        events = env.svc.db().event_count(t).await.unwrap();
+        events = env.svc.db().event_count(t).await.unwrap(); // ≤ 60 s; ends at the event
         if events >= 2 {
             break;
         }
