@@ -345,7 +345,11 @@ async fn run_on(conn: &mut Conn<'_>, m: &Migrations) -> Result<Migrated, Storage
             },
         })?;
     if m.legacy == LegacyVersion::UserVersion && backend == Backend::Sqlite {
-        conn.exec(format!("PRAGMA user_version = {latest}")).await?;
+        // Written only when it changes: an ordinary open stays read-only.
+        let now = conn.ints("PRAGMA user_version".into()).await?;
+        if now.first() != Some(&latest) {
+            conn.exec(format!("PRAGMA user_version = {latest}")).await?;
+        }
     }
     let applied = known
         .iter()
