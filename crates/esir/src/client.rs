@@ -103,8 +103,7 @@ impl PfrClient {
             });
         }
         let http = reqwest::Client::builder()
-            // Idle connections are dropped before fiskal-web's 10 s header-read timeout closes them
-            // on the server side, so a request never goes out on a connection being closed.
+            // Below the servers' 10 s header-read timeout (fiskal-web).
             .pool_idle_timeout(std::time::Duration::from_secs(5))
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)

@@ -297,8 +297,7 @@ impl SufClient {
     /// A client for the SE `uid`.
     pub fn new(uid: &str, cfg: &AuditConfig) -> Result<SufClient, AuditError> {
         let http = reqwest::Client::builder()
-            // Idle connections are dropped before fiskal-web's 10 s header-read timeout closes them
-            // on the server side, so a request never goes out on a connection being closed.
+            // Below the servers' 10 s header-read timeout (fiskal-web).
             .pool_idle_timeout(std::time::Duration::from_secs(5))
             .timeout(cfg.timeout)
             .connect_timeout(cfg.timeout.min(Duration::from_secs(5)))

@@ -271,8 +271,7 @@ impl SefClient {
     ) -> Result<SefClient, SefError> {
         let url = cfg.validate()?;
         let http = reqwest::Client::builder()
-            // Idle connections are dropped before fiskal-web's 10 s header-read timeout closes them
-            // on the server side, so a request never goes out on a connection being closed.
+            // Below the servers' 10 s header-read timeout (fiskal-web).
             .pool_idle_timeout(std::time::Duration::from_secs(5))
             .connect_timeout(cfg.connect_timeout)
             .redirect(reqwest::redirect::Policy::none())

@@ -427,8 +427,7 @@ async fn run_admin(a: AdminArgs) -> anyhow::Result<()> {
     };
     let base = base.trim_end_matches('/').to_string();
     let http = reqwest::Client::builder()
-        // Idle connections are dropped before fiskal-web's 10 s header-read timeout closes them
-        // on the server side, so a request never goes out on a connection being closed.
+        // Below the servers' 10 s header-read timeout (fiskal-web).
         .pool_idle_timeout(std::time::Duration::from_secs(5))
         .timeout(std::time::Duration::from_secs(30))
         .build()?;

@@ -99,8 +99,7 @@ impl Drop for Pfr {
 
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
-        // Idle connections are dropped before fiskal-web's 10 s header-read timeout closes them
-        // on the server side, so a request never goes out on a connection being closed.
+        // Below the servers' 10 s header-read timeout (fiskal-web).
         .pool_idle_timeout(std::time::Duration::from_secs(5))
         .timeout(Duration::from_secs(30))
         .build()

@@ -246,8 +246,7 @@ impl Sandbox {
             st.clock_offset_ms = (now.with_timezone(&Utc) - Utc::now()).num_milliseconds();
         }
         let http = reqwest::Client::builder()
-            // Idle connections are dropped before fiskal-web's 10 s header-read timeout closes them
-            // on the server side, so a request never goes out on a connection being closed.
+            // Below the servers' 10 s header-read timeout (fiskal-web).
             .pool_idle_timeout(std::time::Duration::from_secs(5))
             .build()
             .map_err(|e| SandboxError::Invalid(e.to_string()))?;
