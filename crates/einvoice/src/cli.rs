@@ -17,7 +17,7 @@ use clap::{Args, Subcommand};
 use crate::crypto::{KeyRing, MasterKey};
 use crate::db::Db;
 use crate::gateway::SefGateway;
-use crate::messages::Lang;
+use crate::messages::{Lang, tr};
 use crate::sef_gateway::ClientGateway;
 use crate::service::{Service, ServiceConfig};
 use crate::ubl_tools::UblTools;
@@ -49,7 +49,7 @@ pub enum SefCommand {
 pub struct ValidateArgs {
     /// The UBL XML file.
     pub file: PathBuf,
-    /// Message language (`sr` or `en`).
+    /// Message language: `sr` (Serbian, Latin script), `sr-Cyrl` (Serbian, Cyrillic) or `en`.
     #[arg(long, default_value = "sr")]
     pub lang: String,
     /// Print the findings as JSON.
@@ -205,60 +205,64 @@ pub async fn run(c: SefCommand) -> anyhow::Result<()> {
 
 /// Validates a file and prints the findings; the text returned is what was printed.
 pub fn validate_report(xml: &str, lang: Lang) -> (String, bool) {
-    let ul = if lang == Lang::En {
-        fiskal_ubl::Lang::En
-    } else {
-        fiskal_ubl::Lang::Sr
-    };
     match fiskal_ubl::validate_xml(xml) {
         Ok(findings) => {
             let mut out = String::new();
             for f in &findings {
-                let sev = match (f.is_fatal(), lang) {
-                    (true, Lang::Sr) => "greška",
-                    (true, Lang::En) => "error",
-                    (false, Lang::Sr) => "upozorenje",
-                    (false, Lang::En) => "warning",
+                let sev = if f.is_fatal() {
+                    tr(lang, "greška", "error")
+                } else {
+                    tr(lang, "upozorenje", "warning")
                 };
                 out.push_str(&format!(
                     "{}\t{sev}\t{}\t{}\n",
                     f.rule_id,
                     f.path,
-                    f.message(ul)
+                    f.message(lang)
                 ));
             }
             let fatal = findings.iter().filter(|f| f.is_fatal()).count();
-            out.push_str(&match lang {
-                Lang::Sr if fatal == 0 => {
-                    format!("Dokument je ispravan ({} upozorenja).\n", findings.len())
-                }
-                Lang::Sr => format!("Dokument nije ispravan: {fatal} grešaka.\n"),
-                Lang::En if fatal == 0 => {
-                    format!("The document is valid ({} warnings).\n", findings.len())
-                }
-                Lang::En => format!("The document is not valid: {fatal} errors.\n"),
+            let n = findings.len();
+            out.push_str(&if fatal == 0 {
+                tr(
+                    lang,
+                    &format!("Dokument je ispravan ({n} upozorenja).\n"),
+                    &format!("The document is valid ({n} warnings).\n"),
+                )
+            } else {
+                tr(
+                    lang,
+                    &format!("Dokument nije ispravan: {fatal} grešaka.\n"),
+                    &format!("The document is not valid: {fatal} errors.\n"),
+                )
             });
             (out, fatal == 0)
         }
         Err(e) => (
             format!(
                 "XML\t{}\t/\t{}\n",
-                lang.pick("greška", "error"),
-                e.message(ul)
+                tr(lang, "greška", "error"),
+                e.message(lang)
             ),
             false,
         ),
     }
 }
 
+/// The language of `--lang`: `sr` (Serbian, Latin script), `sr-Cyrl` (Cyrillic) or `en`.
+pub fn parse_lang(code: &str) -> anyhow::Result<Lang> {
+    Lang::from_code(code)
+        .ok_or_else(|| anyhow::anyhow!("unknown language {code:?}: use sr, sr-Cyrl or en"))
+}
+
 fn validate(a: ValidateArgs) -> anyhow::Result<()> {
     let xml = std::fs::read_to_string(&a.file)
         .with_context(|| format!("cannot read {}", a.file.display()))?;
-    let lang = Lang::parse(&a.lang).unwrap_or_default();
+    let lang = parse_lang(&a.lang)?;
     if a.json {
         let findings: Vec<serde_json::Value> = match fiskal_ubl::validate_xml(&xml) {
             Ok(f) => f.iter().map(|f| serde_json::json!({ "rule_id": f.rule_id, "path": f.path, "fatal": f.is_fatal(), "message_sr": f.message_sr, "message_en": f.message_en })).collect(),
-            Err(e) => vec![serde_json::json!({ "rule_id": "XML", "path": "/", "fatal": true, "message_sr": e.message(fiskal_ubl::Lang::Sr), "message_en": e.message(fiskal_ubl::Lang::En) })],
+            Err(e) => vec![serde_json::json!({ "rule_id": "XML", "path": "/", "fatal": true, "message_sr": e.message(Lang::SrLatn), "message_en": e.message(Lang::En) })],
         };
         let fatal = findings.iter().any(|f| f["fatal"] == true);
         println!("{}", serde_json::to_string_pretty(&findings)?);
@@ -382,7 +386,7 @@ async fn send(a: SendArgs) -> anyhow::Result<()> {
         let d = svc
             .submit_xml(tenant.id, &xml, "cli")
             .await
-            .map_err(|e| anyhow::anyhow!(e.text(Lang::Sr)))?;
+            .map_err(|e| anyhow::anyhow!(e.text(Lang::SrLatn)))?;
         println!(
             "Dokument {} (id {}) je u redu za slanje; requestId {}.",
             d.number,
@@ -628,7 +632,7 @@ mod tests {
     fn validate_report_lists_rule_path_and_sentence() {
         let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
         let good = fiskal_ubl::to_xml(&fiskal_ubl::samples::sample_invoice("F-1", day, 2));
-        let (out, ok) = validate_report(&good, Lang::Sr);
+        let (out, ok) = validate_report(&good, Lang::SrLatn);
         assert!(ok, "{out}");
         let bad = good.replace("<cbc:ID>F-1</cbc:ID>", "");
         let (out, ok) = validate_report(&bad, Lang::En);
@@ -639,7 +643,14 @@ mod tests {
         assert_eq!(cols[1], "error");
         assert!(cols[2].starts_with('/'), "{first}");
         assert!(out.contains("The document is not valid"));
-        let (out, ok) = validate_report("<not xml", Lang::Sr);
+        let (out, ok) = validate_report("<not xml", Lang::SrLatn);
         assert!(!ok && out.starts_with("XML\tgreška"));
+        let (out, ok) = validate_report(&bad, Lang::SrCyrl);
+        assert!(!ok && out.contains("\tгрешка\t/Invoice/cbc:ID\t"), "{out}");
+        assert!(out.ends_with("Документ није исправан: 2 грешака.\n"), "{out}");
+        for (code, lang) in [("sr", Lang::SrLatn), ("sr-Cyrl", Lang::SrCyrl), ("en", Lang::En)] {
+            assert_eq!(parse_lang(code).unwrap(), lang);
+        }
+        assert!(parse_lang("de").is_err());
     }
 }

@@ -1,66 +1,26 @@
-//! User-facing messages of `moje-fakture.md` §6.3, in Serbian (Latin script, the default) and
-//! English, plus the plain-language explanations of common SEF error codes.
+//! User-facing messages of `moje-fakture.md` §6.3, in Serbian (Latin script, the default),
+//! Serbian Cyrillic and English, plus the plain-language explanations of common SEF error codes.
+//!
+//! Cyrillic is the Serbian Latin text transliterated by [`fiskal_ubl::cyrillic::transliterate`]:
+//! templates are transliterated before their `{…}` placeholders are filled, so names, numbers
+//! and codes put into a message stay as they were given, and codes, domain names and technical
+//! abbreviations in the text itself (`efaktura.mfin.gov.rs`, `UBL`, `XML`) stay in Latin letters.
+
+use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-/// UI language. Serbian (Latin script) is the default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// Serbian, Latin script.
-    #[default]
-    Sr,
-    /// English.
-    En,
+/// UI language: fiskal's one [`Lang`](fiskal_domain::lang::Lang) (Serbian Latin by default).
+pub use fiskal_domain::lang::Lang;
+
+/// `sr` or `en` in `lang`; Serbian Cyrillic transliterates `sr` ([`fiskal_ubl::cyrillic`]).
+pub fn tr(lang: Lang, sr: &str, en: &str) -> String {
+    fiskal_ubl::cyrillic::text(lang, sr, en).into_owned()
 }
 
-impl Lang {
-    /// Picks the language from a `lang` query value and an `Accept-Language` header:
-    /// the query wins; otherwise the first of `sr`/`en` named in the header; otherwise Serbian.
-    pub fn negotiate(query: Option<&str>, accept_language: Option<&str>) -> Lang {
-        if let Some(q) = query {
-            return Lang::parse(q).unwrap_or_default();
-        }
-        if let Some(h) = accept_language {
-            for part in h.split(',') {
-                let tag = part.split(';').next().unwrap_or("").trim();
-                if let Some(l) = Lang::parse(tag) {
-                    return l;
-                }
-            }
-        }
-        Lang::Sr
-    }
-
-    /// Parses `sr`, `sr-Latn-RS`, `en`, `en-US`, … (case-insensitive).
-    pub fn parse(tag: &str) -> Option<Lang> {
-        let primary = tag
-            .split(['-', '_'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        match primary.as_str() {
-            "sr" | "sh" | "hr" | "bs" => Some(Lang::Sr),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// The code used in URLs (`sr` or `en`).
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Sr => "sr",
-            Lang::En => "en",
-        }
-    }
-
-    /// Chooses between a Serbian and an English text.
-    pub fn pick<'a>(self, sr: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Sr => sr,
-            Lang::En => en,
-        }
-    }
+/// Like [`tr`] for texts known at compile time: borrowed in Latin and English.
+pub fn tr_static(lang: Lang, sr: &'static str, en: &'static str) -> Cow<'static, str> {
+    fiskal_ubl::cyrillic::text(lang, sr, en)
 }
 
 /// The message ids of `moje-fakture.md` §6.3.
@@ -133,7 +93,7 @@ impl MessageId {
     }
 
     /// The template in the given language, with `{…}` placeholders.
-    pub fn template(self, lang: Lang) -> &'static str {
+    pub fn template(self, lang: Lang) -> Cow<'static, str> {
         let (sr, en) = match self {
             MessageId::ApiStatusReminder => (
                 "VAŽNO: u SEF-u, u delu Podešavanja → API menadžment, API STATUS mora biti aktivan. Ako nije, aktivirajte ga pre unosa ključa.",
@@ -188,13 +148,13 @@ impl MessageId {
                 "Buyer {kupac} rejected invoice {broj}: \"{komentar}\". The invoice should be stornoed and, if needed, re-issued under a new number.",
             ),
         };
-        lang.pick(sr, en)
+        tr_static(lang, sr, en)
     }
 
     /// Renders the message with its placeholders filled from `args` (`(name, value)` pairs;
     /// names without braces). Unknown placeholders are left as they are.
     pub fn render(self, lang: Lang, args: &[(&str, &str)]) -> String {
-        let mut s = self.template(lang).to_string();
+        let mut s = self.template(lang).into_owned();
         for (name, value) in args {
             s = s.replace(&format!("{{{name}}}"), value);
         }
@@ -238,28 +198,30 @@ impl UserMessage {
     }
 }
 
-/// The checklist shown before the key form (`moje-fakture.md` §3.1), Serbian with English gloss.
-pub fn onboarding_checklist(lang: Lang) -> [&'static str; 4] {
-    match lang {
-        Lang::Sr => [
+/// The checklist shown before the key form (`moje-fakture.md` §3.1).
+pub fn onboarding_checklist(lang: Lang) -> Vec<Cow<'static, str>> {
+    let sr = [
             "Firma je registrovana na SEF-u (efaktura.mfin.gov.rs). Registraciju obavlja zakonski zastupnik kvalifikovanim elektronskim sertifikatom.",
             "U SEF-u otvorite Podešavanja → API menadžment i kopirajte ključ za autentifikaciju. Ne generišite novi ključ ako ga već koristi neki drugi program (npr. vaš knjigovodstveni softver): novi ključ poništava stari.",
             "VAŽNO: API STATUS mora biti aktivan. Ako nije, aktivirajte ga.",
             "Izaberite okruženje: produkcija (efaktura.mfin.gov.rs) ili test (demoefaktura.mfin.gov.rs). Ključ iz jednog okruženja ne važi u drugom.",
-        ],
-        Lang::En => [
+        ];
+    let en = [
             "The company is registered on SEF (efaktura.mfin.gov.rs). Registration is done by the legal representative with a qualified electronic certificate.",
             "In SEF open Settings → API management and copy the authentication key. Do not generate a new key if another program (e.g. your accounting software) already uses it: a new key invalidates the old one.",
             "IMPORTANT: API STATUS must be active. If it is not, activate it.",
             "Choose the environment: production (efaktura.mfin.gov.rs) or test (demoefaktura.mfin.gov.rs). A key from one environment does not work in the other.",
-        ],
-    }
+        ];
+    sr.into_iter()
+        .zip(en)
+        .map(|(sr, en)| tr_static(lang, sr, en))
+        .collect()
 }
 
 /// Plain-language explanation of a SEF error code for `sef.document.refused`
 /// (`moje-fakture.md` §6.3). `None` for codes without a prepared text: the caller then uses SEF's
 /// own `Message`, or the code alone.
-pub fn explain_error_code(code: &str, lang: Lang) -> Option<&'static str> {
+pub fn explain_error_code(code: &str, lang: Lang) -> Option<Cow<'static, str>> {
     let (sr, en) = match code {
         "IssueDateCannotBeDifferentFromTodays" => (
             "datum izdavanja mora biti današnji datum",
@@ -315,7 +277,7 @@ pub fn explain_error_code(code: &str, lang: Lang) -> Option<&'static str> {
         ),
         _ => return None,
     };
-    Some(lang.pick(sr, en))
+    Some(tr_static(lang, sr, en))
 }
 
 /// Serbian UI label of a SEF sales status (`sef-api.md` §8.1); English shows the SEF value.
@@ -323,7 +285,7 @@ pub fn sef_status_label(status: &str, lang: Lang) -> String {
     if lang == Lang::En {
         return status.to_string();
     }
-    match status {
+    let sr = match status {
         "Draft" => "Nacrt",
         "New" => "Nova",
         "Sending" => "Slanje",
@@ -336,28 +298,67 @@ pub fn sef_status_label(status: &str, lang: Lang) -> String {
         "Cancelled" => "Otkazana",
         "Storno" => "Stornirana",
         "Deleted" => "Obrisana",
-        other => other,
-    }
-    .to_string()
+        other => return other.to_string(),
+    };
+    tr(lang, sr, sr)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn placeholders(s: &str) -> Vec<&str> {
+        s.match_indices('{')
+            .filter_map(|(i, _)| s[i..].find('}').map(|j| &s[i..=i + j]))
+            .collect()
+    }
+
     #[test]
-    fn negotiation_prefers_query_then_header_then_serbian() {
-        assert_eq!(Lang::negotiate(Some("en"), Some("sr")), Lang::En);
-        assert_eq!(Lang::negotiate(None, Some("de-DE,en-US;q=0.8")), Lang::En);
-        assert_eq!(Lang::negotiate(None, Some("sr-Latn-RS,en;q=0.5")), Lang::Sr);
-        assert_eq!(Lang::negotiate(None, None), Lang::Sr);
-        assert_eq!(Lang::negotiate(None, Some("de")), Lang::Sr);
+    fn cyrillic_templates_keep_placeholders_domains_and_codes() {
+        for m in ALL_MESSAGES {
+            let latin = m.template(Lang::SrLatn);
+            let cyr = m.template(Lang::SrCyrl);
+            assert_eq!(placeholders(&latin), placeholders(&cyr), "{}", m.id());
+            assert!(!cyr.contains("Ključ") && !cyr.contains(" je "), "{cyr}");
+        }
+        let m = MessageId::CompanyNotRegistered
+            .render(Lang::SrCyrl, &[("pib", "101134702"), ("mb", "07042040")]);
+        assert_eq!(
+            m,
+            "Фирма са ПИБ-ом 101134702 и матичним бројем 07042040 није регистрована на СЕФ-у \
+             или подаци нису тачни. Регистрацију обавља законски заступник на \
+             efaktura.mfin.gov.rs квалификованим електронским сертификатом."
+        );
+        let m = MessageId::DocumentRefused.render(
+            Lang::SrCyrl,
+            &[
+                ("broj", "F-1/2026"),
+                ("objašnjenje", "kupac nije registrovan"),
+                ("ErrorCode", "ReceiverCompanyNotFound"),
+                ("polje", ""),
+            ],
+        );
+        assert_eq!(
+            m,
+            "СЕФ је одбио документ F-1/2026: kupac nije registrovan (шифра грешке: \
+             ReceiverCompanyNotFound)."
+        );
+        assert!(MessageId::KeyMalformed
+            .template(Lang::SrCyrl)
+            .contains("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"));
+        assert_eq!(sef_status_label("Approved", Lang::SrCyrl), "Прихваћена");
+        assert_eq!(sef_status_label("Approved", Lang::En), "Approved");
+        assert_eq!(
+            explain_error_code("UBLUnitCodeNotValid", Lang::SrCyrl).unwrap(),
+            "јединица мере није на листи СЕФ-а"
+        );
+        assert!(onboarding_checklist(Lang::SrCyrl)[0].contains("(efaktura.mfin.gov.rs)"));
     }
 
     #[test]
     fn render_fills_placeholders() {
         let m = MessageId::CompanyNotRegistered
-            .render(Lang::Sr, &[("pib", "101134702"), ("mb", "07042040")]);
+            .render(Lang::SrLatn, &[("pib", "101134702"), ("mb", "07042040")]);
         assert!(m.starts_with("Firma sa PIB-om 101134702 i matičnim brojem 07042040 nije"));
         assert!(!m.contains('{'));
     }
@@ -366,7 +367,7 @@ mod tests {
     fn ids_round_trip_and_are_unique() {
         for m in ALL_MESSAGES {
             assert_eq!(MessageId::from_id(m.id()), Some(m));
-            assert!(!m.template(Lang::Sr).is_empty() && !m.template(Lang::En).is_empty());
+            assert!(!m.template(Lang::SrLatn).is_empty() && !m.template(Lang::En).is_empty());
         }
         let json = serde_json::to_string(&MessageId::KeyRejected).unwrap();
         assert_eq!(json, "\"sef.key.rejected\"");
@@ -388,9 +389,9 @@ mod tests {
             "InvoicePeriodDescriptionCodeNotDefined",
             "UBLTotalTaxAmountAndSubtotalTaxAmountDiffer",
         ] {
-            assert!(explain_error_code(code, Lang::Sr).is_some(), "{code}");
+            assert!(explain_error_code(code, Lang::SrLatn).is_some(), "{code}");
             assert!(explain_error_code(code, Lang::En).is_some(), "{code}");
         }
-        assert!(explain_error_code("SomethingElse", Lang::Sr).is_none());
+        assert!(explain_error_code("SomethingElse", Lang::SrLatn).is_none());
     }
 }

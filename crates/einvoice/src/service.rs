@@ -14,7 +14,7 @@ use crate::crypto::{ApiKey, CryptoError, KeyRing, random_token, sha256_hex};
 use crate::db::{Db, DbError, KeyRecord, NewDocument, NewEvent, NewTenant, OutboxItem};
 use crate::fields::{FieldError, check_company_fields, normalize_account};
 use crate::gateway::{Auth, CallError, ChangeEvent, SefGateway};
-use crate::messages::{Lang, MessageId, UserMessage, explain_error_code};
+use crate::messages::{Lang, MessageId, UserMessage, explain_error_code, tr};
 use crate::model::{DocState, Document, Environment, KeyInfo, KeyState, Tenant};
 use crate::tools::{DocumentTools, Finding, SimpleInvoice};
 
@@ -157,19 +157,17 @@ impl ServiceError {
     pub fn text(&self, lang: Lang) -> String {
         match self {
             ServiceError::Message(m, a) => m.render(lang, &args_ref(a)),
-            ServiceError::Fields(f) => f.iter().map(|f| lang.pick(&f.sr, &f.en).to_string()).collect::<Vec<_>>().join(" "),
+            ServiceError::Fields(f) => f.iter().map(|f| tr(lang, &f.sr, &f.en)).collect::<Vec<_>>().join(" "),
             ServiceError::InvalidDocument(f) => {
-                let head = lang.pick("Dokument nije ispravan:", "The document is not valid:");
-                let items: Vec<String> = f.iter().filter(|f| f.fatal).map(|f| format!("[{}] {} ({})", f.rule_id, f.message, f.path)).collect();
+                let head = tr(lang, "Dokument nije ispravan:", "The document is not valid:");
+                let items: Vec<String> = f.iter().filter(|f| f.fatal).map(|f| format!("[{}] {} ({})", f.rule_id, finding_text(f, lang), f.path)).collect();
                 format!("{head} {}", items.join("; "))
             }
-            ServiceError::Refused { sr, en } => lang.pick(sr, en).to_string(),
-            ServiceError::NotFound => lang.pick("Traženi zapis ne postoji.", "Not found.").into(),
-            ServiceError::Unauthorized => lang.pick("Pristup nije dozvoljen: potreban je ispravan pristupni token.", "Access denied: a valid access token is required.").into(),
-            ServiceError::UnknownEnvironment(e) => format!("{}{e}", lang.pick("SEF okruženje nije podešeno u ovom servisu: ", "This SEF environment is not configured in the service: ")),
-            ServiceError::Db(_) | ServiceError::Crypto(_) => lang
-                .pick("Došlo je do interne greške servisa. Pokušajte ponovo; ako se ponovi, obratite se podršci.", "An internal error occurred. Try again; if it persists, contact support.")
-                .into(),
+            ServiceError::Refused { sr, en } => tr(lang, sr, en),
+            ServiceError::NotFound => tr(lang, "Traženi zapis ne postoji.", "Not found."),
+            ServiceError::Unauthorized => tr(lang, "Pristup nije dozvoljen: potreban je ispravan pristupni token.", "Access denied: a valid access token is required."),
+            ServiceError::UnknownEnvironment(e) => format!("{}{e}", tr(lang, "SEF okruženje nije podešeno u ovom servisu: ", "This SEF environment is not configured in the service: ")),
+            ServiceError::Db(_) | ServiceError::Crypto(_) => tr(lang, "Došlo je do interne greške servisa. Pokušajte ponovo; ako se ponovi, obratite se podršci.", "An internal error occurred. Try again; if it persists, contact support."),
         }
     }
 
@@ -944,7 +942,7 @@ impl Service {
             ),
         };
         let a: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let body = id.render(Lang::Sr, &a);
+        let body = id.render(Lang::SrLatn, &a);
         self.inner
             .db
             .notify(
@@ -1633,7 +1631,7 @@ impl Service {
                         };
                         Err(ServiceError::Message(
                             MessageId::DocumentRefused,
-                            refused_args(&d, Lang::Sr)
+                            refused_args(&d, Lang::SrLatn)
                                 .into_iter()
                                 .map(|(k, v)| (k.to_string(), v))
                                 .collect(),
@@ -1743,7 +1741,7 @@ impl Service {
             match status {
                 "Rejected" => {
                     let body = MessageId::DocumentRejectedByBuyer.render(
-                        Lang::Sr,
+                        Lang::SrLatn,
                         &[
                             ("kupac", doc.buyer_name.as_deref().unwrap_or("—")),
                             ("broj", &doc.number),
@@ -1764,7 +1762,7 @@ impl Service {
                 }
                 "Mistake" => {
                     let body = MessageId::DocumentRefused.render(
-                        Lang::Sr,
+                        Lang::SrLatn,
                         &[
                             ("broj", &doc.number),
                             ("objašnjenje", "Greška prilikom slanja"),
@@ -1936,7 +1934,7 @@ impl Service {
                 .await?;
         } else {
             let body = MessageId::DocumentNeedsRedate.render(
-                Lang::Sr,
+                Lang::SrLatn,
                 &[("broj", &doc.number), ("datum", &doc.issue_date)],
             );
             self.inner
@@ -2120,7 +2118,7 @@ impl Service {
                                 .document(tenant.id, item.document_id)
                                 .await?
                                 .ok_or(ServiceError::NotFound)?;
-                            let m = refused_message(&doc, Lang::Sr);
+                            let m = refused_message(&doc, Lang::SrLatn);
                             self.inner
                                 .db
                                 .notify(
@@ -2676,13 +2674,13 @@ impl RecheckOutcome {
 fn refused_args(doc: &Document, lang: Lang) -> Vec<(&'static str, String)> {
     let code = doc.error_code.clone().unwrap_or_default();
     let expl = explain_error_code(&code, lang)
-        .map(str::to_string)
+        .map(std::borrow::Cow::into_owned)
         .or_else(|| doc.error_message.clone().filter(|m| !m.is_empty()))
         .unwrap_or_else(|| code.clone());
     let field = doc
         .error_field
         .as_deref()
-        .map(|f| format!("{}{f}", lang.pick(", polje: ", ", field: ")))
+        .map(|f| format!("{}{f}", tr(lang, ", polje: ", ", field: ")))
         .unwrap_or_default();
     vec![
         ("broj", doc.number.clone()),
@@ -2690,6 +2688,16 @@ fn refused_args(doc: &Document, lang: Lang) -> Vec<(&'static str, String)> {
         ("ErrorCode", code),
         ("polje", field),
     ]
+}
+
+/// A validator finding's sentence in `lang`: rule findings are Serbian (transliterated for
+/// Cyrillic); the reader's `XML` refusals are the XML reader's English and stay so.
+fn finding_text(f: &Finding, lang: Lang) -> String {
+    if f.rule_id == "XML" {
+        f.message.clone()
+    } else {
+        tr(lang, &f.message, &f.message)
+    }
 }
 
 /// The `sef.document.refused` message of a document.

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::crypto::{ApiKey, masked_key};
-use crate::messages::{Lang, MessageId, onboarding_checklist, sef_status_label};
+use crate::messages::{Lang, MessageId, onboarding_checklist, sef_status_label, tr};
 use crate::model::{DocState, Document, Tenant};
 use crate::service::{Registration, Service, ServiceError};
 use crate::tools::{SimpleInvoice, SimpleLine};
@@ -69,7 +69,9 @@ fn lang_of(q: &LangQuery, headers: &HeaderMap) -> Lang {
         headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),
+        fiskal_domain::lang::PAGES,
     )
+    .unwrap_or_default()
 }
 
 fn api_error(e: &ServiceError, lang: Lang) -> Response {
@@ -90,7 +92,7 @@ fn too_large(lang: Lang, limit: usize) -> (StatusCode, String) {
     let kb = limit / 1024;
     (
         StatusCode::PAYLOAD_TOO_LARGE,
-        lang.pick(
+        tr(lang, 
             &format!("Dokument je prevelik: najveća dozvoljena veličina je {kb} KB. Proverite da li ste izabrali pravu datoteku (UBL XML fakture)."),
             &format!("The document is too large: the maximum size is {kb} KB. Check that you chose the right file (the invoice's UBL XML)."),
         )
@@ -121,7 +123,7 @@ async fn read_body(
         let Ok(frame) = frame else {
             return Err((
                 StatusCode::BAD_REQUEST,
-                lang.pick("Zahtev nije potpun.", "The request is incomplete.")
+                tr(lang, "Zahtev nije potpun.", "The request is incomplete.")
                     .into(),
             ));
         };
@@ -447,7 +449,8 @@ async fn callback(State(s): State<Service>, Path(token): Path<String>, body: Byt
 // ==================================================================== pages
 
 /// Escapes text for HTML.
-pub fn esc(s: &str) -> String {
+pub fn esc(s: impl AsRef<str>) -> String {
+    let s = s.as_ref();
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -470,16 +473,17 @@ input,select,textarea{width:100%;padding:.35rem;box-sizing:border-box}button{mar
 .warn{background:#fff8e1;border:1px solid #b7791f}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3rem;text-align:left}\
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:0 1rem}.inline{display:inline}.muted{color:#666;font-size:.9rem}";
 
-fn page(lang: Lang, title: &str, body: &str, logged_in: bool) -> Html<String> {
+fn page(lang: Lang, title: impl AsRef<str>, body: &str, logged_in: bool) -> Html<String> {
+    let title = title.as_ref();
     let other = match lang {
-        Lang::Sr => "<a href=\"?lang=en\">English</a>",
+        Lang::SrLatn | Lang::SrCyrl => "<a href=\"?lang=en\">English</a>",
         Lang::En => "<a href=\"?lang=sr\">Srpski</a>",
     };
     let logout = if logged_in {
         format!(
             "<form class=\"inline\" method=\"post\" action=\"/logout?lang={}\"><button>{}</button></form>",
             lang.code(),
-            lang.pick("Odjava", "Log out")
+            &tr(lang, "Odjava", "Log out")
         )
     } else {
         String::new()
@@ -492,7 +496,8 @@ fn page(lang: Lang, title: &str, body: &str, logged_in: bool) -> Html<String> {
     ))
 }
 
-fn msg_box(class: &str, text: &str) -> String {
+fn msg_box(class: &str, text: impl AsRef<str>) -> String {
+    let text = text.as_ref();
     format!(
         "<div class=\"msg {class}\" role=\"alert\">{}</div>",
         esc(text)
@@ -504,17 +509,17 @@ async fn page_home(Query(q): Query<LangQuery>, headers: HeaderMap) -> Html<Strin
     let l = lang.code();
     let body = format!(
         "<p>{}</p><ul><li><a href=\"/register?lang={l}\">{}</a></li><li><a href=\"/login?lang={l}\">{}</a></li><li><a href=\"/app?lang={l}\">{}</a></li></ul>",
-        esc(lang.pick(
+        esc(tr(lang, 
             "Moje fakture izdaje elektronske fakture u ime vaše firme preko Sistema elektronskih faktura (SEF) i prati njihov status.",
             "Moje fakture issues e-invoices in your company's name through SEF (the Serbian e-invoice system) and follows their status."
         )),
-        lang.pick("Registracija firme i API ključa", "Register a company and its API key"),
-        lang.pick("Prijava pristupnim tokenom", "Log in with an access token"),
-        lang.pick("Moj nalog: API status i fakture", "My account: API status and invoices"),
+        &tr(lang, "Registracija firme i API ključa", "Register a company and its API key"),
+        &tr(lang, "Prijava pristupnim tokenom", "Log in with an access token"),
+        &tr(lang, "Moj nalog: API status i fakture", "My account: API status and invoices"),
     );
     page(
         lang,
-        lang.pick(
+        &tr(lang, 
             "Moje fakture — elektronsko fakturisanje",
             "Moje fakture — e-invoicing",
         ),
@@ -530,7 +535,7 @@ fn checklist_html(lang: Lang) -> String {
         .collect();
     format!(
         "<section id=\"checklist\"><h2>{}</h2><ol>{items}</ol></section>",
-        lang.pick("Pre unosa ključa", "Before entering the key")
+        &tr(lang, "Pre unosa ključa", "Before entering the key")
     )
 }
 
@@ -538,7 +543,7 @@ fn key_field(lang: Lang) -> String {
     format!(
         "<label for=\"api_key\">{}</label><input id=\"api_key\" name=\"api_key\" type=\"password\" autocomplete=\"off\" required placeholder=\"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx\">\
          <p class=\"msg warn\" id=\"reminder\">{}</p>",
-        lang.pick(
+        &tr(lang, 
             "Ključ za autentifikaciju (API ključ)",
             "Authentication key (API key)"
         ),
@@ -589,15 +594,15 @@ fn register_form_html(s: &Service, lang: Lang, f: &RegisterForm, error: Option<&
         .iter()
         .map(|e| {
             let label = match e.as_str() {
-                "production" => lang.pick(
+                "production" => tr(lang, 
                     "produkcija (efaktura.mfin.gov.rs)",
                     "production (efaktura.mfin.gov.rs)",
                 ),
-                "demo" => lang.pick(
+                "demo" => tr(lang, 
                     "test (demoefaktura.mfin.gov.rs)",
                     "test (demoefaktura.mfin.gov.rs)",
                 ),
-                _ => lang.pick("lokalni sandbox", "local sandbox"),
+                _ => tr(lang, "lokalni sandbox", "local sandbox"),
             };
             format!(
                 "<option value=\"{e}\"{}>{}</option>",
@@ -623,13 +628,13 @@ fn register_form_html(s: &Service, lang: Lang, f: &RegisterForm, error: Option<&
         ),
         field(
             "mb",
-            lang.pick("Matični broj", "Registration number (MB)"),
+            &tr(lang, "Matični broj", "Registration number (MB)"),
             &f.mb,
             "required inputmode=\"numeric\" maxlength=\"8\""
         ),
         field(
             "jbkjs",
-            lang.pick(
+            &tr(lang, 
                 "JBKJS (samo korisnici javnih sredstava)",
                 "JBKJS (budget users only)"
             ),
@@ -638,47 +643,47 @@ fn register_form_html(s: &Service, lang: Lang, f: &RegisterForm, error: Option<&
         ),
         field(
             "name",
-            lang.pick("Poslovno ime", "Legal name"),
+            &tr(lang, "Poslovno ime", "Legal name"),
             &f.name,
             "required"
         ),
         field(
             "trading_name",
-            lang.pick("Skraćeno ime", "Trading name"),
+            &tr(lang, "Skraćeno ime", "Trading name"),
             &f.trading_name,
             ""
         ),
         field(
             "street",
-            lang.pick("Ulica i broj", "Street and number"),
+            &tr(lang, "Ulica i broj", "Street and number"),
             &f.street,
             "required"
         ),
-        field("city", lang.pick("Mesto", "City"), &f.city, "required"),
+        field("city", &tr(lang, "Mesto", "City"), &f.city, "required"),
         field(
             "postal_code",
-            lang.pick("Poštanski broj", "Postal code"),
+            &tr(lang, "Poštanski broj", "Postal code"),
             &f.postal_code,
             "required"
         ),
         field(
             "bank_account",
-            lang.pick("Tekući račun (18 cifara)", "Bank account (18 digits)"),
+            &tr(lang, "Tekući račun (18 cifara)", "Bank account (18 digits)"),
             &f.bank_account,
             "required"
         ),
         field(
             "contact_email",
-            lang.pick("E-pošta za obaveštenja", "E-mail for notifications"),
+            &tr(lang, "E-pošta za obaveštenja", "E-mail for notifications"),
             &f.contact_email,
             "type=\"email\""
         ),
         checklist = checklist_html(lang),
         err = error.map(|e| msg_box("err", e)).unwrap_or_default(),
         l = lang.code(),
-        envl = lang.pick("Okruženje", "Environment"),
+        envl = tr(lang, "Okruženje", "Environment"),
         key = key_field(lang),
-        submit = lang.pick("Proveri ključ i registruj", "Check the key and register"),
+        submit = tr(lang, "Proveri ključ i registruj", "Check the key and register"),
     )
 }
 
@@ -694,7 +699,7 @@ async fn page_register(
     };
     page(
         lang,
-        lang.pick("Registracija firme", "Company registration"),
+        &tr(lang, "Registracija firme", "Company registration"),
         &register_form_html(&s, lang, &f, None),
         false,
     )
@@ -736,20 +741,20 @@ async fn page_register_post(
         Ok(reg) => {
             let body = format!(
                 "{}<p>{}</p><p><code id=\"access-token\">{}</code></p><p>{}</p><p><code>{}</code></p><p><a href=\"/app?lang={}\">{}</a></p>",
-                msg_box("ok", lang.pick("Ključ je proveren u SEF-u i sačuvan šifrovano. Firma je registrovana.", "The key was checked with SEF and stored encrypted. The company is registered.")),
-                esc(lang.pick("Vaš pristupni token (prikazuje se samo sada; sačuvajte ga):", "Your access token (shown only now; keep it):")),
+                msg_box("ok", tr(lang, "Ključ je proveren u SEF-u i sačuvan šifrovano. Firma je registrovana.", "The key was checked with SEF and stored encrypted. The company is registered.")),
+                esc(tr(lang, "Vaš pristupni token (prikazuje se samo sada; sačuvajte ga):", "Your access token (shown only now; keep it):")),
                 esc(&reg.access_token),
-                esc(lang.pick(
+                esc(tr(lang, 
                     "Opciono: u SEF-u (Podešavanja → API menadžment) kao adresu za obaveštenja o izlaznim fakturama unesite:",
                     "Optional: in SEF (Settings → API management) enter as the notification address for outgoing invoices:"
                 )),
                 esc(&reg.callback_url),
                 lang.code(),
-                lang.pick("Nastavi na moj nalog", "Continue to my account"),
+                &tr(lang, "Nastavi na moj nalog", "Continue to my account"),
             );
             let mut resp = page(
                 lang,
-                lang.pick("Registracija uspešna", "Registration complete"),
+                &tr(lang, "Registracija uspešna", "Registration complete"),
                 &body,
                 true,
             )
@@ -765,7 +770,7 @@ async fn page_register_post(
                 status,
                 page(
                     lang,
-                    lang.pick("Registracija firme", "Company registration"),
+                    &tr(lang, "Registracija firme", "Company registration"),
                     &register_form_html(&s, lang, &f, Some(&e.text(lang))),
                     false,
                 ),
@@ -780,10 +785,10 @@ async fn page_login(Query(q): Query<LangQuery>, headers: HeaderMap) -> Html<Stri
     let body = format!(
         "<form method=\"post\" action=\"/login?lang={}\"><label for=\"token\">{}</label><input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" required><button>{}</button></form>",
         lang.code(),
-        lang.pick("Pristupni token", "Access token"),
-        lang.pick("Prijava", "Log in")
+        &tr(lang, "Pristupni token", "Access token"),
+        &tr(lang, "Prijava", "Log in")
     );
-    page(lang, lang.pick("Prijava", "Log in"), &body, false)
+    page(lang, tr(lang, "Prijava", "Log in"), &body, false)
 }
 
 #[derive(Deserialize)]
@@ -816,7 +821,7 @@ async fn page_login_post(
             StatusCode::UNAUTHORIZED,
             page(
                 lang,
-                lang.pick("Prijava", "Log in"),
+                &tr(lang, "Prijava", "Log in"),
                 &msg_box("err", &e.text(lang)),
                 false,
             ),
@@ -853,22 +858,22 @@ async fn page_tenant(s: &Service, headers: &HeaderMap, lang: Lang) -> Result<Ten
     }
 }
 
-fn state_label(st: DocState, lang: Lang) -> &'static str {
+fn state_label(st: DocState, lang: Lang) -> String {
     match st {
-        DocState::Draft => lang.pick("nacrt", "draft"),
-        DocState::Invalid => lang.pick("neispravan", "invalid"),
-        DocState::Queued => lang.pick("u redu za slanje", "queued"),
-        DocState::Sending => lang.pick("slanje u toku", "sending"),
-        DocState::BlockedKey => lang.pick("čeka ispravan ključ", "waiting for a valid key"),
+        DocState::Draft => tr(lang, "nacrt", "draft"),
+        DocState::Invalid => tr(lang, "neispravan", "invalid"),
+        DocState::Queued => tr(lang, "u redu za slanje", "queued"),
+        DocState::Sending => tr(lang, "slanje u toku", "sending"),
+        DocState::BlockedKey => tr(lang, "čeka ispravan ključ", "waiting for a valid key"),
         DocState::NeedsRedate => {
-            lang.pick("potrebno je potvrditi današnji datum", "needs today's date")
+            tr(lang, "potrebno je potvrditi današnji datum", "needs today's date")
         }
-        DocState::AcceptedIdsUnknown => lang.pick(
+        DocState::AcceptedIdsUnknown => tr(lang, 
             "primljen u SEF, usklađivanje u toku",
             "in SEF, reconciling ids",
         ),
-        DocState::Refused => lang.pick("odbijen od SEF-a", "refused by SEF"),
-        DocState::InSef => lang.pick("u SEF-u", "in SEF"),
+        DocState::Refused => tr(lang, "odbijen od SEF-a", "refused by SEF"),
+        DocState::InSef => tr(lang, "u SEF-u", "in SEF"),
     }
 }
 
@@ -883,15 +888,15 @@ async fn app_html(
     let key_line = match &st.key {
         Some(k) => format!(
             "<p>{}: <code>{}</code> — <strong id=\"key-state\">{}</strong> ({} {})</p>",
-            lang.pick("Ključ", "Key"),
+            &tr(lang, "Ključ", "Key"),
             esc(&k.masked),
             esc(k.state.as_str()),
-            lang.pick("verzija", "version"),
+            &tr(lang, "verzija", "version"),
             k.version
         ),
         None => format!(
             "<p>{}</p>",
-            lang.pick("Ključ nije unet.", "No key entered.")
+            &tr(lang, "Ključ nije unet.", "No key entered.")
         ),
     };
     let status_msg = st
@@ -901,7 +906,7 @@ async fn app_html(
         .unwrap_or_else(|| {
             msg_box(
                 "ok",
-                lang.pick(
+                &tr(lang, 
                     "API status: ključ je aktivan i SEF ga prihvata.",
                     "API status: the key is active and accepted by SEF.",
                 ),
@@ -948,43 +953,43 @@ async fn app_html(
         name = esc(&t.name),
         pib = esc(&t.pib),
         env = esc(&t.environment),
-        waiting_l = lang.pick(
+        waiting_l = tr(lang, 
             "Fakture koje čekaju ispravan ključ",
             "Invoices waiting for a valid key"
         ),
         waiting = st.waiting,
-        check = lang.pick("Proveri ponovo", "Check again"),
-        replace = lang.pick("Unos novog ključa", "Enter a new key"),
+        check = tr(lang, "Proveri ponovo", "Check again"),
+        replace = tr(lang, "Unos novog ključa", "Enter a new key"),
         checklist = checklist_html(lang),
         keyfield = key_field(lang),
-        save = lang.pick("Proveri i sačuvaj ključ", "Check and save the key"),
-        cb_l = lang.pick(
+        save = tr(lang, "Proveri i sačuvaj ključ", "Check and save the key"),
+        cb_l = tr(lang, 
             "Adresa za obaveštenja (opciono, unosi se u SEF-u)",
             "Notification address (optional, entered in SEF)"
         ),
         cb = esc(&st.callback_url),
-        up = lang.pick("Slanje UBL XML fakture", "Upload a UBL XML invoice"),
-        send = lang.pick("Pošalji", "Send"),
-        create = lang.pick(
+        up = tr(lang, "Slanje UBL XML fakture", "Upload a UBL XML invoice"),
+        send = tr(lang, "Pošalji", "Send"),
+        create = tr(lang, 
             "Nova faktura (jednostavan obrazac)",
             "New invoice (simple form)"
         ),
-        num_l = lang.pick("Broj", "Number"),
-        bpib = lang.pick("PIB kupca", "Buyer PIB"),
-        bmb = lang.pick("Matični broj kupca", "Buyer MB"),
-        bname = lang.pick("Kupac", "Buyer"),
-        bstreet = lang.pick("Ulica kupca", "Buyer street"),
-        bcity = lang.pick("Mesto kupca", "Buyer city"),
-        bpost = lang.pick("Poštanski broj kupca", "Buyer postal code"),
-        item = lang.pick("Naziv stavke", "Item"),
-        qty = lang.pick("Količina (kom)", "Quantity (pcs)"),
-        price = lang.pick("Cena bez PDV-a (RSD)", "Net unit price (RSD)"),
-        vat = lang.pick("Stopa PDV-a (%)", "VAT rate (%)"),
-        docs_l = lang.pick("Dokumenti", "Documents"),
-        type_l = lang.pick("Vrsta", "Type"),
-        date_l = lang.pick("Datum izdavanja", "Issue date"),
-        total_l = lang.pick("Iznos", "Amount"),
-        state_l = lang.pick("Stanje", "State"),
+        num_l = tr(lang, "Broj", "Number"),
+        bpib = tr(lang, "PIB kupca", "Buyer PIB"),
+        bmb = tr(lang, "Matični broj kupca", "Buyer MB"),
+        bname = tr(lang, "Kupac", "Buyer"),
+        bstreet = tr(lang, "Ulica kupca", "Buyer street"),
+        bcity = tr(lang, "Mesto kupca", "Buyer city"),
+        bpost = tr(lang, "Poštanski broj kupca", "Buyer postal code"),
+        item = tr(lang, "Naziv stavke", "Item"),
+        qty = tr(lang, "Količina (kom)", "Quantity (pcs)"),
+        price = tr(lang, "Cena bez PDV-a (RSD)", "Net unit price (RSD)"),
+        vat = tr(lang, "Stopa PDV-a (%)", "VAT rate (%)"),
+        docs_l = tr(lang, "Dokumenti", "Documents"),
+        type_l = tr(lang, "Vrsta", "Type"),
+        date_l = tr(lang, "Datum izdavanja", "Issue date"),
+        total_l = tr(lang, "Iznos", "Amount"),
+        state_l = tr(lang, "Stanje", "State"),
     ))
 }
 
@@ -998,7 +1003,7 @@ async fn render_app(
     match app_html(s, t, lang, flash).await {
         Ok(body) => (
             status,
-            page(lang, lang.pick("Moj nalog", "My account"), &body, true),
+            page(lang, tr(lang, "Moj nalog", "My account"), &body, true),
         )
             .into_response(),
         Err(e) => (
@@ -1040,7 +1045,7 @@ async fn page_key_post(
         Ok(k) => {
             let text = format!(
                 "{} {}",
-                lang.pick(
+                &tr(lang, 
                     "Novi ključ je proveren i sačuvan:",
                     "The new key was checked and saved:"
                 ),
@@ -1080,7 +1085,7 @@ async fn page_key_check(
                 StatusCode::OK,
                 Some((
                     "ok",
-                    lang.pick(
+                    tr(lang, 
                         "SEF prihvata ključ. Slanje je nastavljeno.",
                         "SEF accepts the key. Sending has resumed.",
                     )
@@ -1170,7 +1175,7 @@ async fn page_upload(
             StatusCode::BAD_REQUEST,
             Some((
                 "err",
-                lang.pick("Izaberite XML datoteku.", "Choose an XML file.")
+                tr(lang, "Izaberite XML datoteku.", "Choose an XML file.")
                     .into(),
             )),
         )
@@ -1191,7 +1196,7 @@ async fn page_upload(
                     "ok",
                     format!(
                         "{} {}",
-                        lang.pick(
+                        &tr(lang, 
                             "Faktura je primljena i stavljena u red za slanje:",
                             "The invoice was accepted and queued:"
                         ),
@@ -1248,7 +1253,7 @@ async fn page_create(
             StatusCode::BAD_REQUEST,
             Some((
                 "err",
-                lang.pick(
+                tr(lang, 
                     "Popunite sva polja obrasca.",
                     "Fill in every field of the form.",
                 )
@@ -1273,7 +1278,7 @@ async fn page_create(
             StatusCode::UNPROCESSABLE_ENTITY,
             Some((
                 "err",
-                lang.pick(
+                tr(lang, 
                     "Količina, cena i stopa moraju biti brojevi.",
                     "Quantity, price and rate must be numbers.",
                 )
@@ -1315,7 +1320,7 @@ async fn page_create(
                     "ok",
                     format!(
                         "{} {}",
-                        lang.pick(
+                        &tr(lang, 
                             "Faktura je napravljena i stavljena u red za slanje:",
                             "The invoice was created and queued:"
                         ),
@@ -1349,14 +1354,14 @@ async fn document_html(
     let d: &Document = &v.document;
     let l = lang.code();
     let mut rows = vec![
-        (lang.pick("Broj", "Number"), d.number.clone()),
-        (lang.pick("Vrsta", "Type"), d.doc_type.clone()),
+        (tr(lang, "Broj", "Number"), d.number.clone()),
+        (tr(lang, "Vrsta", "Type"), d.doc_type.clone()),
         (
-            lang.pick("Datum izdavanja", "Issue date"),
+            tr(lang, "Datum izdavanja", "Issue date"),
             d.issue_date.clone(),
         ),
         (
-            lang.pick("Kupac", "Buyer"),
+            tr(lang, "Kupac", "Buyer"),
             format!(
                 "{} ({})",
                 d.buyer_name.as_deref().unwrap_or(""),
@@ -1364,7 +1369,7 @@ async fn document_html(
             ),
         ),
         (
-            lang.pick("Iznos", "Amount"),
+            tr(lang, "Iznos", "Amount"),
             format!(
                 "{} {}",
                 d.total.as_deref().unwrap_or(""),
@@ -1372,22 +1377,22 @@ async fn document_html(
             ),
         ),
         (
-            lang.pick("Stanje", "State"),
+            tr(lang, "Stanje", "State"),
             state_label(d.state, lang).to_string(),
         ),
-        ("requestId", d.request_id.clone().unwrap_or_default()),
+        ("requestId".to_string(), d.request_id.clone().unwrap_or_default()),
     ];
     if let Some(st) = &d.sef_status {
         rows.push((
-            lang.pick("SEF status", "SEF status"),
+            tr(lang, "SEF status", "SEF status"),
             sef_status_label(st, lang),
         ));
     }
     if let Some(id) = d.sales_invoice_id {
-        rows.push(("SalesInvoiceId", id.to_string()));
+        rows.push(("SalesInvoiceId".to_string(), id.to_string()));
     }
     if let Some(c) = &d.sef_comment {
-        rows.push((lang.pick("Komentar", "Comment"), c.clone()));
+        rows.push((tr(lang, "Komentar", "Comment"), c.clone()));
     }
     let table: String = rows
         .iter()
@@ -1419,7 +1424,7 @@ async fn document_html(
         let c = if comment {
             format!(
                 "<label for=\"comment-{act}\">{}</label><input id=\"comment-{act}\" name=\"comment\" required>",
-                lang.pick("Komentar (obavezan)", "Comment (required)")
+                &tr(lang, "Komentar (obavezan)", "Comment (required)")
             )
         } else {
             String::new()
@@ -1434,23 +1439,23 @@ async fn document_html(
     if d.sales_invoice_id.is_some() {
         actions.push_str(&action(
             "refresh",
-            lang.pick("Osveži status iz SEF-a", "Refresh status from SEF"),
+            &tr(lang, "Osveži status iz SEF-a", "Refresh status from SEF"),
             false,
         ));
-        actions.push_str(&action("cancel", lang.pick("Otkaži", "Cancel"), true));
-        actions.push_str(&action("storno", lang.pick("Storniraj", "Storno"), true));
+        actions.push_str(&action("cancel", &tr(lang, "Otkaži", "Cancel"), true));
+        actions.push_str(&action("storno", &tr(lang, "Storniraj", "Storno"), true));
     }
     if d.state == DocState::NeedsRedate {
         actions.push_str(&action(
             "redate",
-            lang.pick("Pošalji sa današnjim datumom", "Send with today's date"),
+            &tr(lang, "Pošalji sa današnjim datumom", "Send with today's date"),
             false,
         ));
     }
     Ok(format!(
         "{flash}{msg}<table id=\"document\">{table}</table><p><a href=\"/api/v1/documents/{}/xml\">XML</a> · <a href=\"/app?lang={l}\">{}</a></p><section id=\"actions\">{actions}</section>",
         d.id,
-        lang.pick("Nazad", "Back")
+        &tr(lang, "Nazad", "Back")
     ))
 }
 
@@ -1466,12 +1471,12 @@ async fn page_document(
         Err(r) => return r,
     };
     match document_html(&s, &t, id, lang, None).await {
-        Ok(b) => page(lang, lang.pick("Dokument", "Document"), &b, true).into_response(),
+        Ok(b) => page(lang, tr(lang, "Dokument", "Document"), &b, true).into_response(),
         Err(e) => (
             StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::NOT_FOUND),
             page(
                 lang,
-                lang.pick("Dokument", "Document"),
+                &tr(lang, "Dokument", "Document"),
                 &msg_box("err", &e.text(lang)),
                 true,
             ),
@@ -1506,17 +1511,17 @@ async fn page_document_action(
         "refresh" => s
             .refresh_status(t.id, id)
             .await
-            .map(|_| lang.pick("Status je osvežen.", "Status refreshed.")),
+            .map(|_| tr(lang, "Status je osvežen.", "Status refreshed.")),
         "cancel" => s
             .cancel(t.id, id, &f.comment, "tenant-user")
             .await
-            .map(|_| lang.pick("Dokument je otkazan.", "The document was cancelled.")),
+            .map(|_| tr(lang, "Dokument je otkazan.", "The document was cancelled.")),
         "storno" => s
             .storno(t.id, id, &f.comment, None, "tenant-user")
             .await
-            .map(|_| lang.pick("Dokument je storniran.", "The document was stornoed.")),
+            .map(|_| tr(lang, "Dokument je storniran.", "The document was stornoed.")),
         "redate" => s.confirm_redate(t.id, id, "tenant-user").await.map(|_| {
-            lang.pick(
+            tr(lang, 
                 "Nova verzija sa današnjim datumom je u redu za slanje.",
                 "A new version dated today is queued.",
             )
@@ -1533,7 +1538,7 @@ async fn page_document_action(
     match document_html(&s, &t, id, lang, Some(flash)).await {
         Ok(b) => (
             status,
-            page(lang, lang.pick("Dokument", "Document"), &b, true),
+            page(lang, tr(lang, "Dokument", "Document"), &b, true),
         )
             .into_response(),
         Err(e) => (

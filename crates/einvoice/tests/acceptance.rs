@@ -38,7 +38,7 @@ async fn onboarding(db: TestDb) {
         .await
         .unwrap_err();
     assert_eq!(msg_id(&e), "sef.key.rejected");
-    assert!(e.text(fiskal_einvoice::Lang::Sr).contains("API STATUS"));
+    assert!(e.text(fiskal_einvoice::Lang::SrLatn).contains("API STATUS"));
     env.sb.sandbox().set_key_active(&good, true).await.unwrap();
     // another environment = unknown to the sandbox
     let e = env
@@ -171,7 +171,7 @@ async fn deactivated_key_waits_and_resumes(db: TestDb) {
     // The first call got 401: key invalid, all 5 wait.
     let st = env
         .svc
-        .key_status(a, fiskal_einvoice::Lang::Sr)
+        .key_status(a, fiskal_einvoice::Lang::SrLatn)
         .await
         .unwrap();
     assert_eq!(st.key.as_ref().unwrap().state, KeyState::Invalid);
@@ -407,7 +407,7 @@ async fn midnight_redate(db: TestDb) {
     assert_eq!(doc.issue_date, "2030-03-14");
     let v = env
         .svc
-        .document(t, d, fiskal_einvoice::Lang::Sr)
+        .document(t, d, fiskal_einvoice::Lang::SrLatn)
         .await
         .unwrap();
     assert_eq!(v.message.unwrap().id, "sef.document.needs_redate");
@@ -487,7 +487,7 @@ async fn buyer_rejects_then_storno(db: TestDb) {
     assert_eq!(doc.sef_status.as_deref(), Some("Rejected"));
     let v = env
         .svc
-        .document(t, d, fiskal_einvoice::Lang::Sr)
+        .document(t, d, fiskal_einvoice::Lang::SrLatn)
         .await
         .unwrap();
     let m = v.message.unwrap();
@@ -561,7 +561,7 @@ async fn isp_conflict(db: TestDb) {
     env.svc.run_sender_once().await;
     let st = env
         .svc
-        .key_status(t, fiskal_einvoice::Lang::Sr)
+        .key_status(t, fiskal_einvoice::Lang::SrLatn)
         .await
         .unwrap();
     assert_eq!(st.key.unwrap().state, KeyState::IspBlocked);
@@ -685,7 +685,7 @@ async fn tenant_isolation(db: TestDb) {
         .id;
     assert!(matches!(
         env.svc
-            .document(ra.tenant.id, db, fiskal_einvoice::Lang::Sr)
+            .document(ra.tenant.id, db, fiskal_einvoice::Lang::SrLatn)
             .await,
         Err(ServiceError::NotFound)
     ));

@@ -203,7 +203,7 @@ async fn sef_validate_refuses_hostile_files() {
             report,
             format!("XML\terror\t/\tthe document was refused (line 1): {says}\n")
         );
-        let (sr, _) = validate_report(&text, Lang::Sr);
+        let (sr, _) = validate_report(&text, Lang::SrLatn);
         assert!(
             sr.starts_with("XML\tgreška\t/\tDokument je odbijen (red 1): "),
             "{sr}"

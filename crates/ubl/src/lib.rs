@@ -23,6 +23,7 @@
 //! ```
 
 pub mod builder;
+pub mod cyrillic;
 pub mod ids;
 pub mod limits;
 pub mod model;
@@ -65,12 +66,7 @@ pub const CUSTOMIZATION_ID: &str = "urn:cen.eu:en16931:2017#compliant#urn:mfin.g
 /// BT-24 of a final invoice with `sbt:SrbDtExt` (§1.2).
 pub const CUSTOMIZATION_ID_EXT: &str = "urn:cen.eu:en16931:2017#compliant#urn:mfin.gov.rs:srbdt:2022#conformant#urn:mfin.gov.rs:srbdtext:2022";
 
-/// Language of user-facing messages: Serbian (Latin script, the default) or English.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Lang {
-    /// Srpski (latinica).
-    #[default]
-    Sr,
-    /// English.
-    En,
-}
+/// Language of user-facing messages: fiskal's one [`Lang`](fiskal_domain::lang::Lang) — Serbian
+/// Latin (the default), Serbian Cyrillic ([`cyrillic::transliterate`] of the Latin text, codes
+/// and quoted values kept) and English.
+pub use fiskal_domain::lang::Lang;

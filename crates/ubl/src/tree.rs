@@ -56,27 +56,38 @@ pub enum ParseError {
 }
 
 impl ParseError {
-    /// The error as a sentence for a bookkeeper, in Serbian (Latin) or English.
+    /// The error as a sentence for a bookkeeper, in Serbian (Latin or Cyrillic) or English. The
+    /// Cyrillic text transliterates the sentence, never the values it quotes (element names,
+    /// the XML reader's own words).
     pub fn message(&self, lang: crate::Lang) -> String {
-        match lang {
-            crate::Lang::En => self.to_string(),
-            crate::Lang::Sr => match self {
-                ParseError::Malformed {
-                    line,
-                    column,
-                    message,
-                } => format!("Dokument nije ispravan XML (red {line}, kolona {column}): {message}"),
-                ParseError::Doctype { line } => format!(
-                    "Dokument sadrži DOCTYPE deklaraciju (red {line}); UBL dokumenti za SEF ne smeju da je imaju."
-                ),
-                ParseError::Limit { line, limit } => {
-                    format!("Dokument je odbijen (red {line}): {}.", limit.message_sr())
-                }
-                ParseError::NotUbl { name, namespace } => format!(
-                    "Osnovni element je {{{namespace}}}{name}; očekuje se UBL 2.1 Invoice ili CreditNote."
-                ),
-                ParseError::Empty => "Dokument je prazan.".to_string(),
-            },
+        let sr = |s: &str| match lang {
+            crate::Lang::SrCyrl => crate::cyrillic::transliterate(s),
+            _ => s.to_string(),
+        };
+        if lang == crate::Lang::En {
+            return self.to_string();
+        }
+        match self {
+            ParseError::Malformed {
+                line,
+                column,
+                message,
+            } => format!(
+                "{} {message}",
+                sr(&format!("Dokument nije ispravan XML (red {line}, kolona {column}):"))
+            ),
+            ParseError::Doctype { line } => sr(&format!(
+                "Dokument sadrži DOCTYPE deklaraciju (red {line}); UBL dokumenti za SEF ne smeju da je imaju."
+            )),
+            ParseError::Limit { line, limit } => {
+                sr(&format!("Dokument je odbijen (red {line}): {}.", limit.message_sr()))
+            }
+            ParseError::NotUbl { name, namespace } => format!(
+                "{} {{{namespace}}}{name}{}",
+                sr("Osnovni element je"),
+                sr("; očekuje se UBL 2.1 Invoice ili CreditNote.")
+            ),
+            ParseError::Empty => sr("Dokument je prazan."),
         }
     }
 }

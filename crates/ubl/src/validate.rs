@@ -53,12 +53,10 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// The message in the chosen language.
-    pub fn message(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Sr => &self.message_sr,
-            Lang::En => &self.message_en,
-        }
+    /// The message in the chosen language (Cyrillic: the Serbian text transliterated, its codes
+    /// and quoted values kept).
+    pub fn message(&self, lang: Lang) -> std::borrow::Cow<'_, str> {
+        crate::cyrillic::text(lang, &self.message_sr, &self.message_en)
     }
     /// Whether the finding stops sending.
     pub fn is_fatal(&self) -> bool {

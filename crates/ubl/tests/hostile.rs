@@ -62,7 +62,7 @@ fn fifty_thousand_deep_is_refused() {
         "the document was refused (line 1): elements are nested more than 100 levels deep"
     );
     assert_eq!(
-        e.message(Lang::Sr),
+        e.message(Lang::SrLatn),
         "Dokument je odbijen (red 1): elementi su ugnježdeni dublje od 100 nivoa."
     );
     // Just inside the bound the document is read (and found wanting by the schema pass).

@@ -1932,7 +1932,7 @@ fn english_and_serbian_messages() {
         "/Invoice/cac:LegalMonetaryTotal/cbc:PayableAmount"
     );
     assert_eq!(
-        f[0].message(Lang::Sr),
+        f[0].message(Lang::SrLatn),
         "Iznos za plaćanje je 34499.97, a iznos sa PDV-om − avansi + zaokruživanje daje 34949.97."
     );
     assert!(

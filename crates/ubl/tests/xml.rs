@@ -25,9 +25,16 @@ fn malformed_xml_is_a_parse_error_with_position() {
         other => panic!("{other:?}"),
     }
     assert!(
-        e.message(Lang::Sr)
+        e.message(Lang::SrLatn)
             .starts_with("Dokument nije ispravan XML (red 7")
     );
+    // Cyrillic: the sentence transliterated, the XML reader's own words kept.
+    let ParseError::Malformed { message, .. } = &e else {
+        unreachable!()
+    };
+    let cyr = e.message(Lang::SrCyrl);
+    assert!(cyr.starts_with("Документ није исправан XML (ред 7"), "{cyr}");
+    assert!(cyr.ends_with(message.as_str()), "{cyr}");
     let truncated = &SPEC_380[..SPEC_380.len() / 2];
     assert!(matches!(
         validate_xml(truncated),
@@ -171,4 +178,23 @@ fn totals_are_recomputed_from_the_xml() {
     assert!(f.contains(&"FSK-LINE-NET"));
     assert!(f.contains(&"BR-CO-10"));
     assert!(f.contains(&"BR-S-08"));
+}
+
+#[test]
+fn findings_in_cyrillic_keep_codes_and_values() {
+    let xml = SPEC_380.replace(
+        "<cbc:DocumentCurrencyCode>RSD</cbc:DocumentCurrencyCode>",
+        "<cbc:DocumentCurrencyCode>rsd</cbc:DocumentCurrencyCode>",
+    );
+    let f = validate_xml(&xml).unwrap();
+    let f = f.iter().find(|f| f.rule_id == "BR-CL-04").expect("BR-CL-04");
+    assert_eq!(
+        f.message(Lang::SrLatn),
+        "Valuta 'rsd' nije ISO 4217 šifra od tri velika slova."
+    );
+    assert_eq!(
+        f.message(Lang::SrCyrl),
+        "Валута 'rsd' није ISO 4217 шифра од три велика слова."
+    );
+    assert_eq!(f.message(Lang::En), f.message_en);
 }
