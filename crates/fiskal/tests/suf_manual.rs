@@ -1,6 +1,6 @@
 //! Black-box tests of the SUF's manual check (`/v/manual`) and item list (`POST /specifications`):
 //! real receipts from the real L-PFR reach the real SUF by audit, then are checked by typing in
-//! what the printed journal shows, and rendered in headless Chromium.
+//! what the printed journal shows, and rendered in headless Chromium in each language.
 
 mod common;
 
@@ -10,20 +10,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::{Value, json};
-
-/// Debian's chromium, if installed.
-fn chromium() -> Option<String> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|c| {
-            Command::new("which")
-                .arg(c)
-                .output()
-                .map(|o| o.status.success())
-                .unwrap_or(false)
-        })
-        .map(str::to_string)
-}
 
 fn chromium_args(profile: &Path) -> Vec<String> {
     [
@@ -43,7 +29,7 @@ fn chromium_args(profile: &Path) -> Vec<String> {
 }
 
 /// Renders `url` to a PNG at `out` and checks that a PNG was written.
-fn screenshot(browser: &str, url: &str, out: &Path) {
+fn screenshot(browser: &Path, url: &str, out: &Path) {
     let profile = tempfile::tempdir().unwrap();
     let _ = std::fs::remove_file(out);
     let o = Command::new(browser)
@@ -66,7 +52,7 @@ fn screenshot(browser: &str, url: &str, out: &Path) {
     );
 }
 
-fn dump_dom(browser: &str, url: &str) -> String {
+fn dump_dom(browser: &Path, url: &str) -> String {
     let profile = tempfile::tempdir().unwrap();
     let o = Command::new(browser)
         .args(chromium_args(profile.path()))
@@ -268,11 +254,22 @@ async fn manual_check_and_specifications_of_audited_receipts() {
             continue;
         }
         assert_eq!(st, 200, "{wrong:?}");
-        assert!(page.contains("Рачун није пронађен"), "{wrong:?}: {page}");
+        assert!(page.contains("Račun nije pronađen"), "{wrong:?}: {page}");
         assert_eq!(attr(&page, "manual-result", "data-outcome"), "not-found");
         assert!(!page.contains("data-valid=\"true\""));
         assert!(!page.contains("1.303,48 RSD"), "no receipt data leak");
     }
+    // In Cyrillic when the form says so (its action names the language it was shown in).
+    let (st, page) = post_form(
+        &c,
+        &format!("{manual_url}?lang=sr-Cyrl"),
+        &with(&typed, "totalAmount", "1,00"),
+    )
+    .await;
+    assert_eq!(st, 200);
+    assert!(page.contains("Рачун није пронађен"), "{page}");
+    assert!(page.contains("action=\"/v/manual?lang=sr-Cyrl\""), "{page}");
+
     // Nothing typed, or nonsense → the form again, 400.
     let (st, errors_page) = post_form(&c, &manual_url, &[]).await;
     assert_eq!(st, 400);
@@ -406,23 +403,36 @@ async fn manual_check_and_specifications_of_audited_receipts() {
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("href=\"/v/manual\""));
 
-    // Headless Chromium: the form, its error state, "not found" and the page with items.
-    let Some(browser) = chromium() else {
-        eprintln!("SKIPPED the Chromium part: chromium is not installed");
-        return;
-    };
+    // Headless Chromium: the form and the page with items in each language (English by
+    // Chromium's Accept-Language, the others by `?lang=`), the error state and "not found".
+    let browser = fiskal_testkit::chromium();
     let dom = dump_dom(&browser, &manual_url);
+    assert!(dom.contains("<html lang=\"en\">"), "{dom}");
+    assert!(dom.contains("Check the receipt"), "{dom}");
+    assert!(dom.contains("placeholder=\"12/15ПП\""), "{dom}");
+    let dom = dump_dom(&browser, &format!("{manual_url}?lang=sr-Cyrl"));
     assert!(dom.contains("Провери рачун"), "{dom}");
     assert!(dom.contains("placeholder=\"12/15ПП\""), "{dom}");
+    let dom = dump_dom(&browser, &format!("{manual_url}?lang=sr"));
+    assert!(dom.contains("Proveri račun"), "{dom}");
+    assert!(dom.contains("placeholder=\"12/15PP\""), "{dom}");
     let shots = shots_dir();
-    screenshot(&browser, &manual_url, &shots.join("form.png"));
+    let found_url = suf.page_url(two["verificationUrl"].as_str().unwrap());
+    for code in ["sr", "sr-Cyrl", "en"] {
+        screenshot(
+            &browser,
+            &format!("{manual_url}?lang={code}"),
+            &shots.join(format!("form-{code}.png")),
+        );
+        screenshot(
+            &browser,
+            &format!("{found_url}&lang={code}"),
+            &shots.join(format!("found-{code}.png")),
+        );
+    }
     let (_, not_found) = post_form(&c, &manual_url, &with(&typed, "totalAmount", "1,00")).await;
     let files = tempfile::tempdir().unwrap();
-    for (name, html) in [
-        ("errors", &errors_page),
-        ("not_found", &not_found),
-        ("found", &vpage),
-    ] {
+    for (name, html) in [("errors", &errors_page), ("not_found", &not_found)] {
         let f = files.path().join(format!("{name}.html"));
         // A file has no server to serve the stylesheet from: put it into the page.
         let link = format!(
@@ -467,7 +477,19 @@ async fn manual_checks_are_limited_per_client() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 429);
     assert_eq!(r.headers()["retry-after"], "60");
-    assert!(r.text().await.unwrap().contains("too-many"));
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("<h1 id=\"too-many\">Previše pokušaja</h1>"),
+        "{text}"
+    );
+    let r = c
+        .post(suf.url("/v/manual?lang=en"))
+        .form(&guess)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    assert!(r.text().await.unwrap().contains("Too many attempts"));
     // The form and the QR-code page are not limited.
     assert_eq!(
         c.get(suf.url("/v/manual")).send().await.unwrap().status(),

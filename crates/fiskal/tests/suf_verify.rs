@@ -1,5 +1,6 @@
 //! Black-box tests of `fiskal suf serve`: real receipts from the real L-PFR, checked on the
-//! SUF's public verification page (HTML, JSON, headless Chromium), on SQLite and PostgreSQL.
+//! SUF's public verification page (HTML in three languages, JSON, headless Chromium), on SQLite
+//! and PostgreSQL.
 
 mod common;
 
@@ -28,6 +29,70 @@ fn dump_dom(url: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The page of `url` with `headers`: (its `<html lang>`, its `Set-Cookie`, the page).
+async fn page_with(
+    c: &reqwest::Client,
+    url: &str,
+    headers: &[(&str, &str)],
+) -> (String, Option<String>, String) {
+    let mut r = c.get(url);
+    for (k, v) in headers {
+        r = r.header(*k, *v);
+    }
+    let r = r.send().await.unwrap();
+    assert_eq!(r.status(), 200, "{url} {headers:?}");
+    let cookie = r
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().to_string());
+    let html = r.text().await.unwrap();
+    let lang = html
+        .split_once("<html lang=\"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(l, _)| l.to_string())
+        .unwrap_or_default();
+    (lang, cookie, html)
+}
+
+/// The language of the page: Accept-Language with q-values, `?lang=` over it, remembered in the
+/// `lang` cookie; the switcher keeps `vl`.
+async fn check_languages(c: &reqwest::Client, url: &str) {
+    for (accept, want, valid) in [
+        ("sr", "sr-Latn", "✓ Račun je ispravan"),
+        ("sr-Cyrl-RS", "sr-Cyrl", "✓ Рачун је исправан"),
+        ("sr-Cyrl-RS;q=0.5, en-US", "en", "✓ The receipt is valid"),
+        ("en-US", "en", "✓ The receipt is valid"),
+        ("de-DE", "sr-Latn", "✓ Račun je ispravan"),
+    ] {
+        let (lang, cookie, html) = page_with(c, url, &[("accept-language", accept)]).await;
+        assert_eq!(lang, want, "{accept}");
+        assert!(html.contains(valid), "{accept}: {html}");
+        assert_eq!(cookie, None, "only ?lang= sets the cookie");
+    }
+    let (lang, cookie, html) = page_with(
+        c,
+        &format!("{url}&lang=sr-Cyrl"),
+        &[("accept-language", "en-US")],
+    )
+    .await;
+    assert_eq!(lang, "sr-Cyrl", "?lang= beats the header");
+    let vl = &url[url.find("/v/?vl=").unwrap()..];
+    assert!(
+        html.contains(&format!("href=\"{vl}&amp;lang=en\"")),
+        "the switcher keeps vl: {html}"
+    );
+    let cookie = cookie.expect("the choice is remembered");
+    let pair = cookie.split(';').next().unwrap().to_string();
+    assert_eq!(pair, "lang=sr-Cyrl", "{cookie}");
+    let (lang, _, _) = page_with(
+        c,
+        url,
+        &[("accept-language", "en-US"), ("cookie", pair.as_str())],
+    )
+    .await;
+    assert_eq!(lang, "sr-Cyrl", "the cookie beats the header");
+}
+
 async fn check_pages(extra: &[&str]) {
     let data = DataDir::new(&[]);
     let pfr = Pfr::start(data.path(), &["--pin", "1234"]);
@@ -37,7 +102,7 @@ async fn check_pages(extra: &[&str]) {
     assert_eq!(st, 200, "{res}");
     let url = suf.page_url(res["verificationUrl"].as_str().unwrap());
 
-    // HTML for a phone.
+    // HTML for a phone: Serbian Latin by default, the receipt's data as printed (Cyrillic).
     let r = c
         .get(&url)
         .header("Accept", "text/html")
@@ -47,10 +112,13 @@ async fn check_pages(extra: &[&str]) {
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
     assert!(html.contains("data-valid=\"true\""), "{html}");
+    assert!(html.contains("<html lang=\"sr-Latn\">"), "{html}");
+    assert!(html.contains("✓ Račun je ispravan"), "{html}");
     assert!(html.contains("164,00 RSD"));
     assert!(html.contains("Супермаркет АБВ"));
     assert!(html.contains("data-received=\"false\""), "not audited yet");
     assert!(html.contains("1/1ПП"));
+    check_languages(&c, &url).await;
 
     // JSON for machines.
     let j: Value = c
@@ -120,12 +188,18 @@ async fn check_pages(extra: &[&str]) {
         .unwrap();
     assert_eq!(j["isValid"], true);
 
-    // Headless Chromium renders the amount and the validity.
+    // Headless Chromium (Accept-Language en-US) renders the amount and the validity in
+    // English, and in Cyrillic when the page is asked for it.
     let dom = dump_dom(&url);
     assert!(dom.contains("164,00 RSD"), "{dom}");
+    assert!(dom.contains("The receipt is valid"), "{dom}");
+    let dom = dump_dom(&format!("{url}&lang=sr-Cyrl"));
+    assert!(dom.contains("164,00 RSD"), "{dom}");
     assert!(dom.contains("Рачун је исправан"), "{dom}");
-    let dom = dump_dom(&altered);
+    let dom = dump_dom(&format!("{altered}&lang=sr-Cyrl"));
     assert!(dom.contains("Рачун НИЈЕ исправан"), "{dom}");
+    let dom = dump_dom(&format!("{altered}&lang=sr"));
+    assert!(dom.contains("Račun NIJE ispravan"), "{dom}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

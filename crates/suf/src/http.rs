@@ -5,18 +5,23 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post, put};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use fiskal_domain::api::{FieldError, ModelErrors};
 use fiskal_domain::gsc::Gsc;
-use fiskal_web::Policy;
+use fiskal_domain::lang::Lang;
+use fiskal_web::extract::LANG_PARAM;
+use fiskal_web::{Language, Pages, Policy};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::layout::MANUAL_PATH;
+use crate::lookup::SPECIFICATIONS_PATH;
 use crate::package::AuditPackage;
 use crate::page;
 use crate::service::{Suf, SufError};
@@ -45,6 +50,8 @@ pub fn policy<S: Store>(suf: &Suf<S>) -> Policy {
 
 /// The router: TaxCore.API for PFRs, and the pages for people (verification page, manual
 /// check, item list, stylesheet) behind fiskal-web's page layers (security headers, CSRF).
+/// Pages speak the language of the request (fiskal-web's [`Language`] under [`Pages`]); one
+/// chosen with `?lang=` is remembered in the `lang` cookie.
 pub fn router<S: Store>(suf: App<S>) -> axum::Router {
     let policy = policy(&suf);
     let api = axum::Router::new()
@@ -64,16 +71,50 @@ pub fn router<S: Store>(suf: App<S>) -> axum::Router {
         .route("/v", get(verify_page::<S>))
         .with_state(suf.clone())
         .merge(lookups(suf))
-        .merge(fiskal_web::assets());
+        .merge(fiskal_web::assets())
+        .layer(axum::middleware::from_fn_with_state(
+            policy.clone(),
+            remember_lang,
+        ));
     api.merge(fiskal_web::pages(pages, &policy))
+}
+
+/// How long the `lang` cookie keeps a language chosen with `?lang=`: a year.
+const LANG_COOKIE_AGE: std::time::Duration = std::time::Duration::from_secs(365 * 24 * 3600);
+
+/// Page answers depend on the language: `Vary: Accept-Language, Cookie`; a language chosen
+/// with `?lang=` on a `GET` is remembered in the `lang` cookie (`Secure` under https).
+async fn remember_lang(State(policy): State<Policy>, req: Request, next: Next) -> Response {
+    let chosen = (req.method() == Method::GET)
+        .then(|| req.uri().query().and_then(lang_of))
+        .flatten()
+        .and_then(Lang::from_code);
+    let mut res = next.run(req).await;
+    let headers = res.headers_mut();
+    headers.append(
+        header::VARY,
+        HeaderValue::from_static("Accept-Language, Cookie"),
+    );
+    if let Some(l) = chosen {
+        match policy.cookie(LANG_PARAM, l.code()) {
+            Ok(c) => {
+                headers.append(
+                    header::SET_COOKIE,
+                    c.max_age(LANG_COOKIE_AGE).header_value(),
+                );
+            }
+            Err(e) => tracing::warn!(error = %e, "the language cookie cannot be set"),
+        }
+    }
+    res
 }
 
 /// The lookups a person could brute-force, behind the per-client attempt limit.
 fn lookups<S: Store>(suf: App<S>) -> axum::Router {
     let limiter = Arc::new(crate::limit::AttemptLimiter::default());
     axum::Router::new()
-        .route("/specifications", post(specifications::<S>))
-        .route("/v/manual", get(manual_form).post(manual_check::<S>))
+        .route(SPECIFICATIONS_PATH, post(specifications::<S>))
+        .route(MANUAL_PATH, get(manual_form).post(manual_check::<S>))
         .route_layer(axum::middleware::from_fn_with_state(
             limiter,
             crate::limit::limit_posts,
@@ -324,6 +365,13 @@ async fn audit_proof<S: Store>(
     }
 }
 
+/// The `lang` value of a query string.
+fn lang_of(query: &str) -> Option<&str> {
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(LANG_PARAM)?.strip_prefix('='))
+}
+
 /// Extracts the raw `vl` value (still percent-encoded) from a query string.
 fn vl_of(query: &str) -> Option<&str> {
     query.split('&').find_map(|kv| kv.strip_prefix("vl="))
@@ -338,6 +386,7 @@ fn wants_json(headers: &HeaderMap) -> bool {
 
 async fn verify_page<S: Store>(
     State(s): State<App<S>>,
+    Language { lang, .. }: Language<Pages>,
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Response {
@@ -350,7 +399,7 @@ async fn verify_page<S: Store>(
                 &[Gsc::InvalidFormat],
             )
         } else {
-            (StatusCode::BAD_REQUEST, Html(page::missing_vl())).into_response()
+            (StatusCode::BAD_REQUEST, Html(page::missing_vl(lang))).into_response()
         };
     };
     let verdict = match s.verify(vl).await {
@@ -360,7 +409,7 @@ async fn verify_page<S: Store>(
     if json_mode {
         Json(page::json(&verdict)).into_response()
     } else {
-        Html(page::html(&verdict)).into_response()
+        Html(page::html(&verdict, lang, vl)).into_response()
     }
 }
 
@@ -371,12 +420,16 @@ async fn specifications<S: Store>(State(s): State<App<S>>, body: Bytes) -> Respo
 }
 
 /// `GET /v/manual`: the manual form.
-async fn manual_form() -> Response {
-    Html(crate::manual_page::form(&Default::default(), &[])).into_response()
+async fn manual_form(Language { lang, .. }: Language<Pages>) -> Response {
+    Html(crate::manual_page::form(&Default::default(), &[], lang)).into_response()
 }
 
 /// `POST /v/manual`: the manual check.
-async fn manual_check<S: Store>(State(s): State<App<S>>, body: Bytes) -> Response {
-    let (status, html) = crate::lookup::manual_answer(&s, &body).await;
+async fn manual_check<S: Store>(
+    State(s): State<App<S>>,
+    Language { lang, .. }: Language<Pages>,
+    body: Bytes,
+) -> Response {
+    let (status, html) = crate::manual_page::manual_answer(&s, &body, lang).await;
     (status, Html(html)).into_response()
 }

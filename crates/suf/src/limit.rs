@@ -118,10 +118,13 @@ pub async fn limit_posts(
             (
                 StatusCode::TOO_MANY_REQUESTS,
                 retry,
-                Html(crate::layout::page(
-                    "Превише покушаја",
-                    "<h1 id=\"too-many\">Превише покушаја</h1><p>Са ове адресе је стигло превише \
-                     провера за кратко време. Покушајте поново за минут.</p>",
+                Html(crate::manual_page::too_many(
+                    fiskal_web::extract::negotiate(
+                        req.uri().query(),
+                        req.headers(),
+                        fiskal_domain::lang::PAGES,
+                    )
+                    .unwrap_or_default(),
                 )),
             )
                 .into_response()

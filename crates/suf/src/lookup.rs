@@ -17,16 +17,19 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use fiskal_domain::api::{InvoiceRequest, InvoiceResult};
 use fiskal_domain::kinds::{DocumentKind, InvoiceType, TransactionType};
+use fiskal_domain::lang::Lang;
 use fiskal_domain::money::{max_se_amount, round4, to_scaled};
 use fiskal_domain::tax::{CategoryType, TaxCategory, TaxRate, TaxRateGroup, compute_taxes};
 use fiskal_domain::time::{from_millis, to_belgrade};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::manual_page;
-use crate::page;
+use crate::layout::text;
 use crate::service::{Invalid, Suf, SufError, Verified};
 use crate::store::{ReceiptRecord, Store};
+
+/// Path of the item list (`POST`).
+pub const SPECIFICATIONS_PATH: &str = "/specifications";
 
 /// How long a specifications token stays valid: one hour.
 pub const TOKEN_TTL_SECS: i64 = 3600;
@@ -336,13 +339,22 @@ impl ManualField {
     }
 }
 
-/// Why a typed value cannot be used (Serbian sentence for the form).
+/// Why a typed value cannot be used (a sentence for the form, in each language).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManualInputError {
     /// The field.
     pub field: ManualField,
-    /// What is wrong, in Serbian Cyrillic.
-    pub message: &'static str,
+    /// What is wrong, in Serbian Latin (see [`crate::layout::text`]).
+    pub sr_latn: &'static str,
+    /// What is wrong, in English.
+    pub en: &'static str,
+}
+
+impl ManualInputError {
+    /// What is wrong, in `lang` (Cyrillic transliterates the Latin).
+    pub fn message(&self, lang: Lang) -> String {
+        text(lang, self.sr_latn, self.en)
+    }
 }
 
 /// The manual form, checked and normalised.
@@ -546,42 +558,62 @@ pub fn parse_sdc_time(s: &str) -> Option<NaiveDateTime> {
     naive.with_second(0)?.with_nanosecond(0)
 }
 
-/// Checks the typed form; every unusable field gets a Serbian message.
+/// Checks the typed form; every unusable field gets a message.
 pub fn parse_manual(f: &ManualForm) -> Result<ManualQuery, Vec<ManualInputError>> {
     let mut errors = Vec::new();
-    let mut err = |field, message| errors.push(ManualInputError { field, message });
+    let mut err = |field, sr_latn, en| errors.push(ManualInputError { field, sr_latn, en });
     let too_long = |s: &str| s.chars().count() > MAX_FIELD_CHARS;
 
     let number = if f.invoice_number.trim().is_empty() {
-        err(ManualField::InvoiceNumber, "Унесите ПФР број рачуна.");
+        err(
+            ManualField::InvoiceNumber,
+            "Unesite PFR broj računa.",
+            "Enter the PFR invoice number.",
+        );
         None
     } else if too_long(&f.invoice_number) {
-        err(ManualField::InvoiceNumber, "ПФР број рачуна је предугачак.");
+        err(
+            ManualField::InvoiceNumber,
+            "PFR broj računa je predugačak.",
+            "The PFR invoice number is too long.",
+        );
         None
     } else {
         let n = parse_invoice_number(&f.invoice_number);
         if n.is_none() {
             err(
                 ManualField::InvoiceNumber,
-                "ПФР број рачуна има облик AAAA1111-AAAA1111-12: две групе од 8 слова или цифара и \
-                 број, раздвојени цртицом.",
+                "PFR broj računa ima oblik {AAAA1111-AAAA1111-12}: dve grupe od 8 slova ili cifara \
+                 i broj, razdvojeni crticom.",
+                "The PFR invoice number looks like AAAA1111-AAAA1111-12: two groups of 8 letters \
+                 or digits and a number, joined by hyphens.",
             );
         }
         n
     };
     let counter = if f.invoice_counter.trim().is_empty() {
-        err(ManualField::InvoiceCounter, "Унесите бројач рачуна.");
+        err(
+            ManualField::InvoiceCounter,
+            "Unesite brojač računa.",
+            "Enter the invoice counter.",
+        );
         None
     } else if too_long(&f.invoice_counter) {
-        err(ManualField::InvoiceCounter, "Бројач рачуна је предугачак.");
+        err(
+            ManualField::InvoiceCounter,
+            "Brojač računa je predugačak.",
+            "The invoice counter is too long.",
+        );
         None
     } else {
         let c = parse_invoice_counter(&f.invoice_counter);
         if c.is_none() {
             err(
                 ManualField::InvoiceCounter,
-                "Бројач рачуна има облик 12/15ПП: два броја раздвојена косом цртом и ознака врсте \
-                 рачуна (ПП, ПР, АП, АР, КП, КР, ОП, ОР, РП или РР).",
+                "Brojač računa ima oblik 12/15PP: dva broja razdvojena kosom crtom i oznaka vrste \
+                 računa (PP, PR, AP, AR, KP, KR, OP, OR, RP ili RR).",
+                "The invoice counter looks like 12/15ПП: two numbers separated by a slash, then \
+                 the letters of the receipt type (ПП, ПР, АП, АР, КП, КР, ОП, ОР, РП or РР).",
             );
         }
         c
@@ -591,38 +623,59 @@ pub fn parse_manual(f: &ManualForm) -> Result<ManualQuery, Vec<ManualInputError>
     {
         err(
             ManualField::InvoiceCounter,
-            "Број после косе црте у бројачу мора бити једнак броју на крају ПФР броја рачуна.",
+            "Broj posle kose crte u brojaču mora biti jednak broju na kraju PFR broja računa.",
+            "The number after the slash in the counter must equal the number at the end of the \
+             PFR invoice number.",
         );
     }
     let amount = if f.total_amount.trim().is_empty() {
-        err(ManualField::TotalAmount, "Унесите укупан износ.");
+        err(
+            ManualField::TotalAmount,
+            "Unesite ukupan iznos.",
+            "Enter the total amount.",
+        );
         None
     } else if too_long(&f.total_amount) {
-        err(ManualField::TotalAmount, "Укупан износ је предугачак.");
+        err(
+            ManualField::TotalAmount,
+            "Ukupan iznos je predugačak.",
+            "The total amount is too long.",
+        );
         None
     } else {
         let a = parse_amount(&f.total_amount).and_then(to_scaled);
         if a.is_none() {
             err(
                 ManualField::TotalAmount,
-                "Укупан износ унесите као на рачуну, на пример 1.234,56 или 1234,56.",
+                "Ukupan iznos unesite kao na računu, na primer 1.234,56 ili 1234,56.",
+                "Enter the total amount as on the receipt, for example 1.234,56 or 1234,56.",
             );
         }
         a
     };
     let minute = if f.sdc_date_time.trim().is_empty() {
-        err(ManualField::SdcDateTime, "Унесите ПФР време.");
+        err(
+            ManualField::SdcDateTime,
+            "Unesite PFR vreme.",
+            "Enter the PFR time.",
+        );
         None
     } else if too_long(&f.sdc_date_time) {
-        err(ManualField::SdcDateTime, "ПФР време је предугачко.");
+        err(
+            ManualField::SdcDateTime,
+            "PFR vreme je predugačko.",
+            "The PFR time is too long.",
+        );
         None
     } else {
         let t = parse_sdc_time(&f.sdc_date_time);
         if t.is_none() {
             err(
                 ManualField::SdcDateTime,
-                "ПФР време унесите као на рачуну, на пример 28.08.2024. 14:37:28 (секунде нису \
-                 обавезне).",
+                "PFR vreme unesite kao na računu, na primer 28.08.2024. 14:37:28 (sekunde nisu \
+                 obavezne).",
+                "Enter the PFR time as on the receipt, for example 28.08.2024. 14:37:28 (the \
+                 seconds may be left out).",
             );
         }
         t
@@ -671,7 +724,12 @@ pub fn matches(q: &ManualQuery, r: &ReceiptRecord) -> bool {
 pub enum ManualOutcome {
     /// The data match a received receipt: the verification of its stored URL, exactly what
     /// `/v/?vl=` shows for it.
-    Found(Box<Result<Verified, Invalid>>),
+    Found {
+        /// The verification of the stored URL.
+        verdict: Box<Result<Verified, Invalid>>,
+        /// The stored URL's `vl` value (percent-encoded), for links to `/v/?vl=`.
+        vl: String,
+    },
     /// A receipt with this number was received, but the other data differ.
     NotFound,
     /// The SUF has not received a receipt with this number (yet).
@@ -693,33 +751,15 @@ pub async fn manual_lookup<S: Store>(
         tracing::warn!(invoice = %r.invoice_number, "stored result unreadable");
         return Ok(ManualOutcome::NotFound);
     };
-    Ok(ManualOutcome::Found(Box::new(
-        suf.verify(&res.verification_url).await?,
-    )))
-}
-
-/// The whole `POST /v/manual` exchange: the form again with errors (400), the verification page
-/// of the matching receipt (200), "not found" (200) or "not yet received" (200).
-pub async fn manual_answer<S: Store>(suf: &Suf<S>, body: &[u8]) -> (StatusCode, String) {
-    let form = ManualForm::from_body(body);
-    let q = match parse_manual(&form) {
-        Ok(q) => q,
-        Err(errors) => return (StatusCode::BAD_REQUEST, manual_page::form(&form, &errors)),
-    };
-    match manual_lookup(suf, &q).await {
-        Ok(ManualOutcome::Found(v)) => (StatusCode::OK, page::html(&v)),
-        Ok(ManualOutcome::NotFound) => (StatusCode::OK, manual_page::not_found(&form)),
-        Ok(ManualOutcome::NotReceived) => {
-            (StatusCode::OK, manual_page::not_received(&q.invoice_number))
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "manual receipt lookup failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                manual_page::unavailable(),
-            )
-        }
-    }
+    let vl = res
+        .verification_url
+        .split_once("vl=")
+        .map_or(res.verification_url.as_str(), |(_, vl)| vl);
+    let vl = vl.split(['&', '#']).next().unwrap_or_default().to_string();
+    Ok(ManualOutcome::Found {
+        verdict: Box::new(suf.verify(&vl).await?),
+        vl,
+    })
 }
 
 #[cfg(test)]
@@ -773,14 +813,6 @@ mod tests {
         let far = token_at("X", now + 10 * TOKEN_TTL_SECS);
         assert!(!check_token("X", &far, now));
         assert_ne!(issue_token("X"), issue_token("Y"));
-    }
-
-    #[test]
-    fn lookup_link_on_pages_without_a_usable_link() {
-        assert!(page::missing_vl().contains("href=\"/v/manual\""));
-        assert!(page::html(&Err(Invalid::BadSignature)).contains("href=\"/v/manual\""));
-        let form = manual_page::form(&ManualForm::default(), &[]);
-        assert!(form.contains("action=\"/v/manual\"") && !form.contains("id=\"errors\""));
     }
 
     #[test]
@@ -925,273 +957,65 @@ mod tests {
         assert_eq!(ManualForm::from_body(body), ok);
     }
 
-    /// A SUF holding real receipts signed by a software SE, received through a real audit package.
-    mod with_suf {
-        use super::*;
-        use fiskal_domain::api;
-        use fiskal_domain::seller::Seller;
-        use fiskal_domain::tax::taxes_by_category;
-        use fiskal_pfr::service::{Lang, Settings, build_result};
-        use fiskal_se::env::{self, InitOptions};
-        use fiskal_se::{Pin, SecureElement, SignRequest};
-
-        use crate::package;
-        use crate::store::SqlStore;
-
-        struct Fixture {
-            _dir: tempfile::TempDir,
-            suf: Suf<SqlStore>,
-            results: Vec<InvoiceResult>,
-        }
-
-        /// Signs `bodies` the L-PFR's way; `received` of them reach the SUF by audit.
-        async fn fixture(bodies: &[Value], received: usize) -> Fixture {
-            let dir = tempfile::tempdir().unwrap();
-            let e = env::init(dir.path(), InitOptions::defaults(Seller::seed_example())).unwrap();
-            let mut se = e.open_se(dir.path(), env::DEFAULT_SE_PASSWORD).unwrap();
-            se.verify_pin(&Pin::parse("1234").unwrap()).unwrap();
-            let settings = Settings {
-                seller: e.seller.clone(),
-                tax_rate_groups: e.tax_rate_groups.clone(),
-                verification_url_prefix: e.verification_url_prefix.clone(),
-                tax_core_api: e.suf_url.clone(),
-                mrc: e.mrc.clone(),
-                environment_name: e.environment_name.clone(),
-                organization_name: e.organization_name.clone(),
-                ntp_server: "http://0.pool.ntp.org:80/".into(),
-            };
-            let url = format!("sqlite://{}", dir.path().join("suf.sqlite").display());
-            let store = SqlStore::connect(&url, None).await.unwrap();
-            let suf = Suf::adopt(dir.path(), store, None).await.unwrap();
-            let uid = se.uid().to_string();
-            let mut results = Vec::new();
-            for (i, body) in bodies.iter().enumerate() {
-                let req = InvoiceRequest::from_value(body).unwrap();
-                let time_ms = (Utc::now().timestamp_millis() as u64).max(se.last_signed_time());
-                let time = from_millis(time_ms as i64).unwrap();
-                let computed =
-                    api::compute(&req, &settings.tax_rate_groups, time, Decimal::ZERO).unwrap();
-                let signed = se
-                    .sign_invoice(&SignRequest {
-                        time_ms,
-                        tin: settings.seller.tin.clone(),
-                        buyer_id: req.buyer_id.clone(),
-                        invoice_type: req.invoice_type,
-                        transaction_type: req.transaction_type,
-                        amount: to_scaled(computed.total_amount).unwrap(),
-                        taxes: taxes_by_category(&computed.tax_items)
-                            .into_iter()
-                            .map(|(o, t)| (o, to_scaled(t).unwrap()))
-                            .collect(),
-                    })
-                    .unwrap();
-                let result = build_result(
-                    &settings,
-                    se.uid(),
-                    &req,
-                    &computed,
-                    &signed,
-                    None,
-                    Lang::SrCyrl,
-                );
-                if i < received {
-                    let rs = serde_json::to_string(&result).unwrap();
-                    let plain =
-                        package::plaintext(&req.canonical_json(), Some("req"), &rs).unwrap();
-                    let pkg =
-                        package::seal(&e.authority_encryption_key_der().unwrap(), &plain).unwrap();
-                    let a = suf.audit_package(&uid, &pkg).await;
-                    assert_eq!(a.status, 4, "{}", a.message);
-                }
-                results.push(result);
-            }
-            Fixture {
-                _dir: dir,
-                suf,
-                results,
-            }
-        }
-
-        fn two_items() -> Value {
-            json!({
-                "cashier": "Радник 1", "invoiceType": 0, "transactionType": 0,
-                "payment": [ { "amount": 1303.48, "paymentType": 1 } ],
-                "items": [
-                    { "name": "Pivo Lav/л", "gtin": "12345678", "quantity": 2, "unitPrice": 82.00, "labels": ["Ђ"], "totalAmount": 164.00 },
-                    { "name": "Хлеб/ком", "quantity": 1.5, "unitPrice": 759.65, "labels": ["Е"], "totalAmount": 1139.48 }
-                ]
-            })
-        }
-
-        fn form_for(r: &InvoiceResult) -> ManualForm {
+    #[test]
+    fn lookup_form_errors_in_each_language() {
+        let forms = [
+            ManualForm::default(),
             ManualForm {
-                invoice_number: r.invoice_number.to_lowercase(),
-                invoice_counter: r.invoice_counter.clone(),
-                total_amount: fiskal_domain::money::format_money(r.total_amount),
-                sdc_date_time: r.sdc_date_time.format("%d.%m.%Y. %H:%M").to_string(),
-            }
+                invoice_number: "x".repeat(101),
+                invoice_counter: "x".repeat(101),
+                total_amount: "x".repeat(101),
+                sdc_date_time: "x".repeat(101),
+            },
+            ManualForm {
+                invoice_number: "AAAA".into(),
+                invoice_counter: "1/1".into(),
+                total_amount: "abc".into(),
+                sdc_date_time: "x".into(),
+            },
+            ManualForm {
+                invoice_number: "AAAA1111-BBBB2222-12".into(),
+                invoice_counter: "1/13ПП".into(),
+                total_amount: "1,00".into(),
+                sdc_date_time: "28.08.2024. 14:37".into(),
+            },
+        ];
+        let errors: Vec<ManualInputError> = forms
+            .iter()
+            .flat_map(|f| parse_manual(f).unwrap_err())
+            .collect();
+        let cyrillic: Vec<String> = errors.iter().map(|e| e.message(Lang::SrCyrl)).collect();
+        // The Cyrillic texts are the form's texts from before it spoke three languages.
+        assert_eq!(
+            cyrillic,
+            [
+                "Унесите ПФР број рачуна.",
+                "Унесите бројач рачуна.",
+                "Унесите укупан износ.",
+                "Унесите ПФР време.",
+                "ПФР број рачуна је предугачак.",
+                "Бројач рачуна је предугачак.",
+                "Укупан износ је предугачак.",
+                "ПФР време је предугачко.",
+                "ПФР број рачуна има облик AAAA1111-AAAA1111-12: две групе од 8 слова или цифара и \
+                 број, раздвојени цртицом.",
+                "Бројач рачуна има облик 12/15ПП: два броја раздвојена косом цртом и ознака врсте \
+                 рачуна (ПП, ПР, АП, АР, КП, КР, ОП, ОР, РП или РР).",
+                "Укупан износ унесите као на рачуну, на пример 1.234,56 или 1234,56.",
+                "ПФР време унесите као на рачуну, на пример 28.08.2024. 14:37:28 (секунде нису \
+                 обавезне).",
+                "Број после косе црте у бројачу мора бити једнак броју на крају ПФР броја рачуна.",
+            ]
+        );
+        for e in &errors {
+            let latin = e.message(Lang::SrLatn);
+            assert!(
+                !latin.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c)),
+                "{latin}"
+            );
+            assert!(!latin.contains('{'), "{latin}");
+            assert_ne!(e.message(Lang::En), latin);
         }
-
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn lookup_specifications_and_manual_check_against_received_receipts() {
-            let f = fixture(&[two_items(), two_items(), two_items()], 2).await;
-            let (got, pending) = (&f.results[1], &f.results[2]);
-            assert_eq!(got.invoice_counter, "2/2ПП");
-
-            // Items with per-item taxes whose per-label sums are the receipt's tax items.
-            let t = issue_token(&got.invoice_number);
-            let items = specifications(&f.suf, &got.invoice_number, &t)
-                .await
-                .unwrap()
-                .expect("items");
-            assert_eq!(items.len(), 2);
-            let first = &items[0];
-            assert_eq!(first.gtin.as_deref(), Some("12345678"));
-            assert_eq!(first.name, "Pivo Lav/л");
-            assert_eq!(
-                (first.quantity, first.unit_price, first.total),
-                (dec("2"), dec("82"), dec("164"))
-            );
-            assert_eq!((first.label.as_str(), first.label_rate), ("Ђ", dec("20")));
-            assert_eq!(first.vat_amount, dec("27.3333"));
-            assert_eq!(first.tax_base_amount, dec("136.6667"));
-            let j = first.to_json();
-            assert_eq!(j["vatAmount"].to_string(), "27.3333", "exact number: {j}");
-            assert_eq!(j["taxBaseAmount"].to_string(), "136.6667");
-            assert_eq!(items[1].to_json()["gtin"], Value::Null);
-            assert_eq!(items[1].vat_amount, dec("103.5891"));
-            assert_eq!(items[1].tax_base_amount, dec("1035.8909"));
-            for ti in &got.tax_items {
-                let sum: Decimal = items
-                    .iter()
-                    .filter(|i| i.label == ti.label)
-                    .map(|i| i.vat_amount)
-                    .sum();
-                assert_eq!(sum, ti.amount, "{}", ti.label);
-            }
-            // Wrong token, other invoice's token, not received: nothing.
-            let other = issue_token(&pending.invoice_number);
-            assert_eq!(
-                specifications(&f.suf, &got.invoice_number, &other)
-                    .await
-                    .unwrap(),
-                None
-            );
-            assert_eq!(
-                specifications(&f.suf, &got.invoice_number, "1.AA")
-                    .await
-                    .unwrap(),
-                None
-            );
-            assert_eq!(
-                specifications(&f.suf, &pending.invoice_number, &other)
-                    .await
-                    .unwrap(),
-                None
-            );
-            let (st, v) = specifications_answer(
-                &f.suf,
-                format!("invoiceNumber={}&token={t}", got.invoice_number).as_bytes(),
-            )
-            .await;
-            assert_eq!((st, v["success"].clone()), (StatusCode::OK, json!(true)));
-            assert_eq!(v["items"].as_array().unwrap().len(), 2);
-            let (st, v) = specifications_answer(&f.suf, b"invoiceNumber=X&token=Y").await;
-            assert_eq!(
-                (st, v),
-                (StatusCode::OK, json!({"success": false, "items": []}))
-            );
-            let (st, _) = specifications_answer(&f.suf, b"token=Y").await;
-            assert_eq!(st, StatusCode::BAD_REQUEST);
-
-            // Manual check: the right data find the receipt and give the /v/ page.
-            let q = parse_manual(&form_for(got)).unwrap();
-            let ManualOutcome::Found(v) = manual_lookup(&f.suf, &q).await.unwrap() else {
-                panic!("not found");
-            };
-            let v = v.as_ref().as_ref().expect("valid");
-            assert!(v.received.is_some());
-            assert_eq!(v.payload.invoice_number(), got.invoice_number);
-            let vl = got.verification_url.split_once("vl=").unwrap().1;
-            let direct = page::html(&f.suf.verify(vl).await.unwrap());
-            let (st, manual) = manual_answer(&f.suf, &form_body(&form_for(got))).await;
-            assert_eq!(st, StatusCode::OK);
-            let strip = |s: &str| s.split("data-token=").next().unwrap().to_string();
-            assert_eq!(strip(&manual), strip(&direct), "same page as /v/?vl=");
-            assert!(manual.contains("data-valid=\"true\""));
-            assert!(manual.contains("id=\"specifications\""));
-
-            // Each wrong field → not found.
-            let mut wrong = Vec::new();
-            let mut w = form_for(got);
-            w.total_amount = "164,01".into();
-            wrong.push(w);
-            let mut w = form_for(got);
-            w.invoice_counter = got.invoice_counter.replace("ПП", "ПР");
-            wrong.push(w);
-            let mut w = form_for(got);
-            w.invoice_counter = "1/2ПП".into();
-            wrong.push(w);
-            let mut w = form_for(got);
-            w.sdc_date_time = (got.sdc_date_time + chrono::Duration::minutes(1))
-                .format("%d.%m.%Y. %H:%M")
-                .to_string();
-            wrong.push(w);
-            let mut w = form_for(got);
-            w.sdc_date_time = (got.sdc_date_time + chrono::Duration::hours(1))
-                .format("%Y-%m-%dT%H:%M:%S")
-                .to_string();
-            wrong.push(w);
-            for w in wrong {
-                let q = parse_manual(&w).unwrap();
-                assert!(
-                    matches!(
-                        manual_lookup(&f.suf, &q).await.unwrap(),
-                        ManualOutcome::NotFound
-                    ),
-                    "{w:?}"
-                );
-                let (st, page) = manual_answer(&f.suf, &form_body(&w)).await;
-                assert_eq!(st, StatusCode::OK);
-                assert!(page.contains("Рачун није пронађен"), "{page}");
-                assert!(!page.contains("data-valid=\"true\""));
-            }
-            // The API time format and seconds work too.
-            let mut w = form_for(got);
-            w.sdc_date_time = got.sdc_date_time.format("%Y-%m-%dT%H:%M:%S").to_string();
-            w.total_amount = got.total_amount.to_string();
-            assert!(matches!(
-                manual_lookup(&f.suf, &parse_manual(&w).unwrap())
-                    .await
-                    .unwrap(),
-                ManualOutcome::Found(_)
-            ));
-
-            // Not yet received: its own page, even with all data right.
-            let q = parse_manual(&form_for(pending)).unwrap();
-            assert!(matches!(
-                manual_lookup(&f.suf, &q).await.unwrap(),
-                ManualOutcome::NotReceived
-            ));
-            let (st, page) = manual_answer(&f.suf, &form_body(&form_for(pending))).await;
-            assert_eq!(st, StatusCode::OK);
-            assert!(page.contains("data-outcome=\"not-received\""), "{page}");
-
-            // Bad input: the form again, 400.
-            let (st, page) = manual_answer(&f.suf, b"invoiceNumber=&totalAmount=%FF%FE").await;
-            assert_eq!(st, StatusCode::BAD_REQUEST);
-            assert!(page.contains("<form"), "{page}");
-            assert!(page.contains("Унесите ПФР број рачуна."));
-        }
-
-        fn form_body(f: &ManualForm) -> Vec<u8> {
-            url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("invoiceNumber", &f.invoice_number)
-                .append_pair("invoiceCounter", &f.invoice_counter)
-                .append_pair("totalAmount", &f.total_amount)
-                .append_pair("sdcDateTime", &f.sdc_date_time)
-                .finish()
-                .into_bytes()
-        }
+        assert_eq!(errors[0].message(Lang::En), "Enter the PFR invoice number.");
     }
 }

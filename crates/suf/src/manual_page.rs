@@ -1,30 +1,30 @@
-//! HTML of the manual check (`/v/manual`) and of the item list on the verification page
-//! (verification-url.md §5): Serbian Cyrillic, one column, readable at 360–420 px.
+//! The manual check without a QR code (`GET/POST /v/manual`, docs/suf-formats.md "Items and
+//! manual check"): its pages in the request's language (one column, readable at 360–420 px) and
+//! the whole `POST` exchange. The rows the form asks for are named as the receipt prints them.
 
-use fiskal_domain::money::{format_money, format_quantity, format_rate, round2};
+use axum::http::StatusCode;
+use fiskal_domain::lang::Lang;
 use fiskal_web::escape as esc;
 
-use crate::layout::page;
-use crate::lookup::{self, ManualField, ManualForm, ManualInputError};
-use crate::service::Verified;
+use crate::layout::{MANUAL_PATH, page, t, text};
+use crate::lookup::{self, ManualField, ManualForm, ManualInputError, ManualOutcome};
+use crate::page as verification_page;
+use crate::service::Suf;
+use crate::store::Store;
 
-/// Path of the manual form.
-pub const MANUAL_PATH: &str = "/v/manual";
-
-/// Path of the item list (`POST`).
-pub const SPECIFICATIONS_PATH: &str = "/specifications";
-
-fn field_block(
+/// One field of the form: label, input, its errors and a hint (all texts already escaped).
+struct Field<'a> {
     field: ManualField,
-    label: &str,
-    value: &str,
-    placeholder: &str,
-    hint: &str,
-    extra: &str,
-    errors: &[ManualInputError],
-) -> String {
-    let name = field.name();
-    let err: Vec<&ManualInputError> = errors.iter().filter(|e| e.field == field).collect();
+    label: String,
+    value: &'a str,
+    placeholder: String,
+    hint: String,
+    extra: &'static str,
+}
+
+fn field_block(f: &Field<'_>, errors: &[ManualInputError], lang: Lang) -> String {
+    let name = f.field.name();
+    let err: Vec<&ManualInputError> = errors.iter().filter(|e| e.field == f.field).collect();
     let invalid = if err.is_empty() {
         ""
     } else {
@@ -37,7 +37,12 @@ fn field_block(
     };
     let err_html: String = err
         .iter()
-        .map(|e| format!("<p class=\"err\" id=\"err-{name}\">{}</p>", esc(e.message)))
+        .map(|e| {
+            format!(
+                "<p class=\"err\" id=\"err-{name}\">{}</p>",
+                esc(&e.message(lang))
+            )
+        })
         .collect();
     format!(
         "<label for=\"{name}\">{label}</label>\
@@ -45,159 +50,268 @@ fn field_block(
          autocomplete=\"off\" spellcheck=\"false\" required maxlength=\"100\" \
          aria-describedby=\"{described}\"{invalid}{extra}>\
          {err_html}<p class=\"hint\" id=\"hint-{name}\">{hint}</p>",
-        value = esc(value),
+        label = f.label,
+        value = esc(f.value),
+        placeholder = f.placeholder,
+        hint = f.hint,
+        extra = f.extra,
     )
 }
 
-fn form_html(values: &ManualForm, errors: &[ManualInputError]) -> String {
+fn form_html(values: &ManualForm, errors: &[ManualInputError], lang: Lang) -> String {
+    let fields = [
+        Field {
+            field: ManualField::InvoiceNumber,
+            label: t(lang, "PFR broj računa", "PFR invoice number"),
+            value: &values.invoice_number,
+            placeholder: "AAAA1111-AAAA1111-12".into(),
+            hint: t(
+                lang,
+                "Red „PFR broj računa“ na dnu računa.",
+                "The line “ПФР број рачуна” at the bottom of the receipt.",
+            ),
+            extra: " autocapitalize=\"characters\"",
+        },
+        Field {
+            field: ManualField::InvoiceCounter,
+            label: t(lang, "Brojač računa", "Invoice counter"),
+            value: &values.invoice_counter,
+            placeholder: t(lang, "12/15PP", "12/15ПП"),
+            hint: t(
+                lang,
+                "Red „Brojač računa“, zajedno sa slovima na kraju.",
+                "The line “Бројач рачуна”, with the letters at its end.",
+            ),
+            extra: " autocapitalize=\"characters\"",
+        },
+        Field {
+            field: ManualField::TotalAmount,
+            label: t(lang, "Ukupan iznos ({RSD})", "Total amount (RSD)"),
+            value: &values.total_amount,
+            placeholder: "1.234,56".into(),
+            hint: t(
+                lang,
+                "Red „Ukupan iznos“, na primer 1.234,56.",
+                "The line “Укупан износ”, for example 1.234,56.",
+            ),
+            extra: " inputmode=\"decimal\"",
+        },
+        Field {
+            field: ManualField::SdcDateTime,
+            label: t(lang, "PFR vreme", "PFR time"),
+            value: &values.sdc_date_time,
+            placeholder: "28.08.2024. 14:37:28".into(),
+            hint: t(
+                lang,
+                "Red „PFR vreme“: datum i vreme (sekunde nisu obavezne).",
+                "The line “ПФР време”: date and time (the seconds may be left out).",
+            ),
+            extra: "",
+        },
+    ];
+    let blocks: String = fields
+        .iter()
+        .map(|f| field_block(f, errors, lang))
+        .collect();
+    // The form names its language, so the answer speaks it even without the cookie.
     format!(
-        "<section><form method=\"post\" action=\"{MANUAL_PATH}\" id=\"manual\" novalidate>{}{}{}{}\
-         <button type=\"submit\">Провери рачун</button></form></section>",
-        field_block(
-            ManualField::InvoiceNumber,
-            "ПФР број рачуна",
-            &values.invoice_number,
-            "AAAA1111-AAAA1111-12",
-            "Ред „ПФР број рачуна“ на дну рачуна.",
-            " autocapitalize=\"characters\"",
-            errors,
-        ),
-        field_block(
-            ManualField::InvoiceCounter,
-            "Бројач рачуна",
-            &values.invoice_counter,
-            "12/15ПП",
-            "Ред „Бројач рачуна“, заједно са словима на крају.",
-            " autocapitalize=\"characters\"",
-            errors,
-        ),
-        field_block(
-            ManualField::TotalAmount,
-            "Укупан износ (RSD)",
-            &values.total_amount,
-            "1.234,56",
-            "Ред „Укупан износ“, на пример 1.234,56.",
-            " inputmode=\"decimal\"",
-            errors,
-        ),
-        field_block(
-            ManualField::SdcDateTime,
-            "ПФР време",
-            &values.sdc_date_time,
-            "28.08.2024. 14:37:28",
-            "Ред „ПФР време“: датум и време (секунде нису обавезне).",
-            "",
-            errors,
-        ),
+        "<section><form method=\"post\" action=\"{MANUAL_PATH}?lang={code}\" id=\"manual\" \
+         novalidate>{blocks}<button type=\"submit\">{button}</button></form></section>",
+        code = lang.code(),
+        button = t(lang, "Proveri račun", "Check the receipt"),
     )
 }
 
-/// The manual form, filled with `values`; with `errors`, each bad field is marked and explained.
-pub fn form(values: &ManualForm, errors: &[ManualInputError]) -> String {
+fn heading(lang: Lang) -> String {
+    format!(
+        "<h1>{}</h1>",
+        t(
+            lang,
+            "Provera računa bez {QR} koda",
+            "Checking a receipt without a QR code"
+        )
+    )
+}
+
+/// The manual form in `lang`, filled with `values`; with `errors`, each bad field is marked and
+/// explained.
+pub fn form(values: &ManualForm, errors: &[ManualInputError], lang: Lang) -> String {
     let banner = if errors.is_empty() {
         String::new()
     } else {
-        "<div class=\"banner bad\" id=\"errors\" role=\"alert\">Проверите означена поља.</div>"
-            .to_string()
+        format!(
+            "<div class=\"banner bad\" id=\"errors\" role=\"alert\">{}</div>",
+            t(
+                lang,
+                "Proverite označena polja.",
+                "Please check the marked fields."
+            )
+        )
     };
     let body = format!(
-        "<h1>Провера рачуна без QR кода</h1>{banner}\
-         <p class=\"lead\">Унесите четири податка са фискалног рачуна тачно онако како су \
-         одштампани. Рачун може да се провери овако тек када га Пореска управа прими.</p>{}",
-        form_html(values, errors)
+        "{h1}{banner}<p class=\"lead\">{lead}</p>{form}",
+        h1 = heading(lang),
+        lead = t(
+            lang,
+            "Unesite četiri podatka sa fiskalnog računa tačno onako kako su odštampani. Račun \
+             može da se proveri ovako tek kada ga Poreska uprava primi.",
+            "Type in four details of the fiscal receipt exactly as they are printed. A receipt \
+             can be checked this way only once the Tax Administration has received it."
+        ),
+        form = form_html(values, errors, lang)
     );
-    page("Провера рачуна без QR кода", &body)
+    let title = text(
+        lang,
+        "Provera računa bez {QR} koda",
+        "Checking a receipt without a QR code",
+    );
+    page(lang, MANUAL_PATH, &title, &body)
 }
 
 /// The answer when no received receipt matches the typed data. It never says which field
 /// differs, only which fields to check, and shows the form again to correct them.
-pub fn not_found(values: &ManualForm) -> String {
+pub fn not_found(values: &ManualForm, lang: Lang) -> String {
+    let items = [
+        t(
+            lang,
+            "PFR broj računa (npr. {AAAA1111-AAAA1111-12}),",
+            "the PFR invoice number (e.g. AAAA1111-AAAA1111-12),",
+        ),
+        t(
+            lang,
+            "brojač računa, sa slovima na kraju (npr. 12/15PP),",
+            "the invoice counter, with the letters at its end (e.g. 12/15ПП),",
+        ),
+        t(
+            lang,
+            "ukupan iznos (npr. 1.234,56),",
+            "the total amount (e.g. 1.234,56),",
+        ),
+        t(
+            lang,
+            "PFR vreme: datum, sat i minut.",
+            "the PFR time: date, hour and minute.",
+        ),
+    ];
+    let title = text(lang, "Račun nije pronađen", "Receipt not found");
     let body = format!(
-        "<h1>Провера рачуна без QR кода</h1>\
-         <div class=\"banner bad\" id=\"manual-result\" data-outcome=\"not-found\">Рачун није пронађен</div>\
-         <section><p>Подаци које сте унели не одговарају рачуну који је \
-         Пореска управа примила. Упоредите са рачуном:</p><ul class=\"check\">\
-         <li>ПФР број рачуна (нпр. AAAA1111-AAAA1111-12),</li>\
-         <li>бројач рачуна, са словима на крају (нпр. 12/15ПП),</li>\
-         <li>укупан износ (нпр. 1.234,56),</li>\
-         <li>ПФР време: датум, сат и минут.</li></ul></section>{}",
-        form_html(values, &[])
+        "{h1}<div class=\"banner bad\" id=\"manual-result\" data-outcome=\"not-found\">{banner}\
+         </div><section><p>{compare}</p><ul class=\"check\">{items}</ul></section>{form}",
+        h1 = heading(lang),
+        banner = esc(&title),
+        compare = t(
+            lang,
+            "Podaci koje ste uneli ne odgovaraju računu koji je Poreska uprava primila. \
+             Uporedite sa računom:",
+            "The details you typed do not match a receipt the Tax Administration has received. \
+             Compare them with the receipt:"
+        ),
+        items = items
+            .iter()
+            .map(|i| format!("<li>{i}</li>"))
+            .collect::<String>(),
+        form = form_html(values, &[], lang)
     );
-    page("Рачун није пронађен", &body)
+    page(lang, MANUAL_PATH, &title, &body)
 }
 
 /// The answer when the SUF has not received a receipt with this number yet.
-pub fn not_received(invoice_number: &str) -> String {
+pub fn not_received(invoice_number: &str, lang: Lang) -> String {
     let body = format!(
-        "<h1>Провера рачуна без QR кода</h1>\
-         <div class=\"note\" id=\"manual-result\" data-outcome=\"not-received\">Пореска управа још \
-         није примила рачун <b>{}</b>.</div>\
-         <section><p>Продавац шаље податке рачуна Пореској управи накнадно. \
-         Без QR кода рачун може да се провери тек када они стигну, па покушајте поново касније.</p>\
-         <p>Ако рачун има QR код, скенирајте га: провера QR кодом ради одмах, и пре него што \
-         подаци стигну.</p><p class=\"more\"><a href=\"{MANUAL_PATH}\">Нова провера</a></p></section>",
-        esc(invoice_number)
+        "{h1}<div class=\"note\" id=\"manual-result\" data-outcome=\"not-received\">{not_yet} \
+         <b>{number}</b>.</div><section><p>{later}</p><p>{qr}</p>\
+         <p class=\"more\"><a href=\"{MANUAL_PATH}\">{again}</a></p></section>",
+        h1 = heading(lang),
+        not_yet = t(
+            lang,
+            "Poreska uprava još nije primila račun",
+            "The Tax Administration has not yet received receipt"
+        ),
+        number = esc(invoice_number),
+        later = t(
+            lang,
+            "Prodavac šalje podatke računa Poreskoj upravi naknadno. Bez {QR} koda račun može da \
+             se proveri tek kada oni stignu, pa pokušajte ponovo kasnije.",
+            "The seller sends the receipt's data to the Tax Administration later. Without a QR \
+             code a receipt can be checked only once they have arrived, so please try again later."
+        ),
+        qr = t(
+            lang,
+            "Ako račun ima {QR} kod, skenirajte ga: provera {QR} kodom radi odmah, i pre nego što \
+             podaci stignu.",
+            "If the receipt has a QR code, scan it: the check by QR code works at once, even \
+             before the data arrive."
+        ),
+        again = t(lang, "Nova provera", "New check"),
     );
-    page("Рачун још није примљен", &body)
+    let title = text(lang, "Račun još nije primljen", "Receipt not received yet");
+    page(lang, MANUAL_PATH, &title, &body)
 }
 
 /// The answer when the lookup could not be done (storage failure).
-pub fn unavailable() -> String {
-    page(
-        "Провера тренутно није могућа",
-        "<h1>Провера рачуна без QR кода</h1>\
-         <div class=\"banner bad\" id=\"manual-result\" data-outcome=\"error\">Провера тренутно није \
-         могућа.</div><section><p>Покушајте поново за неколико минута.</p></section>",
-    )
+pub fn unavailable(lang: Lang) -> String {
+    let title = text(
+        lang,
+        "Provera trenutno nije moguća",
+        "Checking is not possible right now",
+    );
+    let body = format!(
+        "{h1}<div class=\"banner bad\" id=\"manual-result\" data-outcome=\"error\">{banner}</div>\
+         <section><p>{retry}</p></section>",
+        h1 = heading(lang),
+        banner = t(
+            lang,
+            "Provera trenutno nije moguća.",
+            "Checking is not possible right now."
+        ),
+        retry = t(
+            lang,
+            "Pokušajte ponovo za nekoliko minuta.",
+            "Please try again in a few minutes."
+        ),
+    );
+    page(lang, MANUAL_PATH, &title, &body)
 }
 
-/// A paragraph linking to the manual form, for pages without a usable link.
-pub fn manual_link() -> String {
-    format!(
-        "<p class=\"manual-link\"><a href=\"{MANUAL_PATH}\" id=\"manual-link\">Проверите рачун \
-         уносом података са рачуна</a></p>"
-    )
+/// The answer (with status 429) to a client over the attempt limit of [`crate::limit`].
+pub fn too_many(lang: Lang) -> String {
+    let title = text(lang, "Previše pokušaja", "Too many attempts");
+    let body = format!(
+        "<h1 id=\"too-many\">{}</h1><p>{}</p>",
+        esc(&title),
+        t(
+            lang,
+            "Sa ove adrese je stiglo previše provera za kratko vreme. Pokušajte ponovo za minut.",
+            "Too many checks came from this address in a short time. Please try again in a minute."
+        )
+    );
+    page(lang, MANUAL_PATH, &title, &body)
 }
 
-/// The item list of a received receipt for the verification page: a section with id
-/// `specifications` carrying `data-invoice-number`, `data-token` and `data-url` (for
-/// `POST /specifications`), listing the items. Empty for a receipt not received yet.
-pub fn specifications_section(v: &Verified) -> String {
-    let Some(r) = &v.received else {
-        return String::new();
+/// The whole `POST /v/manual` exchange in `lang`: the form again with errors (400), the
+/// verification page of the matching receipt (200), "not found" (200) or "not yet received"
+/// (200).
+pub async fn manual_answer<S: Store>(
+    suf: &Suf<S>,
+    body: &[u8],
+    lang: Lang,
+) -> (StatusCode, String) {
+    let form_values = ManualForm::from_body(body);
+    let q = match lookup::parse_manual(&form_values) {
+        Ok(q) => q,
+        Err(errors) => {
+            return (StatusCode::BAD_REQUEST, form(&form_values, &errors, lang));
+        }
     };
-    let token = lookup::issue_token(&r.invoice_number);
-    let items = lookup::specification_items(r).unwrap_or_default();
-    let rows: String = items
-        .iter()
-        .map(|it| {
-            format!(
-                "<li><div class=\"item-name\">{name} ({label})</div>\
-                 <div class=\"item-row\"><span>{qty} × {price}</span>\
-                 <span class=\"item-total\">{total}</span></div>\
-                 <div class=\"item-tax\">{tax}</div></li>",
-                name = esc(&it.name),
-                label = esc(&it.label),
-                qty = esc(&format_quantity(it.quantity)),
-                price = format_money(it.unit_price),
-                total = format_money(it.total),
-                tax = if it.vat_amount.is_zero() {
-                    "без пореза".to_string()
-                } else {
-                    format!(
-                        "порез {}: {} · основица {}",
-                        format_rate(it.label_rate),
-                        format_money(round2(it.vat_amount)),
-                        format_money(round2(it.tax_base_amount))
-                    )
-                },
-            )
-        })
-        .collect();
-    format!(
-        "<section id=\"specifications\" data-invoice-number=\"{number}\" data-token=\"{token}\" \
-         data-url=\"{SPECIFICATIONS_PATH}\"><h2>Ставке</h2><ul class=\"items\">{rows}</ul></section>",
-        number = esc(&r.invoice_number),
-        token = esc(&token),
-    )
+    match lookup::manual_lookup(suf, &q).await {
+        Ok(ManualOutcome::Found { verdict, vl }) => {
+            (StatusCode::OK, verification_page::html(&verdict, lang, &vl))
+        }
+        Ok(ManualOutcome::NotFound) => (StatusCode::OK, not_found(&form_values, lang)),
+        Ok(ManualOutcome::NotReceived) => (StatusCode::OK, not_received(&q.invoice_number, lang)),
+        Err(e) => {
+            tracing::error!(error = %e, "manual receipt lookup failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, unavailable(lang))
+        }
+    }
 }

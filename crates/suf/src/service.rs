@@ -130,28 +130,6 @@ pub enum Invalid {
     DataDiffer,
 }
 
-impl Invalid {
-    /// Serbian (Cyrillic) explanation for the verification page.
-    pub fn serbian(&self) -> &'static str {
-        match self {
-            Invalid::Damaged(_) => {
-                "Веза за проверу је оштећена или непотпуна: подаци рачуна не могу да се прочитају."
-            }
-            Invalid::UnknownSigner(_) => {
-                "Безбедносни елемент који је потписао рачун није познат пореској управи."
-            }
-            Invalid::CertificateNotValid => {
-                "Сертификат безбедносног елемента није био важећи у време издавања рачуна."
-            }
-            Invalid::BadSignature => "Потпис рачуна није исправан: подаци у вези су измењени.",
-            Invalid::InternalData => "Интерни подаци рачуна се не слажу са подацима у вези.",
-            Invalid::DataDiffer => {
-                "Подаци у вези се разликују од рачуна који је пореска управа примила."
-            }
-        }
-    }
-}
-
 /// A receipt whose verification URL checked out.
 #[derive(Debug, Clone)]
 pub struct Verified {
