@@ -124,7 +124,9 @@ pub struct ServeArgs {
     /// Offer SEF production and demo (on by default).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub official: bool,
-    /// Public base URL (for the callback address shown to tenants).
+    /// Public base URL people and SEF reach the service by (default `http://LISTEN`): the
+    /// callback address shown to tenants, the origin the pages accept forms from, and with
+    /// `https://` the session and language cookies are `Secure`.
     #[arg(long)]
     pub public_url: Option<String>,
     /// Outbox lease in seconds (how soon another process may take over after a crash).
@@ -521,19 +523,21 @@ pub async fn build_service(a: &ServeArgs) -> anyhow::Result<Service> {
             .filter(|t| !t.is_empty()),
         ..ServiceConfig::default()
     };
+    crate::web::policy(&cfg).with_context(|| "--public-url")?;
     Ok(Service::new(db, ring, gws, Arc::new(UblTools), cfg))
 }
 
 async fn serve(a: ServeArgs) -> anyhow::Result<()> {
     let svc = build_service(&a).await?;
-    let listener = tokio::net::TcpListener::bind(a.listen)
+    let server = fiskal_web::Server::bind(a.listen)
         .await
         .with_context(|| format!("cannot listen on {}", a.listen))?;
-    let addr = listener.local_addr()?;
+    let addr = server.local_addr();
     eprintln!(
         "Moje fakture: http://{addr}/ (API: http://{addr}/api/v1, environments: {})",
         svc.environments().join(", ")
     );
+    // Ctrl-C or SIGTERM stops the server (requests in flight finish) and then the workers.
     let (tx, rx) = tokio::sync::watch::channel(false);
     let workers = {
         let svc = svc.clone();
@@ -545,17 +549,10 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
             .await
         })
     };
-    let mut rx2 = rx;
-    let server = crate::web::serve(listener, svc, async move {
-        let _ = rx2.changed().await;
-    });
-    let stop = async move {
-        let _ = tokio::signal::ctrl_c().await;
-        let _ = tx.send(true);
-    };
-    let (r, _) = tokio::join!(server, stop);
+    let served = crate::web::serve_on(server, svc, fiskal_web::shutdown_signal()).await;
+    let _ = tx.send(true);
     let _ = workers.await;
-    r?;
+    served?;
     Ok(())
 }
 
@@ -647,8 +644,15 @@ mod tests {
         assert!(!ok && out.starts_with("XML\tgreška"));
         let (out, ok) = validate_report(&bad, Lang::SrCyrl);
         assert!(!ok && out.contains("\tгрешка\t/Invoice/cbc:ID\t"), "{out}");
-        assert!(out.ends_with("Документ није исправан: 2 грешака.\n"), "{out}");
-        for (code, lang) in [("sr", Lang::SrLatn), ("sr-Cyrl", Lang::SrCyrl), ("en", Lang::En)] {
+        assert!(
+            out.ends_with("Документ није исправан: 2 грешака.\n"),
+            "{out}"
+        );
+        for (code, lang) in [
+            ("sr", Lang::SrLatn),
+            ("sr-Cyrl", Lang::SrCyrl),
+            ("en", Lang::En),
+        ] {
             assert_eq!(parse_lang(code).unwrap(), lang);
         }
         assert!(parse_lang("de").is_err());

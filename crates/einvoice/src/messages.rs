@@ -201,17 +201,17 @@ impl UserMessage {
 /// The checklist shown before the key form (`moje-fakture.md` §3.1).
 pub fn onboarding_checklist(lang: Lang) -> Vec<Cow<'static, str>> {
     let sr = [
-            "Firma je registrovana na SEF-u (efaktura.mfin.gov.rs). Registraciju obavlja zakonski zastupnik kvalifikovanim elektronskim sertifikatom.",
-            "U SEF-u otvorite Podešavanja → API menadžment i kopirajte ključ za autentifikaciju. Ne generišite novi ključ ako ga već koristi neki drugi program (npr. vaš knjigovodstveni softver): novi ključ poništava stari.",
-            "VAŽNO: API STATUS mora biti aktivan. Ako nije, aktivirajte ga.",
-            "Izaberite okruženje: produkcija (efaktura.mfin.gov.rs) ili test (demoefaktura.mfin.gov.rs). Ključ iz jednog okruženja ne važi u drugom.",
-        ];
+        "Firma je registrovana na SEF-u (efaktura.mfin.gov.rs). Registraciju obavlja zakonski zastupnik kvalifikovanim elektronskim sertifikatom.",
+        "U SEF-u otvorite Podešavanja → API menadžment i kopirajte ključ za autentifikaciju. Ne generišite novi ključ ako ga već koristi neki drugi program (npr. vaš knjigovodstveni softver): novi ključ poništava stari.",
+        "VAŽNO: API STATUS mora biti aktivan. Ako nije, aktivirajte ga.",
+        "Izaberite okruženje: produkcija (efaktura.mfin.gov.rs) ili test (demoefaktura.mfin.gov.rs). Ključ iz jednog okruženja ne važi u drugom.",
+    ];
     let en = [
-            "The company is registered on SEF (efaktura.mfin.gov.rs). Registration is done by the legal representative with a qualified electronic certificate.",
-            "In SEF open Settings → API management and copy the authentication key. Do not generate a new key if another program (e.g. your accounting software) already uses it: a new key invalidates the old one.",
-            "IMPORTANT: API STATUS must be active. If it is not, activate it.",
-            "Choose the environment: production (efaktura.mfin.gov.rs) or test (demoefaktura.mfin.gov.rs). A key from one environment does not work in the other.",
-        ];
+        "The company is registered on SEF (efaktura.mfin.gov.rs). Registration is done by the legal representative with a qualified electronic certificate.",
+        "In SEF open Settings → API management and copy the authentication key. Do not generate a new key if another program (e.g. your accounting software) already uses it: a new key invalidates the old one.",
+        "IMPORTANT: API STATUS must be active. If it is not, activate it.",
+        "Choose the environment: production (efaktura.mfin.gov.rs) or test (demoefaktura.mfin.gov.rs). A key from one environment does not work in the other.",
+    ];
     sr.into_iter()
         .zip(en)
         .map(|(sr, en)| tr_static(lang, sr, en))
@@ -343,9 +343,11 @@ mod tests {
             "СЕФ је одбио документ F-1/2026: kupac nije registrovan (шифра грешке: \
              ReceiverCompanyNotFound)."
         );
-        assert!(MessageId::KeyMalformed
-            .template(Lang::SrCyrl)
-            .contains("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"));
+        assert!(
+            MessageId::KeyMalformed
+                .template(Lang::SrCyrl)
+                .contains("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")
+        );
         assert_eq!(sef_status_label("Approved", Lang::SrCyrl), "Прихваћена");
         assert_eq!(sef_status_label("Approved", Lang::En), "Approved");
         assert_eq!(

@@ -157,17 +157,44 @@ impl ServiceError {
     pub fn text(&self, lang: Lang) -> String {
         match self {
             ServiceError::Message(m, a) => m.render(lang, &args_ref(a)),
-            ServiceError::Fields(f) => f.iter().map(|f| tr(lang, &f.sr, &f.en)).collect::<Vec<_>>().join(" "),
+            ServiceError::Fields(f) => f
+                .iter()
+                .map(|f| tr(lang, &f.sr, &f.en))
+                .collect::<Vec<_>>()
+                .join(" "),
             ServiceError::InvalidDocument(f) => {
-                let head = tr(lang, "Dokument nije ispravan:", "The document is not valid:");
-                let items: Vec<String> = f.iter().filter(|f| f.fatal).map(|f| format!("[{}] {} ({})", f.rule_id, finding_text(f, lang), f.path)).collect();
+                let head = tr(
+                    lang,
+                    "Dokument nije ispravan:",
+                    "The document is not valid:",
+                );
+                let items: Vec<String> = f
+                    .iter()
+                    .filter(|f| f.fatal)
+                    .map(|f| format!("[{}] {} ({})", f.rule_id, finding_text(f, lang), f.path))
+                    .collect();
                 format!("{head} {}", items.join("; "))
             }
             ServiceError::Refused { sr, en } => tr(lang, sr, en),
             ServiceError::NotFound => tr(lang, "Traženi zapis ne postoji.", "Not found."),
-            ServiceError::Unauthorized => tr(lang, "Pristup nije dozvoljen: potreban je ispravan pristupni token.", "Access denied: a valid access token is required."),
-            ServiceError::UnknownEnvironment(e) => format!("{}{e}", tr(lang, "SEF okruženje nije podešeno u ovom servisu: ", "This SEF environment is not configured in the service: ")),
-            ServiceError::Db(_) | ServiceError::Crypto(_) => tr(lang, "Došlo je do interne greške servisa. Pokušajte ponovo; ako se ponovi, obratite se podršci.", "An internal error occurred. Try again; if it persists, contact support."),
+            ServiceError::Unauthorized => tr(
+                lang,
+                "Pristup nije dozvoljen: potreban je ispravan pristupni token.",
+                "Access denied: a valid access token is required.",
+            ),
+            ServiceError::UnknownEnvironment(e) => format!(
+                "{}{e}",
+                tr(
+                    lang,
+                    "SEF okruženje nije podešeno u ovom servisu: ",
+                    "This SEF environment is not configured in the service: "
+                )
+            ),
+            ServiceError::Db(_) | ServiceError::Crypto(_) => tr(
+                lang,
+                "Došlo je do interne greške servisa. Pokušajte ponovo; ako se ponovi, obratite se podršci.",
+                "An internal error occurred. Try again; if it persists, contact support.",
+            ),
         }
     }
 

@@ -326,7 +326,7 @@ async fn pages(db: TestDb) {
         .text()
         .await
         .unwrap();
-    assert!(html.contains("lang=\"sr\""));
+    assert!(html.contains("<html lang=\"sr-Latn\">"));
     assert!(html.contains("Firma je registrovana na SEF-u (efaktura.mfin.gov.rs)"));
     assert!(html.contains("Ne generišite novi ključ ako ga već koristi neki drugi program"));
     assert!(html.contains(

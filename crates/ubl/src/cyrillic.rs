@@ -30,11 +30,7 @@ const LATIN_ABBREVIATIONS: &[&str] = &[
 
 /// Characters stripped from a word's ends before it is classified (kept in the output).
 fn is_edge_punct(c: char) -> bool {
-    matches!(
-        c,
-        '(' | ')' | '[' | ']' | ',' | '.' | ';' | ':' | '!' | '?' | '„' | '“' | '”' | '"' | '«'
-            | '»' | '…'
-    )
+    "()[],.;:!?„“”\"«»…".contains(c)
 }
 
 /// Whether a word (edge punctuation removed) is written as it is in Cyrillic text.
@@ -47,7 +43,10 @@ fn keep_word(core: &str, sentence_start: bool) -> bool {
     if has_digit && has_letter {
         return true;
     }
-    let inner = |c: char| core.trim_matches(|x: char| !x.is_alphanumeric()).contains(c);
+    let inner = |c: char| {
+        core.trim_matches(|x: char| !x.is_alphanumeric())
+            .contains(c)
+    };
     if inner(':') || inner('_') || inner('@') || inner('=') || inner('#') {
         return true;
     }
@@ -90,12 +89,18 @@ fn keep_simple(word: &str, sentence_start: bool) -> bool {
     if word.is_empty() || !word.chars().any(|c| c.is_alphabetic()) {
         return false;
     }
-    if word.chars().any(|c| matches!(c, 'q' | 'w' | 'x' | 'y' | 'Q' | 'W' | 'X' | 'Y')) {
+    if word
+        .chars()
+        .any(|c| matches!(c, 'q' | 'w' | 'x' | 'y' | 'Q' | 'W' | 'X' | 'Y'))
+    {
         return true;
     }
     // CamelCase element and code names: `CreditNote`, `schemeID`, `TaxTotal`.
     let chars: Vec<char> = word.chars().collect();
-    if chars.windows(2).any(|w| w[0].is_lowercase() && w[1].is_uppercase()) {
+    if chars
+        .windows(2)
+        .any(|w| w[0].is_lowercase() && w[1].is_uppercase())
+    {
         return true;
     }
     if matches!(word, "Invoice" | "true" | "false") {
@@ -144,9 +149,8 @@ pub fn transliterate(latin: &str) -> String {
         }
         // A value in ASCII quotes, e.g. 'F-1/2026' or "abc": to the quote that ends a word.
         if c == '\'' || c == '"' {
-            let close = (i + 1..chars.len()).find(|&j| {
-                chars[j] == c && chars.get(j + 1).is_none_or(|n| !n.is_alphanumeric())
-            });
+            let close = (i + 1..chars.len())
+                .find(|&j| chars[j] == c && chars.get(j + 1).is_none_or(|n| !n.is_alphanumeric()));
             if let Some(j) = close {
                 out.extend(&chars[i..=j]);
                 i = j + 1;
@@ -158,10 +162,12 @@ pub fn transliterate(latin: &str) -> String {
             .find(|&j| chars[j].is_whitespace())
             .unwrap_or(chars.len());
         let token: String = chars[i..end].iter().collect();
-        let start = token.find(|c: char| !is_edge_punct(c)).unwrap_or(token.len());
-        let stop = token
-            .rfind(|c: char| !is_edge_punct(c))
-            .map_or(start, |p| p + token[p..].chars().next().map_or(1, char::len_utf8));
+        let start = token
+            .find(|c: char| !is_edge_punct(c))
+            .unwrap_or(token.len());
+        let stop = token.rfind(|c: char| !is_edge_punct(c)).map_or(start, |p| {
+            p + token[p..].chars().next().map_or(1, char::len_utf8)
+        });
         let stop = stop.max(start);
         out.push_str(&token[..start]);
         word_to_cyrillic(&token[start..stop], sentence_start, &mut out);

@@ -39,8 +39,8 @@ pub use builder::{
     LineAllowance, LineInput, PartyInput,
 };
 pub use ids::pib_check_digit_valid;
-pub use model::*;
 pub use limits::{LimitExceeded, XmlLimits};
+pub use model::*;
 pub use reader::{ParseError, read, read_with_findings, read_with_limits};
 pub use validate::{
     ExemptionKey, Finding, Severity, ValidationOptions, has_fatal, validate, validate_with,

@@ -74,14 +74,17 @@ impl ParseError {
                 message,
             } => format!(
                 "{} {message}",
-                sr(&format!("Dokument nije ispravan XML (red {line}, kolona {column}):"))
+                sr(&format!(
+                    "Dokument nije ispravan XML (red {line}, kolona {column}):"
+                ))
             ),
             ParseError::Doctype { line } => sr(&format!(
                 "Dokument sadrži DOCTYPE deklaraciju (red {line}); UBL dokumenti za SEF ne smeju da je imaju."
             )),
-            ParseError::Limit { line, limit } => {
-                sr(&format!("Dokument je odbijen (red {line}): {}.", limit.message_sr()))
-            }
+            ParseError::Limit { line, limit } => sr(&format!(
+                "Dokument je odbijen (red {line}): {}.",
+                limit.message_sr()
+            )),
             ParseError::NotUbl { name, namespace } => format!(
                 "{} {{{namespace}}}{name}{}",
                 sr("Osnovni element je"),

@@ -33,7 +33,10 @@ fn malformed_xml_is_a_parse_error_with_position() {
         unreachable!()
     };
     let cyr = e.message(Lang::SrCyrl);
-    assert!(cyr.starts_with("Документ није исправан XML (ред 7"), "{cyr}");
+    assert!(
+        cyr.starts_with("Документ није исправан XML (ред 7"),
+        "{cyr}"
+    );
     assert!(cyr.ends_with(message.as_str()), "{cyr}");
     let truncated = &SPEC_380[..SPEC_380.len() / 2];
     assert!(matches!(
@@ -187,7 +190,10 @@ fn findings_in_cyrillic_keep_codes_and_values() {
         "<cbc:DocumentCurrencyCode>rsd</cbc:DocumentCurrencyCode>",
     );
     let f = validate_xml(&xml).unwrap();
-    let f = f.iter().find(|f| f.rule_id == "BR-CL-04").expect("BR-CL-04");
+    let f = f
+        .iter()
+        .find(|f| f.rule_id == "BR-CL-04")
+        .expect("BR-CL-04");
     assert_eq!(
         f.message(Lang::SrLatn),
         "Valuta 'rsd' nije ISO 4217 šifra od tri velika slova."
