@@ -22,6 +22,7 @@ pub mod layout;
 pub mod limit;
 pub mod local;
 pub mod lookup;
+pub mod manual;
 pub mod manual_page;
 pub mod package;
 pub mod page;

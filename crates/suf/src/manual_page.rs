@@ -7,7 +7,7 @@ use fiskal_domain::lang::Lang;
 use fiskal_web::escape as esc;
 
 use crate::layout::{MANUAL_PATH, page, t, text};
-use crate::lookup::{self, ManualField, ManualForm, ManualInputError, ManualOutcome};
+use crate::manual::{self, ManualField, ManualForm, ManualInputError, ManualOutcome};
 use crate::page as verification_page;
 use crate::service::Suf;
 use crate::store::Store;
@@ -297,13 +297,13 @@ pub async fn manual_answer<S: Store>(
     lang: Lang,
 ) -> (StatusCode, String) {
     let form_values = ManualForm::from_body(body);
-    let q = match lookup::parse_manual(&form_values) {
+    let q = match manual::parse_manual(&form_values) {
         Ok(q) => q,
         Err(errors) => {
             return (StatusCode::BAD_REQUEST, form(&form_values, &errors, lang));
         }
     };
-    match lookup::manual_lookup(suf, &q).await {
+    match manual::manual_lookup(suf, &q).await {
         Ok(ManualOutcome::Found { verdict, vl }) => {
             (StatusCode::OK, verification_page::html(&verdict, lang, &vl))
         }

@@ -12,10 +12,8 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use fiskal_domain::api::InvoiceResult;
 use fiskal_domain::lang::Lang;
 use fiskal_domain::money::dec;
-use fiskal_suf::lookup::{
-    ManualForm, ManualOutcome, issue_token, manual_lookup, parse_manual, specifications,
-    specifications_answer,
-};
+use fiskal_suf::lookup::{issue_token, specifications, specifications_answer};
+use fiskal_suf::manual::{ManualForm, ManualOutcome, manual_lookup, parse_manual};
 use fiskal_suf::manual_page::manual_answer;
 use fiskal_suf::service::Invalid;
 use fiskal_suf::store::SqlStore;
