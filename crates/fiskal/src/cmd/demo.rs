@@ -60,21 +60,7 @@ fn show(title: &str, issued: &Issued, qr_dir: &Path, n: usize) -> anyhow::Result
 
 /// Runs the demo.
 pub async fn run(a: DemoArgs) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&a.data).with_context(|| format!("creating {}", a.data.display()))?;
-    if !a.data.join(env::ENVIRONMENT_FILE).exists() {
-        let dir = a.data.clone();
-        let e = tokio::task::spawn_blocking(move || {
-            env::init(&dir, InitOptions::defaults(Seller::seed_example()))
-        })
-        .await??;
-        println!(
-            "Created a software secure element {} and a local environment in {}",
-            e.se_uid,
-            a.data.display()
-        );
-    } else {
-        println!("Using the existing environment in {}", a.data.display());
-    }
+    ensure_environment(&a.data).await?;
     let serve_args = super::pfr::ServeArgs {
         data: a.data.clone(),
         listen: a.listen,
@@ -92,37 +78,98 @@ pub async fn run(a: DemoArgs) -> anyhow::Result<()> {
     let environment = env::load(&a.data)?;
     let suf = start_suf(&a.data, &environment.suf_url).await;
 
+    let esir = open_esir(&a.data, &base).await?;
+    let qr_dir = a.data.join("demo");
+    std::fs::create_dir_all(&qr_dir)?;
+    let (sale, pngs) = issue_documents(&esir, &qr_dir).await?;
+    rule();
+
+    let audit_cfg = fiskal_pfr::audit::AuditConfig {
+        encryption_key: environment.authority_encryption_key_der().ok(),
+        min_audit_interval: std::time::Duration::ZERO,
+        ..fiskal_pfr::audit::AuditConfig::default()
+    };
+    if suf.is_some() {
+        audit(&lpfr_handle, &audit_cfg, &sale.doc.result.verification_url).await?;
+        rule();
+    }
+
+    if !a.no_sef {
+        super::sef::demo(&a.data).await?;
+        rule();
+    }
+
+    print_where_everything_is(&a.data, &qr_dir, pngs.len(), &sale);
+    if a.serve {
+        println!("The L-PFR keeps serving on {base} (Ctrl-C stops it).");
+        if suf.is_some() {
+            tokio::spawn(fiskal_pfr::audit::run(lpfr_handle.clone(), audit_cfg));
+        }
+        server.await??;
+    } else {
+        server.abort();
+    }
+    Ok(())
+}
+
+/// Creates the software SE and the local environment in `data` unless they exist.
+async fn ensure_environment(data: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+    if data.join(env::ENVIRONMENT_FILE).exists() {
+        println!("Using the existing environment in {}", data.display());
+        return Ok(());
+    }
+    let dir = data.to_path_buf();
+    let e = tokio::task::spawn_blocking(move || {
+        env::init(&dir, InitOptions::defaults(Seller::seed_example()))
+    })
+    .await??;
+    println!(
+        "Created a software secure element {} and a local environment in {}",
+        e.se_uid,
+        data.display()
+    );
+    Ok(())
+}
+
+/// Opens the demo's ESIR against the L-PFR at `base` and enters the PIN if needed.
+async fn open_esir(data: &Path, base: &str) -> anyhow::Result<Esir> {
+    let e = |e: fiskal_esir::EsirError| anyhow::anyhow!(e.message(Lang::SrLatn));
     let esir = Esir::open(EsirConfig {
-        pfr_url: base.clone(),
-        data_dir: a.data.join("esir"),
+        pfr_url: base.to_string(),
+        data_dir: data.join("esir"),
         lang: Lang::SrLatn,
         pin: Some(Pin::parse(env::DEFAULT_PIN)?),
         esir_number: default_esir_number(),
         client: ClientConfig::default(),
     })
     .await
-    .map_err(|e| anyhow::anyhow!(e.message(Lang::SrLatn)))?;
-    let status = esir
-        .client
-        .status()
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message(Lang::SrLatn)))?;
-    esir.ensure_pin(&status)
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message(Lang::SrLatn)))?;
+    .map_err(e)?;
+    let status = esir.client.status().await.map_err(e)?;
+    esir.ensure_pin(&status).await.map_err(e)?;
+    Ok(esir)
+}
 
-    let qr_dir = a.data.join("demo");
-    std::fs::create_dir_all(&qr_dir)?;
-    let e = |e: fiskal_esir::EsirError| anyhow::anyhow!(e.message(Lang::SrLatn));
-    let header = |buyer: Option<&str>| Header {
+/// The cashier's header of the demo's documents.
+fn header(buyer: Option<&str>) -> Header {
+    Header {
         cashier: Some("1".into()),
         buyer_id: buyer.map(str::to_string),
         buyer_cost_center_id: None,
         esir_number: Some("AS9280".into()),
-    };
+    }
+}
+
+fn esir_error(e: fiskal_esir::EsirError) -> anyhow::Error {
+    anyhow::anyhow!(e.message(Lang::SrLatn))
+}
+
+/// Issues the seed receipt, its refund and copy, a pro-forma, a training receipt and an
+/// advance chain; returns the seed receipt and the QR files written.
+async fn issue_documents(esir: &Esir, qr_dir: &Path) -> anyhow::Result<(Issued, Vec<PathBuf>)> {
+    let e = esir_error;
     let pivo = || parse_item_spec("Pivo Lav/л;2;82.00;Ђ");
     let mut pngs = Vec::new();
-
     // 1. The seed's example receipt: Pivo Lav, 2 x 82.00, Ђ 20 %, paid by card.
     let sale = esir
         .issue(new_document(
@@ -186,6 +233,17 @@ pub async fn run(a: DemoArgs) -> anyhow::Result<()> {
         .map_err(e)?;
     pngs.push(show("Obuka prodaja", &training, &qr_dir, 5)?);
 
+    issue_advance_chain(esir, qr_dir, &mut pngs).await?;
+    Ok((sale, pngs))
+}
+
+/// Two advances, then the closing Advance Refund and Normal Sale (QR files 6 to 9).
+async fn issue_advance_chain(
+    esir: &Esir,
+    qr_dir: &Path,
+    pngs: &mut Vec<PathBuf>,
+) -> anyhow::Result<()> {
+    let e = esir_error;
     // 6. An advance chain: two advances, then the closing Advance Refund and Normal Sale.
     let advance_amount =
         |d: i64| advance_item('Ђ', Decimal::new(d * 100, 2)).context("advance item");
@@ -236,52 +294,30 @@ pub async fn run(a: DemoArgs) -> anyhow::Result<()> {
     if let Some(note) = esir.closing_note(&closing.doc).await.map_err(e)? {
         println!("{note}");
     }
-    rule();
+    Ok(())
+}
 
-    let audit_cfg = fiskal_pfr::audit::AuditConfig {
-        encryption_key: environment.authority_encryption_key_der().ok(),
-        min_audit_interval: std::time::Duration::ZERO,
-        ..fiskal_pfr::audit::AuditConfig::default()
-    };
-    if suf.is_some() {
-        audit(&lpfr_handle, &audit_cfg, &sale.doc.result.verification_url).await?;
-        rule();
-    }
-
-    if !a.no_sef {
-        super::sef::demo(&a.data).await?;
-        rule();
-    }
-
+/// The closing summary: where the environment, journal, store and QR files are.
+fn print_where_everything_is(data: &Path, qr_dir: &Path, qr_files: usize, sale: &Issued) {
     println!("Done. Where everything is:");
-    println!("  environment and secure element: {}", a.data.display());
+    println!("  environment and secure element: {}", data.display());
     println!(
         "  L-PFR journal:                  {}",
-        super::pfr::journal_path(&a.data).display()
+        super::pfr::journal_path(&data).display()
     );
     println!(
         "  ESIR store:                     {}",
-        a.data.join("esir").join("esir.sqlite").display()
+        data.join("esir").join("esir.sqlite").display()
     );
     println!(
         "  QR codes (PNG, 300 dpi):        {} ({} files)",
         qr_dir.display(),
-        pngs.len()
+        qr_files
     );
     println!(
         "  Seed receipt verification URL:  {}",
         sale.doc.result.verification_url
     );
-    if a.serve {
-        println!("The L-PFR keeps serving on {base} (Ctrl-C stops it).");
-        if suf.is_some() {
-            tokio::spawn(fiskal_pfr::audit::run(lpfr_handle.clone(), audit_cfg));
-        }
-        server.await??;
-    } else {
-        server.abort();
-    }
-    Ok(())
 }
 
 /// Starts the SUF in this process on the address of `suf_url`; `None` (with a note) when that
