@@ -162,6 +162,7 @@ async fn hostile_uploads_are_refused_by_every_endpoint() {
         let t = Instant::now();
         let r = http
             .post(format!("{base}/app/upload?lang=en"))
+            .header("Origin", &base)
             .header("Cookie", &cookie)
             .header("Content-Type", ct)
             .body(body)
@@ -179,6 +180,7 @@ async fn hostile_uploads_are_refused_by_every_endpoint() {
     let (ct, body) = multipart(&env.invoice(&p, "H-2"));
     let r = http
         .post(format!("{base}/app/upload?lang=en"))
+        .header("Origin", &base)
         .header("Cookie", &cookie)
         .header("Content-Type", ct)
         .body(body)

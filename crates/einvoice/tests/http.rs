@@ -377,6 +377,7 @@ async fn pages(db: TestDb) {
     };
     let r = http
         .post(format!("{base}/register"))
+        .header("Origin", &base)
         .form(&form(&wrong))
         .send()
         .await
@@ -392,6 +393,7 @@ async fn pages(db: TestDb) {
     // Right key: token shown once, cookie set.
     let r = http
         .post(format!("{base}/register"))
+        .header("Origin", &base)
         .form(&form(&key))
         .send()
         .await
@@ -436,6 +438,7 @@ async fn pages(db: TestDb) {
     let (ct, body) = multipart("w1.xml", &xml);
     let r = http
         .post(format!("{base}/app/upload"))
+        .header("Origin", &base)
         .header("Cookie", &cookie)
         .header("Content-Type", ct)
         .body(body)
@@ -451,6 +454,7 @@ async fn pages(db: TestDb) {
     // Simple form.
     let r = http
         .post(format!("{base}/app/create"))
+        .header("Origin", &base)
         .header("Cookie", &cookie)
         .form(&[
             ("number", "W-2"),
@@ -501,6 +505,7 @@ async fn pages(db: TestDb) {
     assert!(html.contains("Storniraj") && html.contains("requestId"));
     let r = http
         .post(format!("{base}/app/documents/{id}/action"))
+        .header("Origin", &base)
         .header("Cookie", &cookie)
         .form(&[("action", "refresh"), ("comment", "")])
         .send()
@@ -509,6 +514,7 @@ async fn pages(db: TestDb) {
     assert!(r.text().await.unwrap().contains("Poslata"));
     let r = http
         .post(format!("{base}/app/documents/{id}/action"))
+        .header("Origin", &base)
         .header("Cookie", &cookie)
         .form(&[("action", "storno"), ("comment", "Pogrešna cena.")])
         .send()
@@ -524,6 +530,7 @@ async fn pages(db: TestDb) {
     let (ct, body) = multipart("big.xml", &big);
     let r = http
         .post(format!("{base}/app/upload"))
+        .header("Origin", &base)
         .header("Cookie", &cookie)
         .header("Content-Type", ct)
         .body(body)
@@ -535,6 +542,7 @@ async fn pages(db: TestDb) {
     // Key check from the page.
     let r = http
         .post(format!("{base}/app/key/check"))
+        .header("Origin", &base)
         .header("Cookie", &cookie)
         .send()
         .await
@@ -544,6 +552,7 @@ async fn pages(db: TestDb) {
     let token = cookie.trim_start_matches("mf_token=");
     let r = http
         .post(format!("{base}/login"))
+        .header("Origin", &base)
         .form(&[("token", token)])
         .send()
         .await
@@ -551,6 +560,7 @@ async fn pages(db: TestDb) {
     assert_eq!(r.status(), 303);
     let r = http
         .post(format!("{base}/login"))
+        .header("Origin", &base)
         .form(&[("token", "nope")])
         .send()
         .await

@@ -79,10 +79,12 @@ async fn api_status_html(s: &Service, tenant: &Tenant, lang: Lang) -> Result<Str
         ),
     };
     Ok(format!(
-        "<section id=\"api-status\"><h2>API status — {name} (PIB {pib}, {env})</h2>{key_line}{status_msg}<p class=\"muted\">{waiting_l}: {waiting}</p>\
+        "<section id=\"api-status\"><h2>{api_status} — {name} ({pib_l} {pib}, {env})</h2>{key_line}{status_msg}<p class=\"muted\">{waiting_l}: {waiting}</p>\
          <form method=\"post\" action=\"/app/key/check\"><button type=\"submit\">{check}</button></form></section>\
          <section id=\"new-key\"><h2>{replace}</h2>{checklist}<form method=\"post\" action=\"/app/key\">{keyfield}<button type=\"submit\">{save}</button></form>\
          <p class=\"muted\">{cb_l}: <code>{cb}</code></p></section>",
+        api_status = t(lang, "API status", "API status"),
+        pib_l = t(lang, "PIB", "PIB"),
         name = escape(&tenant.name),
         pib = escape(&tenant.pib),
         env = escape(&tenant.environment),

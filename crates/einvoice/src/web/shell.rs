@@ -112,7 +112,7 @@ pub fn page(lang: Lang, title: &str, here: &str, signed_in: bool, body_html: &st
         lang_label = t(lang, "Jezik", "Language"),
         title = escape(title),
     );
-    let full_title = format!("{title} — Moje fakture");
+    let full_title = format!("{title} — {}", labels[0]);
     Layout::new(&full_title, lang)
         .stylesheet(CSS_PATH)
         .nav(if signed_in { &nav_in } else { &nav_out })
