@@ -1,5 +1,6 @@
 //! The pages a bookkeeper uses, rendered in headless Chromium: the service's registration page
-//! and the SEF sandbox portal (Settings > API management). CI installs Debian's `chromium`.
+//! (Serbian Latin and Cyrillic) and the SEF sandbox portal (Settings > API management). CI
+//! installs Debian's `chromium`.
 
 mod common;
 
@@ -86,6 +87,19 @@ async fn registration_page_and_sandbox_portal_render_in_chromium() {
     );
     let (w, h) = png_size(&dir.join("moje-fakture-register.png"));
     assert!(w >= 400 && h >= 1000, "{w}x{h}");
+
+    // The same page in Cyrillic: the sentence transliterated, the addresses kept.
+    let url = format!("{base}/register?lang=sr-Cyrl");
+    let shot = dir.join("moje-fakture-register-cyrl.png");
+    let dom = tokio::task::spawn_blocking(move || render(&url, &shot))
+        .await
+        .unwrap();
+    assert!(dom.contains("<html lang=\"sr-Cyrl\">"), "{dom}");
+    assert!(
+        dom.contains("Фирма је регистрована на СЕФ-у (efaktura.mfin.gov.rs)."),
+        "{dom}"
+    );
+    assert!(dom.contains("АПИ СТАТУС мора бити активан"), "{dom}");
 
     let portal = format!("{}/portal", env.sb.base_url().trim_end_matches('/'));
     let shot = dir.join("sef-sandbox-portal.png");

@@ -54,7 +54,12 @@ pub fn state_label(st: DocState, lang: Lang) -> String {
     tr(lang, sr, en)
 }
 
-async fn api_status_html(s: &Service, tenant: &Tenant, lang: Lang) -> Result<String, ServiceError> {
+/// The API status section and the new-key section.
+async fn api_status_html(
+    s: &Service,
+    tenant: &Tenant,
+    lang: Lang,
+) -> Result<(String, String), ServiceError> {
     let st = s.key_status(tenant.id, lang).await?;
     let key_line = match &st.key {
         Some(k) => format!(
@@ -78,11 +83,9 @@ async fn api_status_html(s: &Service, tenant: &Tenant, lang: Lang) -> Result<Str
             ),
         ),
     };
-    Ok(format!(
+    let status = format!(
         "<section id=\"api-status\"><h2>{api_status} — {name} ({pib_l} {pib}, {env})</h2>{key_line}{status_msg}<p class=\"muted\">{waiting_l}: {waiting}</p>\
-         <form method=\"post\" action=\"/app/key/check\"><button type=\"submit\">{check}</button></form></section>\
-         <section id=\"new-key\"><h2>{replace}</h2>{checklist}<form method=\"post\" action=\"/app/key\">{keyfield}<button type=\"submit\">{save}</button></form>\
-         <p class=\"muted\">{cb_l}: <code>{cb}</code></p></section>",
+         <form method=\"post\" action=\"/app/key/check\"><button type=\"submit\">{check}</button></form></section>",
         api_status = t(lang, "API status", "API status"),
         pib_l = t(lang, "PIB", "PIB"),
         name = escape(&tenant.name),
@@ -95,6 +98,10 @@ async fn api_status_html(s: &Service, tenant: &Tenant, lang: Lang) -> Result<Str
         ),
         waiting = st.waiting,
         check = t(lang, "Proveri ponovo", "Check again"),
+    );
+    let new_key = format!(
+        "<section id=\"new-key\"><h2>{replace}</h2>{checklist}<form method=\"post\" action=\"/app/key\">{keyfield}<button type=\"submit\">{save}</button></form>\
+         <p class=\"muted\">{cb_l}: <code>{cb}</code></p></section>",
         replace = t(lang, "Unos novog ključa", "Enter a new key"),
         checklist = checklist_html(lang),
         keyfield = key_field(lang),
@@ -105,7 +112,8 @@ async fn api_status_html(s: &Service, tenant: &Tenant, lang: Lang) -> Result<Str
             "Notification address (optional, entered in SEF)"
         ),
         cb = escape(&st.callback_url),
-    ))
+    );
+    Ok((status, new_key))
 }
 
 fn create_form_html(lang: Lang) -> String {
@@ -208,13 +216,14 @@ pub async fn render_app(
     flash: Option<(Flash, String)>,
 ) -> Response {
     let title = tr(lang, "Moj nalog", "My account");
+    // What a bookkeeper looks at most comes first: API status, documents, then the forms.
     let parts = async {
+        let (api_status, new_key) = api_status_html(s, tenant, lang).await?;
         Ok::<_, ServiceError>(format!(
-            "{}{}{}{}",
+            "{}{api_status}{}{}{new_key}",
             flash.map(|(k, m)| msg_box(k, &m)).unwrap_or_default(),
-            api_status_html(s, tenant, lang).await?,
-            create_form_html(lang),
             documents_html(s, tenant, lang).await?,
+            create_form_html(lang),
         ))
     };
     match parts.await {
