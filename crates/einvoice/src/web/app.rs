@@ -196,7 +196,7 @@ async fn documents_html(s: &Service, tenant: &Tenant, lang: Lang) -> Result<Stri
         })
         .collect();
     Ok(format!(
-        "<section id=\"documents\"><h2>{}</h2><div class=\"scroll\"><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th><th>SEF</th></tr></thead><tbody>{rows}</tbody></table></div></section>",
+        "<section id=\"documents\"><h2>{}</h2><div class=\"scroll\"><table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th class=\"num\">{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table></div></section>",
         t(lang, "Dokumenti", "Documents"),
         t(lang, "Broj", "Number"),
         t(lang, "Vrsta", "Type"),
@@ -204,6 +204,7 @@ async fn documents_html(s: &Service, tenant: &Tenant, lang: Lang) -> Result<Stri
         t(lang, "Kupac", "Buyer"),
         t(lang, "Iznos", "Amount"),
         t(lang, "Stanje", "State"),
+        t(lang, "SEF", "SEF"),
     ))
 }
 
