@@ -475,6 +475,11 @@ async fn status(a: StatusArgs) -> anyhow::Result<()> {
 
 /// Builds the service from `serve` arguments.
 pub async fn build_service(a: &ServeArgs) -> anyhow::Result<Service> {
+    if let Some(url) = &a.public_url {
+        fiskal_web::Policy::new()
+            .public_url(url)
+            .context("--public-url")?;
+    }
     let ring = KeyRing::from_env_or_file(a.master_key_file.as_deref())?;
     let db = Db::connect(&a.db)
         .await
@@ -523,7 +528,6 @@ pub async fn build_service(a: &ServeArgs) -> anyhow::Result<Service> {
             .filter(|t| !t.is_empty()),
         ..ServiceConfig::default()
     };
-    crate::web::policy(&cfg).with_context(|| "--public-url")?;
     Ok(Service::new(db, ring, gws, Arc::new(UblTools), cfg))
 }
 
