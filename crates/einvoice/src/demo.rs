@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fiskal_sef::sandbox::{SandboxConfig, SandboxHandle, spawn_sandbox_for_tests};
+use fiskal_sef::sandbox::{LOOPBACK_ANY_PORT, SandboxConfig, SandboxHandle, spawn};
 use fiskal_sef::{ApiKey, SefClient, SefClientConfig};
 use serde::Serialize;
 
@@ -119,7 +119,9 @@ pub const DEMO_BUYER: (&str, &str, &str) = ("190000029", "99000028", "Kupac Trgo
 pub async fn demo_setup(
     db_url: &str,
 ) -> Result<(SandboxHandle, Service, String, String), DemoError> {
-    let (_, sb) = spawn_sandbox_for_tests(SandboxConfig::default()).await;
+    let sb = spawn(SandboxConfig::default(), LOOPBACK_ANY_PORT)
+        .await
+        .map_err(err("sandbox"))?;
     let supplier_key = sb
         .company_with_key(DEMO_SUPPLIER.0, DEMO_SUPPLIER.1, DEMO_SUPPLIER.2)
         .await

@@ -22,4 +22,4 @@ pub use error::SefError;
 pub use key::{ApiKey, ApiKeyFormatError, SefEnvironment};
 pub use limiter::{CallGate, RateLimit, SlidingWindowLimiter};
 pub use model::*;
-pub use sandbox::{SandboxConfig, SandboxHandle, spawn_sandbox_for_tests};
+pub use sandbox::{SandboxConfig, SandboxHandle};

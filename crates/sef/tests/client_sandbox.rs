@@ -9,7 +9,7 @@ use fiskal_sef::sandbox::{Fault, FaultKind, SandboxConfig, SandboxHandle};
 use fiskal_sef::xml::extract_envelope_document;
 use fiskal_sef::{
     ApiKey, PdfDownload, PurchaseInvoiceStatus, RetryPolicy, SalesInvoiceStatus, SefClient,
-    SefClientConfig, SefError, UblUpload, new_request_id, spawn_sandbox_for_tests,
+    SefClientConfig, SefError, UblUpload, new_request_id,
 };
 
 const SUPPLIER: &str = "190000012";
@@ -27,7 +27,7 @@ async fn setup_with(config: SandboxConfig) -> (SandboxHandle, String, String) {
         now: Some(DateTime::parse_from_rfc3339("2026-11-25T10:00:00+01:00").unwrap()),
         ..config
     };
-    let (_, h) = spawn_sandbox_for_tests(config).await;
+    let (_, h) = sandbox_on_loopback(config).await;
     let s = h
         .company_with_key(SUPPLIER, "99000011", "Dobavljač Usluge d.o.o.")
         .await
@@ -998,7 +998,7 @@ async fn sqlite_store_keeps_state_across_restarts() {
         .await
         .unwrap();
     h.shutdown().await;
-    let (_, h2) = spawn_sandbox_for_tests(SandboxConfig {
+    let (_, h2) = sandbox_on_loopback(SandboxConfig {
         db_path: Some(db),
         ..SandboxConfig::default()
     })
@@ -1012,7 +1012,7 @@ async fn sqlite_store_keeps_state_across_restarts() {
 /// The seed's flow, played on the sandbox portal with plain form posts.
 #[tokio::test]
 async fn portal_registration_api_key_and_status() {
-    let (_, h) = spawn_sandbox_for_tests(SandboxConfig::default()).await;
+    let (_, h) = sandbox_on_loopback(SandboxConfig::default()).await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -1157,7 +1157,7 @@ fn shown_key(html: &str) -> String {
 
 #[tokio::test]
 async fn admin_api_over_http() {
-    let (_, h) = spawn_sandbox_for_tests(SandboxConfig::default()).await;
+    let (_, h) = sandbox_on_loopback(SandboxConfig::default()).await;
     let http = reqwest::Client::new();
     let base = h.base_url();
     let r = http
@@ -1234,4 +1234,14 @@ async fn admin_api_over_http() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     assert!(h.sandbox().snapshot().await.companies.is_empty());
+}
+
+/// A sandbox on 127.0.0.1 with a free port, through the product launcher.
+async fn sandbox_on_loopback(
+    config: fiskal_sef::SandboxConfig,
+) -> (std::net::SocketAddr, fiskal_sef::SandboxHandle) {
+    let h = fiskal_sef::sandbox::spawn(config, fiskal_sef::sandbox::LOOPBACK_ANY_PORT)
+        .await
+        .expect("the SEF sandbox starts on 127.0.0.1:0");
+    (h.addr(), h)
 }

@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use chrono::DateTime;
 use fiskal_sef::sandbox::{SandboxConfig, SandboxHandle, SandboxSettings};
-use fiskal_sef::spawn_sandbox_for_tests;
 use fiskal_sef::xml::{Element, XmlError, extract_envelope_document};
 use fiskal_ubl::limits::LimitExceeded;
 
@@ -50,7 +49,7 @@ fn hostile() -> Vec<(&'static str, String, &'static str)> {
 }
 
 async fn setup() -> (SandboxHandle, String) {
-    let (_, h) = spawn_sandbox_for_tests(SandboxConfig {
+    let (_, h) = sandbox_on_loopback(SandboxConfig {
         now: Some(DateTime::parse_from_rfc3339("2026-11-25T10:00:00+01:00").unwrap()),
         // Eight uploads in a row: SEF's 3 calls per second would refuse some with 429.
         settings: SandboxSettings {
@@ -174,4 +173,14 @@ fn the_tree_refuses_hostile_documents() {
         extract_envelope_document(&many_namespaces(80_000)).unwrap_err(),
         XmlError::Limit(LimitExceeded::TooManyNamespaces { max: 64 })
     );
+}
+
+/// A sandbox on 127.0.0.1 with a free port, through the product launcher.
+async fn sandbox_on_loopback(
+    config: fiskal_sef::SandboxConfig,
+) -> (std::net::SocketAddr, fiskal_sef::SandboxHandle) {
+    let h = fiskal_sef::sandbox::spawn(config, fiskal_sef::sandbox::LOOPBACK_ANY_PORT)
+        .await
+        .expect("the SEF sandbox starts on 127.0.0.1:0");
+    (h.addr(), h)
 }

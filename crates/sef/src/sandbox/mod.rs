@@ -29,7 +29,6 @@ mod server;
 pub use samples::SampleKeys;
 pub use server::{
     LOOPBACK_ANY_PORT, MAX_BODY, SandboxHandle, router, serve_with_shutdown, spawn, spawn_on,
-    spawn_sandbox_for_tests,
 };
 pub use state::{Company, Document, Event, KeyRecord, SandboxSettings, Side, State, Webhooks};
 pub use store::{MemoryStore, SandboxStore, SqliteStore, StoreError};

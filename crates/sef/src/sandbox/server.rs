@@ -275,14 +275,3 @@ pub async fn spawn_on(
     })
 }
 
-/// [`spawn`] on [`LOOPBACK_ANY_PORT`], with the address beside the handle; kept for callers
-/// that have not moved to [`spawn`] (tests wrap it in fiskal's test kit).
-///
-/// # Panics
-/// When the loopback socket cannot be bound or the store cannot be opened.
-pub async fn spawn_sandbox_for_tests(config: SandboxConfig) -> (SocketAddr, SandboxHandle) {
-    let h = spawn(config, LOOPBACK_ANY_PORT)
-        .await
-        .unwrap_or_else(|e| panic!("the SEF sandbox did not start on 127.0.0.1:0: {e}"));
-    (h.addr(), h)
-}
