@@ -495,7 +495,7 @@ impl Service {
 
     /// Registers a company (§3.3): key format, fields, fingerprint, key check, company check,
     /// then stores the tenant and the encrypted key. Nothing is stored when a step fails.
-    #[expect(clippy::too_many_lines, reason = "split by the second foundations issue (#10)")]
+    #[expect(clippy::too_many_lines, reason = "foundations issue #10 splits it")]
     pub async fn register(&self, r: Registration, actor: &str) -> SResult<Registered> {
         let env = r.environment.trim().to_string();
         if Environment::parse(&env).is_none() {
@@ -1999,7 +1999,7 @@ impl Service {
     }
 
     /// One upload attempt. Returns true when the tenant's run must stop (key problem).
-    #[expect(clippy::too_many_lines, reason = "split by the second foundations issue (#10)")]
+    #[expect(clippy::too_many_lines, reason = "foundations issue #10 splits it")]
     async fn attempt(
         &self,
         tenant: &Tenant,

@@ -236,7 +236,7 @@ fn has_cash(req: &InvoiceRequest) -> bool {
 }
 
 /// Checks a request before it is sent. `Ok` carries the warnings; `Err` every violation found.
-#[expect(clippy::too_many_lines, reason = "split by the second foundations issue (#10)")]
+#[expect(clippy::too_many_lines, reason = "foundations issue #10 splits it")]
 pub fn check_request(
     req: &InvoiceRequest,
     ctx: &CheckContext,

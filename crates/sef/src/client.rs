@@ -313,7 +313,7 @@ impl SefClient {
         d.mul_f64(f.max(0.0))
     }
 
-    #[expect(clippy::too_many_lines, reason = "split by the second foundations issue (#10)")]
+    #[expect(clippy::too_many_lines, reason = "foundations issue #10 splits it")]
     async fn run(&self, call: Call<'_>) -> Outcome {
         let policy = &self.inner.cfg.retry;
         let started = Instant::now();

@@ -908,7 +908,8 @@ async fn subscription_callbacks_carry_the_subscription_key() {
         .send_ubl(&UblUpload::new(invoice("F-W"), new_request_id()))
         .await
         .unwrap();
-    for _ in 0..1200 { // up to 60 s on a busy machine; ends at the event
+    for _ in 0..1200 {
+        // up to 60 s on a busy machine; ends at the event
         if got.lock().unwrap().len() >= 2 {
             break;
         }

@@ -663,7 +663,7 @@ impl<S: Store> Suf<S> {
         }
     }
 
-    #[expect(clippy::too_many_lines, reason = "split by the second foundations issue (#10)")]
+    #[expect(clippy::too_many_lines, reason = "foundations issue #10 splits it")]
     async fn audit_inner(
         &self,
         client_uid: &str,

@@ -467,7 +467,7 @@ impl DocumentBuilder {
     }
 
     /// Checks the input, computes every amount and returns the document.
-    #[expect(clippy::too_many_lines, reason = "split by the second foundations issue (#10)")]
+    #[expect(clippy::too_many_lines, reason = "foundations issue #10 splits it")]
     pub fn build(self) -> Result<Document, BuildError> {
         let dt = self.doc_type;
         let supplier = self.supplier.as_ref().ok_or(BuildError::MissingSupplier)?;

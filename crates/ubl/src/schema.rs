@@ -595,7 +595,7 @@ pub(crate) const EXCHANGERATE: &[Particle] = &[
 
 /// Complex type of a `cac:` element, for the types listed above; `None` for all others
 /// (their content is not checked by fiskal's structural pass).
-#[expect(clippy::too_many_lines, reason = "split by the second foundations issue (#10)")]
+#[expect(clippy::too_many_lines, reason = "foundations issue #10 splits it")]
 pub(crate) fn aggregate_type(qname: &str) -> Option<&'static [Particle]> {
     Some(match qname {
         "cac:AccountingSupplierParty"

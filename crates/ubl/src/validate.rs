@@ -265,7 +265,7 @@ impl<'a> V<'a> {
 
     // ------------------------------------------------------------------ header
 
-    #[expect(clippy::too_many_lines, reason = "split by the second foundations issue (#10)")]
+    #[expect(clippy::too_many_lines, reason = "foundations issue #10 splits it")]
     fn header(&mut self) {
         let d = self.doc;
         match d.customization_id.as_deref().map(str::trim) {
@@ -435,7 +435,7 @@ impl<'a> V<'a> {
         })
     }
 
-    #[expect(clippy::too_many_lines, reason = "split by the second foundations issue (#10)")]
+    #[expect(clippy::too_many_lines, reason = "foundations issue #10 splits it")]
     fn dates_and_references(&mut self) {
         let d = self.doc;
         let dt = d.document_type();
@@ -771,7 +771,7 @@ impl<'a> V<'a> {
 
     // ------------------------------------------------------------------ parties
 
-    #[expect(clippy::too_many_lines, reason = "split by the second foundations issue (#10)")]
+    #[expect(clippy::too_many_lines, reason = "foundations issue #10 splits it")]
     fn party_common(&mut self, party: &Party, base: &str, seller: bool) {
         let who_sr = if seller { "prodavca" } else { "kupca" };
         let who_en = if seller { "seller" } else { "buyer" };
@@ -1455,7 +1455,7 @@ impl<'a> V<'a> {
         }
     }
 
-    #[expect(clippy::too_many_lines, reason = "split by the second foundations issue (#10)")]
+    #[expect(clippy::too_many_lines, reason = "foundations issue #10 splits it")]
     fn lines_and_allowances(&mut self) -> Vec<(GroupKey, Sums)> {
         let d = self.doc;
         let mut groups: Vec<(GroupKey, Sums)> = Vec::new();
@@ -1790,7 +1790,7 @@ impl<'a> V<'a> {
 
     // ------------------------------------------------------------------ VAT breakdown
 
-    #[expect(clippy::too_many_lines, reason = "split by the second foundations issue (#10)")]
+    #[expect(clippy::too_many_lines, reason = "foundations issue #10 splits it")]
     fn breakdown(&mut self, groups: &[(GroupKey, Sums)]) {
         let d = self.doc;
         let cur = d.currency.as_deref();
@@ -2237,7 +2237,7 @@ impl<'a> V<'a> {
 
     // ------------------------------------------------------------------ totals
 
-    #[expect(clippy::too_many_lines, reason = "split by the second foundations issue (#10)")]
+    #[expect(clippy::too_many_lines, reason = "foundations issue #10 splits it")]
     fn totals(&mut self) {
         let d = self.doc;
         let mp = self.p("cac:LegalMonetaryTotal");
@@ -2486,7 +2486,7 @@ impl<'a> V<'a> {
 
     // ------------------------------------------------------------------ extension
 
-    #[expect(clippy::too_many_lines, reason = "split by the second foundations issue (#10)")]
+    #[expect(clippy::too_many_lines, reason = "foundations issue #10 splits it")]
     fn extension(&mut self) {
         let d = self.doc;
         let Some(ext) = &d.extension else { return };

@@ -375,4 +375,3 @@ impl RuleViolation {
         Some(text)
     }
 }
-

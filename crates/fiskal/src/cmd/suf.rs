@@ -400,7 +400,7 @@ fn plain_amount(s: &str) -> anyhow::Result<String> {
 }
 
 /// Runs `fiskal suf admin ...` against a running SUF.
-#[expect(clippy::too_many_lines, reason = "split by the second foundations issue (#10)")]
+#[expect(clippy::too_many_lines, reason = "foundations issue #10 splits it")]
 async fn run_admin(a: AdminArgs) -> anyhow::Result<()> {
     let token = match optional_secret(a.token.clone(), "FISKAL_SUF_ADMIN_TOKEN")? {
         Some(t) => t,

@@ -274,4 +274,3 @@ pub async fn spawn_on(
         task,
     })
 }
-

@@ -693,7 +693,7 @@ impl State {
         .to_string())
     }
 
-    #[expect(clippy::too_many_lines, reason = "split by the second foundations issue (#10)")]
+    #[expect(clippy::too_many_lines, reason = "foundations issue #10 splits it")]
     fn check_registry(
         &self,
         pib: &str,

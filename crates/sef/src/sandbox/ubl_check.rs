@@ -106,7 +106,7 @@ fn only_digits(s: &str, lens: &[usize]) -> bool {
 }
 
 /// Layer 1 and 2 checks. `credit_note_codes` are the BT-8 values accepted on a 381.
-#[expect(clippy::too_many_lines, reason = "split by the second foundations issue (#10)")]
+#[expect(clippy::too_many_lines, reason = "foundations issue #10 splits it")]
 pub fn check_document(
     xml: &[u8],
     credit_note_codes: &[String],
