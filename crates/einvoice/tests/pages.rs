@@ -151,9 +151,13 @@ async fn pages_in_cyrillic_and_english() {
     let lang_cookie = h["set-cookie"].to_str().unwrap();
     assert!(lang_cookie.starts_with("lang=sr-Cyrl;"), "{lang_cookie}");
     // The switcher offers the three, the current one marked.
-    assert!(html.contains("href=\"/register?lang=sr\" lang=\"sr-Latn\">Latinica</a>"));
-    assert!(html.contains("lang=\"sr-Cyrl\" aria-current=\"true\">Ћирилица</a>"));
-    assert!(html.contains("href=\"/register?lang=en\" lang=\"en\">English</a>"));
+    assert!(
+        html.contains(
+            "href=\"/register?lang=sr\" lang=\"sr-Latn\" hreflang=\"sr-Latn\">Latinica</a>"
+        )
+    );
+    assert!(html.contains("lang=\"sr-Cyrl\" aria-current=\"true\">Ћирилица</strong>"));
+    assert!(html.contains("href=\"/register?lang=en\" lang=\"en\" hreflang=\"en\">English</a>"));
     // The choice is remembered; Accept-Language with q-values otherwise; Latin by default.
     let (_, html) = get(
         &http,

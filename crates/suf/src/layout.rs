@@ -8,7 +8,6 @@
 //! Cyrillic in every language.
 
 use fiskal_domain::lang::Lang;
-use fiskal_web::extract::LANG_PARAM;
 use fiskal_web::{Layout, escape as esc};
 
 /// Path of the manual check's form.
@@ -45,31 +44,10 @@ pub fn page(lang: Lang, here: &str, title: &str, body: &str) -> String {
 
 /// The language switcher: `Latinica · Ћирилица · English`, the page's own language not a link.
 fn switcher(lang: Lang, here: &str) -> String {
-    let sep = if here.contains('?') { '&' } else { '?' };
-    let links: Vec<String> = Lang::ALL
-        .iter()
-        .map(|&l| {
-            if l == lang {
-                format!(
-                    "<strong lang=\"{}\" aria-current=\"true\">{}</strong>",
-                    l.html_lang(),
-                    esc(l.own_name())
-                )
-            } else {
-                let href = format!("{here}{sep}{LANG_PARAM}={}", l.code());
-                format!(
-                    "<a href=\"{}\" lang=\"{lang_attr}\" hreflang=\"{lang_attr}\">{}</a>",
-                    esc(&href),
-                    esc(l.own_name()),
-                    lang_attr = l.html_lang(),
-                )
-            }
-        })
-        .collect();
     format!(
         "<nav class=\"more\" id=\"languages\" aria-label=\"{}\">{}</nav>",
         t(lang, "Jezik", "Language"),
-        links.join(" · ")
+        fiskal_web::language_links(lang, here)
     )
 }
 

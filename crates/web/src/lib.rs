@@ -56,7 +56,7 @@ pub use extract::{
     BearerToken, LangPolicy, Language, Pages, PfrApi, REQUEST_ID_HEADER, RequestId, TaxCoreJson,
 };
 pub use html::escape;
-pub use page::{Layout, NavLink, assets};
+pub use page::{Layout, NavLink, assets, language_links};
 pub use server::{MAX_CONNECTIONS, ServeConfig, Server, serve, shutdown_signal};
 pub use stack::{
     DEFAULT_BODY_LIMIT, DEFAULT_CSP, NoStore, Policy, PolicyError, layers, no_store, pages,

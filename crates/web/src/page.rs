@@ -132,9 +132,44 @@ async fn css() -> Response {
         .into_response()
 }
 
+/// The language switcher of every page: `Latinica · Ћирилица · English`, the page's own
+/// language in `<strong aria-current>` and the others as links to `here` with `lang=` added
+/// (`here` is the page's path and query as the program built it; it is escaped here).
+pub fn language_links(lang: Lang, here: &str) -> String {
+    let sep = if here.contains('?') { '&' } else { '?' };
+    Lang::ALL
+        .iter()
+        .map(|&l| {
+            let name = crate::escape(l.own_name());
+            let tag = l.html_lang();
+            if l == lang {
+                format!("<strong lang=\"{tag}\" aria-current=\"true\">{name}</strong>")
+            } else {
+                let href = crate::escape(&format!(
+                    "{here}{sep}{}={}",
+                    crate::extract::LANG_PARAM,
+                    l.code()
+                ));
+                format!("<a href=\"{href}\" lang=\"{tag}\" hreflang=\"{tag}\">{name}</a>")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn language_links_mark_the_current_language_and_keep_the_query() {
+        let html = language_links(Lang::SrCyrl, "/v/?vl=A&B");
+        assert!(html.contains("<strong lang=\"sr-Cyrl\" aria-current=\"true\">Ћирилица</strong>"));
+        assert!(html.contains("<a href=\"/v/?vl=A&amp;B&amp;lang=sr\" lang=\"sr-Latn\""));
+        assert!(html.contains("<a href=\"/v/?vl=A&amp;B&amp;lang=en\" lang=\"en\""));
+        assert_eq!(html.matches(" · ").count(), 2);
+        assert!(language_links(Lang::En, "/app").contains("href=\"/app?lang=sr-Cyrl\""));
+    }
     use tower::ServiceExt;
 
     #[test]

@@ -80,24 +80,7 @@ pub fn page(lang: Lang, title: &str, here: &str, signed_in: bool, body_html: &st
     };
     let nav_in = [link("/", 0), link("/app", 1)];
     let nav_out = [link("/", 0), link("/register", 2), link("/login", 3)];
-    let langs: String = Lang::ALL
-        .iter()
-        .map(|l| {
-            let cur = if *l == lang {
-                " aria-current=\"true\""
-            } else {
-                ""
-            };
-            format!(
-                "<a href=\"{}?{LANG_PARAM}={}\" lang=\"{}\"{cur}>{}</a>",
-                escape(here),
-                l.code(),
-                l.html_lang(),
-                escape(l.own_name())
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" · ");
+    let langs = fiskal_web::language_links(lang, here);
     let logout = if signed_in {
         format!(
             "<form class=\"inline\" method=\"post\" action=\"/logout\"><button type=\"submit\">{}</button></form>",

@@ -154,24 +154,7 @@ fn page(
             )
         })
         .unwrap_or_default();
-    let langs: String = Lang::ALL
-        .iter()
-        .map(|l| {
-            let cur = if *l == lang {
-                " aria-current=\"true\""
-            } else {
-                ""
-            };
-            format!(
-                "<a href=\"{}?lang={}\" lang=\"{}\"{cur}>{}</a>",
-                e(here),
-                l.code(),
-                l.html_lang(),
-                e(l.own_name())
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" · ");
+    let langs = fiskal_web::language_links(lang, here);
     let body = format!(
         "<p class=\"brand\">{brand}</p>{who}<h1>{title}</h1>{body_html}\
          <p class=\"langs\">{lang_label}: {langs}</p>",
