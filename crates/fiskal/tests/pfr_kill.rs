@@ -179,6 +179,9 @@ async fn kill_9_during_a_stream_loses_nothing_and_leaves_no_gap() {
 /// A crash after the SE signed but before the journal stored the receipt: at restart the
 /// receipt is rebuilt from the SE's record, so the counter has no gap and the ESIR's retry
 /// with the same RequestId gets that very receipt.
+/// Needs the binary's test-only crash switch: `cargo test -p fiskal --features fault-injection`
+/// (`scripts/test` enables it).
+#[cfg(feature = "fault-injection")]
 #[tokio::test]
 async fn a_signature_the_journal_lacks_is_recovered_at_restart() {
     let data = DataDir::new(&[]);

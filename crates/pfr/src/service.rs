@@ -1059,8 +1059,8 @@ impl Lpfr {
         })
         .await
         .unwrap_or_else(|_| vec![Err(SeError::NotAvailable("signing task failed".into()))]);
-        // Fault injection for the crash-recovery test: die after the SE persisted its counters
-        // and before the journal holds the receipts.
+        // Test-only crash (feature `fault-injection`): after the SE persisted, before the journal.
+        #[cfg(feature = "fault-injection")]
         if std::env::var_os("FISKAL_FAULT_CRASH_AFTER_SIGN").is_some() {
             std::process::abort();
         }
