@@ -153,6 +153,124 @@ pub fn open_with(
     Ok(Zeroizing::new(data))
 }
 
+/// The status of an answer to an audit package (`AuditDataStatus.status`, suf-backend.md §6.2).
+///
+/// On the wire it is the bare TaxCore number (`4`, `72`, ...); a number this module does not
+/// name is kept as [`AuditStatus::Other`], so a newer SUF's answer still reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "u8", into = "u8")]
+pub enum AuditStatus {
+    /// 0: the package cannot be read, or the receipt is not consistent (taxes, total, counters).
+    Invalid,
+    /// 1: the SUF cannot store the package now; send it again later.
+    RetryLater,
+    /// 2: the signature does not match the receipt.
+    InvalidSignature,
+    /// 3: the internal data cannot be decrypted or do not match the receipt.
+    InvalidInternalData,
+    /// 4: verified and stored.
+    Verified,
+    /// 5: the tax group is unknown.
+    UnknownTaxGroup,
+    /// 6: the certificate was revoked or expired when the receipt was signed.
+    CertificateRevoked,
+    /// 8: the certificate was not yet issued when the receipt was signed.
+    CertificateNotYetValid,
+    /// 24: the MRC is missing or malformed.
+    InvalidMrc,
+    /// 69: a tax label is not in the tax group.
+    UnknownTaxLabel,
+    /// 71: the receipt has no payment.
+    NoPayment,
+    /// 72: TIN, UIDs or the invoice number do not match a secure element of this SUF.
+    IdentityMismatch,
+    /// 73: the PFR time is too far in the future.
+    TimeInFuture,
+    /// 74: the reference time is after the PFR time.
+    ReferenceTimeAfterPfrTime,
+    /// 75: the PFR time is too far in the past.
+    TimeTooOld,
+    /// 78: the verification URL is missing or does not match the receipt.
+    InvalidVerificationUrl,
+    /// A number not named above.
+    Other(u8),
+}
+
+impl AuditStatus {
+    /// The TaxCore number.
+    #[must_use]
+    pub fn code(self) -> u8 {
+        match self {
+            AuditStatus::Invalid => 0,
+            AuditStatus::RetryLater => 1,
+            AuditStatus::InvalidSignature => 2,
+            AuditStatus::InvalidInternalData => 3,
+            AuditStatus::Verified => 4,
+            AuditStatus::UnknownTaxGroup => 5,
+            AuditStatus::CertificateRevoked => 6,
+            AuditStatus::CertificateNotYetValid => 8,
+            AuditStatus::InvalidMrc => 24,
+            AuditStatus::UnknownTaxLabel => 69,
+            AuditStatus::NoPayment => 71,
+            AuditStatus::IdentityMismatch => 72,
+            AuditStatus::TimeInFuture => 73,
+            AuditStatus::ReferenceTimeAfterPfrTime => 74,
+            AuditStatus::TimeTooOld => 75,
+            AuditStatus::InvalidVerificationUrl => 78,
+            AuditStatus::Other(n) => n,
+        }
+    }
+
+    /// Whether the package was verified (4).
+    #[must_use]
+    pub fn is_verified(self) -> bool {
+        self == AuditStatus::Verified
+    }
+
+    /// Whether the answer is final: anything but "retry later" (1).
+    #[must_use]
+    pub fn is_final(self) -> bool {
+        self != AuditStatus::RetryLater
+    }
+}
+
+impl From<u8> for AuditStatus {
+    fn from(n: u8) -> AuditStatus {
+        match n {
+            0 => AuditStatus::Invalid,
+            1 => AuditStatus::RetryLater,
+            2 => AuditStatus::InvalidSignature,
+            3 => AuditStatus::InvalidInternalData,
+            4 => AuditStatus::Verified,
+            5 => AuditStatus::UnknownTaxGroup,
+            6 => AuditStatus::CertificateRevoked,
+            8 => AuditStatus::CertificateNotYetValid,
+            24 => AuditStatus::InvalidMrc,
+            69 => AuditStatus::UnknownTaxLabel,
+            71 => AuditStatus::NoPayment,
+            72 => AuditStatus::IdentityMismatch,
+            73 => AuditStatus::TimeInFuture,
+            74 => AuditStatus::ReferenceTimeAfterPfrTime,
+            75 => AuditStatus::TimeTooOld,
+            78 => AuditStatus::InvalidVerificationUrl,
+            n => AuditStatus::Other(n),
+        }
+    }
+}
+
+impl From<AuditStatus> for u8 {
+    fn from(s: AuditStatus) -> u8 {
+        s.code()
+    }
+}
+
+impl std::fmt::Display for AuditStatus {
+    /// The TaxCore number, as on the wire.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.code())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +320,24 @@ mod tests {
             file_name("AB12CD34", "AB12CD34", 7),
             "AB12CD34-AB12CD34-7.json"
         );
+    }
+
+    #[test]
+    fn audit_status_is_the_bare_number_on_the_wire() {
+        for n in 0..=u8::MAX {
+            let s = AuditStatus::from(n);
+            assert_eq!(s.code(), n);
+            assert_eq!(serde_json::to_string(&s).unwrap(), n.to_string());
+            assert_eq!(
+                serde_json::from_str::<AuditStatus>(&n.to_string()).unwrap(),
+                s
+            );
+        }
+        assert_eq!(AuditStatus::from(4), AuditStatus::Verified);
+        assert_eq!(AuditStatus::from(72), AuditStatus::IdentityMismatch);
+        assert_eq!(AuditStatus::from(77), AuditStatus::Other(77));
+        assert_eq!(AuditStatus::InvalidVerificationUrl.to_string(), "78");
+        assert!(!AuditStatus::RetryLater.is_final() && AuditStatus::Invalid.is_final());
+        assert!(serde_json::from_str::<AuditStatus>("256").is_err());
     }
 }

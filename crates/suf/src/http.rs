@@ -319,8 +319,8 @@ async fn audit<S: Store>(State(s): State<App<S>>, headers: HeaderMap, body: Byte
         );
     };
     let answer = s.audit_package(&uid, &pkg).await;
-    if answer.status != 4 {
-        tracing::warn!(uid, status = answer.status, message = %answer.message, "audit package rejected");
+    if !answer.status.is_verified() {
+        tracing::warn!(uid, status = answer.status.code(), message = %answer.message, "audit package rejected");
     }
     let cmds = s.commands_for_audit_answer(&uid).await.unwrap_or_default();
     Json(json!({"status": answer.status, "message": answer.message,

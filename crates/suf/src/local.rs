@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::package::AuditPackage;
+use crate::package::{AuditPackage, AuditStatus};
 use crate::service::{AuditAnswer, Suf, SufError};
 use crate::store::Store;
 
@@ -102,7 +102,7 @@ pub async fn import<S: Store>(suf: &Suf<S>, medium: &Path) -> Result<ImportRepor
             {
                 Some(pkg) => suf.audit_package(&uid, &pkg).await,
                 None => AuditAnswer {
-                    status: 0,
+                    status: AuditStatus::Invalid,
                     message: "the file is not an audit package".into(),
                 },
             };

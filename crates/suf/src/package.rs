@@ -2,7 +2,8 @@
 //! [`fiskal_se::audit_package`]; this module re-exports it and adds [`open`] with the SUF's keys.
 
 pub use fiskal_se::audit_package::{
-    AuditPackage, PLAIN_VERSION, PackageError, PackagePlain, file_name, open_with, plaintext, seal,
+    AuditPackage, AuditStatus, PLAIN_VERSION, PackageError, PackagePlain, file_name, open_with,
+    plaintext, seal,
 };
 use zeroize::Zeroizing;
 

@@ -127,7 +127,7 @@ async fn admin_contract(db: TestDb) {
     assert_eq!(result.tax_group_revision, 2);
     assert_eq!(result.tax_items[0].amount.to_string(), "10.0000");
     let answer = suf.audit_package(&uid, &e.seal(&rq, &rs)).await;
-    assert_eq!(answer.status, 4, "{}", answer.message);
+    assert_eq!(answer.status.code(), 4, "{}", answer.message);
 
     // The HTTP side: the token is required, the registry shows the SE.
     let app = admin::router(suf.clone());
@@ -190,7 +190,13 @@ async fn admin_contract(db: TestDb) {
         use fiskal_se::SecureElement as _;
         let (rq, rs, _) = e.sign(&receipt("5.00"));
         let (_missing, _, _) = e.sign(&receipt("6.00"));
-        assert_eq!(suf.audit_package(&uid, &e.seal(&rq, &rs)).await.status, 4);
+        assert_eq!(
+            suf.audit_package(&uid, &e.seal(&rq, &rs))
+                .await
+                .status
+                .code(),
+            4
+        );
         let amount = e.se.amount_status();
         let arp = e.se.start_audit().unwrap();
         suf.audit_proof_request(&uid, &arp, amount.unaudited as i64, amount.limit as i64)
@@ -360,7 +366,7 @@ async fn two_sufs_on_one_database(db: TestDb) {
     let (rq, rs, result) = e.sign(&receipt("110.00"));
     assert_eq!(result.tax_group_revision, 2);
     let answer = b.audit_package(&uid, &e.seal(&rq, &rs)).await;
-    assert_eq!(answer.status, 4, "{}", answer.message);
+    assert_eq!(answer.status.code(), 4, "{}", answer.message);
 
     // Directive numbers taken at the same time by both stay distinct.
     let (x, y) = tokio::join!(

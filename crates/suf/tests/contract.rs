@@ -65,15 +65,16 @@ async fn audit_contract(db: TestDb) {
     assert_eq!(v.seller.tin, "123456789");
 
     // Reordered: 1, 3, then 2 — all verified, nothing counted twice.
-    assert_eq!(suf.audit_package(&uid, &pk[0]).await.status, 4);
-    assert_eq!(suf.audit_package(&uid, &pk[2]).await.status, 4);
-    assert_eq!(suf.audit_package(&uid, &pk[1]).await.status, 4);
+    assert_eq!(suf.audit_package(&uid, &pk[0]).await.status.code(), 4);
+    assert_eq!(suf.audit_package(&uid, &pk[2]).await.status.code(), 4);
+    assert_eq!(suf.audit_package(&uid, &pk[1]).await.status.code(), 4);
     // Replayed (same package, and the same receipt re-encrypted): verified again, stored once.
-    assert_eq!(suf.audit_package(&uid, &pk[1]).await.status, 4);
+    assert_eq!(suf.audit_package(&uid, &pk[1]).await.status.code(), 4);
     assert_eq!(
         suf.audit_package(&uid, &e.seal(&r[1].0, &r[1].1))
             .await
-            .status,
+            .status
+            .code(),
         4
     );
     assert_eq!(suf.store().count_range(&uid, 1, 100).await.unwrap(), 3);
@@ -92,22 +93,22 @@ async fn audit_contract(db: TestDb) {
     let mut raw = B64.decode(&bad.payload).unwrap();
     raw[5] ^= 0x40;
     bad.payload = B64.encode(raw);
-    assert_eq!(suf.audit_package(&uid, &bad).await.status, 0);
+    assert_eq!(suf.audit_package(&uid, &bad).await.status.code(), 0);
     // Truncated package.
     let mut short = pk[0].clone();
     short.payload.truncate(short.payload.len() / 2);
-    assert_eq!(suf.audit_package(&uid, &short).await.status, 0);
+    assert_eq!(suf.audit_package(&uid, &short).await.status.code(), 0);
     // Altered amount inside a correctly encrypted package: the signature fails.
     let mut res: serde_json::Value = serde_json::from_str(&r[0].1).unwrap();
     res["totalAmount"] = serde_json::from_str("1000.00").unwrap();
     let altered = e.seal(&r[0].0, &res.to_string());
-    assert_eq!(suf.audit_package(&uid, &altered).await.status, 2);
+    assert_eq!(suf.audit_package(&uid, &altered).await.status.code(), 2);
     // Altered journal text only (not signed): same invoice number, different content → 0.
     let mut res: serde_json::Value = serde_json::from_str(&r[0].1).unwrap();
     res["journal"] = serde_json::Value::String("лажни рачун".into());
     let altered = e.seal(&r[0].0, &res.to_string());
     let a = suf.audit_package(&uid, &altered).await;
-    assert_eq!(a.status, 0, "{}", a.message);
+    assert_eq!(a.status.code(), 0, "{}", a.message);
     // Wrong MRC → 24.
     let (rq4, rs4, _) = e.sign(&receipt("5.00"));
     let mut res: serde_json::Value = serde_json::from_str(&rs4).unwrap();
@@ -115,18 +116,26 @@ async fn audit_contract(db: TestDb) {
     assert_eq!(
         suf.audit_package(&uid, &e.seal(&rq4, &res.to_string()))
             .await
-            .status,
+            .status
+            .code(),
         24
     );
     // Sent under another SE's token → 72.
     assert_eq!(
         suf.audit_package("AAAAAAAA", &e.seal(&rq4, &rs4))
             .await
-            .status,
+            .status
+            .code(),
         72
     );
     // Now properly.
-    assert_eq!(suf.audit_package(&uid, &e.seal(&rq4, &rs4)).await.status, 4);
+    assert_eq!(
+        suf.audit_package(&uid, &e.seal(&rq4, &rs4))
+            .await
+            .status
+            .code(),
+        4
+    );
 
     // Proof of audit: ARP with every receipt stored → POA issued at once as command type 5.
     let amount = e.se.amount_status();
@@ -170,7 +179,13 @@ async fn audit_contract(db: TestDb) {
     // Next audit with a missing receipt: no proof until it arrives.
     let (rq5, rs5, _) = e.sign(&receipt("7.00"));
     let (rq6, rs6, _) = e.sign(&receipt("8.00"));
-    assert_eq!(suf.audit_package(&uid, &e.seal(&rq6, &rs6)).await.status, 4);
+    assert_eq!(
+        suf.audit_package(&uid, &e.seal(&rq6, &rs6))
+            .await
+            .status
+            .code(),
+        4
+    );
     let amount = e.se.amount_status();
     let arp = e.se.start_audit().unwrap();
     suf.audit_proof_request(&uid, &arp, amount.unaudited as i64, amount.limit as i64)
@@ -184,7 +199,13 @@ async fn audit_contract(db: TestDb) {
             .all(|c| c.command_type != 5),
         "receipt 5 is missing"
     );
-    assert_eq!(suf.audit_package(&uid, &e.seal(&rq5, &rs5)).await.status, 4);
+    assert_eq!(
+        suf.audit_package(&uid, &e.seal(&rq5, &rs5))
+            .await
+            .status
+            .code(),
+        4
+    );
     let poa_cmd = suf
         .commands(&uid)
         .await
@@ -201,7 +222,13 @@ async fn audit_contract(db: TestDb) {
     suf.revoke(&uid, chrono::Utc::now().timestamp_millis() - 60_000)
         .await
         .unwrap();
-    assert_eq!(suf.audit_package(&uid, &e.seal(&rq7, &rs7)).await.status, 6);
+    assert_eq!(
+        suf.audit_package(&uid, &e.seal(&rq7, &rs7))
+            .await
+            .status
+            .code(),
+        6
+    );
     assert_eq!(
         suf.verify(&res7.verification_url)
             .await

@@ -211,7 +211,7 @@ async fn fixture(count: usize, received: usize) -> Fixture {
         let (req, res, result) = e.sign(&two_items());
         if i < received {
             let a = suf.audit_package(&e.uid(), &e.seal(&req, &res)).await;
-            assert_eq!(a.status, 4, "{}", a.message);
+            assert_eq!(a.status.code(), 4, "{}", a.message);
         }
         results.push(result);
     }

@@ -244,9 +244,9 @@ pub async fn run(c: SufCommand) -> anyhow::Result<()> {
             if r.uids.is_empty() {
                 anyhow::bail!("{} holds no folder named by an SE UID", a.medium.display());
             }
-            let ok = r.packages.iter().filter(|(_, s)| s.status == 4).count();
+            let ok = r.packages.iter().filter(|(_, s)| s.status.is_verified()).count();
             println!("Прочитано пакета: {} (исправних: {ok})", r.packages.len());
-            for (name, s) in r.packages.iter().filter(|(_, s)| s.status != 4) {
+            for (name, s) in r.packages.iter().filter(|(_, s)| !s.status.is_verified()) {
                 println!("  одбијен {name}: статус {} ({})", s.status, s.message);
             }
             for uid in &r.arps {
