@@ -253,7 +253,7 @@ async fn apply(lpfr: &Lpfr, c: &Command) -> Result<(), String> {
             lpfr.with_se(move |se| se.end_audit(&poa))
                 .await
                 .map_err(|e| e.to_string())?;
-            crate::audit::proof_applied(lpfr)
+            crate::audit::state::proof_applied(lpfr)
                 .await
                 .map_err(|e| e.to_string())
         }
