@@ -43,7 +43,7 @@ pub struct NewTaxRateGroup {
 }
 
 /// What an administrative change did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AdminOutcome<T> {
     /// The stored value.
@@ -53,7 +53,7 @@ pub struct AdminOutcome<T> {
 }
 
 /// One registered secure element as the authority sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SecureElementSummary {
     /// UID.
@@ -69,7 +69,7 @@ pub struct SecureElementSummary {
 }
 
 /// One command in an element's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CommandView {
     /// GUID.
@@ -78,7 +78,7 @@ pub struct CommandView {
     #[serde(rename = "type")]
     pub command_type: i32,
     /// The type's name.
-    pub type_name: &'static str,
+    pub type_name: String,
     /// Payload (a proof of audit or directive is shown by its length only).
     pub payload: String,
     /// When it was queued.
@@ -88,7 +88,7 @@ pub struct CommandView {
 }
 
 /// A proof of audit forced by an operator.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ForcedProof {
     /// Secure element.
@@ -139,7 +139,7 @@ impl DirectiveRequest {
 }
 
 /// A directive queued for a secure element.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DirectiveSent {
     /// Secure element.
@@ -147,7 +147,7 @@ pub struct DirectiveSent {
     /// Directive number (the SE accepts each number once, in increasing order).
     pub seq: u32,
     /// What it does.
-    pub directive: &'static str,
+    pub directive: String,
     /// The new limit in dinars, for SetLimit.
     pub limit: Option<Decimal>,
 }
@@ -176,7 +176,7 @@ impl From<&CommandRecord> for CommandView {
         CommandView {
             command_id: c.command_id.clone(),
             command_type: c.command_type,
-            type_name: command_type_name(c.command_type),
+            type_name: command_type_name(c.command_type).into(),
             payload,
             created: DateTime::<Utc>::from_timestamp_millis(c.created_ms).unwrap_or_default(),
             success: c.success,
@@ -586,7 +586,7 @@ impl<S: Store> Suf<S> {
             value: DirectiveSent {
                 uid: uid.to_string(),
                 seq,
-                directive: request.name(),
+                directive: request.name().into(),
                 limit: match request {
                     DirectiveRequest::SetLimit(l) => Some(Decimal::new(l as i64, 4).normalize()),
                     _ => None,

@@ -10,11 +10,12 @@
 //! - [`http::router`]: TaxCore.API for PFRs and the public verification page `GET /v/?vl=`;
 //! - [`local`]: local audit (removable media) on the authority's side;
 //! - [`admin`]: the authority's administration (tax-rate groups, verification URL, time server,
-//!   registry and command history), carried to PFRs by commands.
+//!   registry and command history), carried to PFRs by commands; [`admin_client`] calls it.
 //!
 //! The SUF adopts the environment bundle made by `fiskal se init` ([`service::Suf::adopt`]).
 
 pub mod admin;
+pub mod admin_client;
 pub mod ca;
 pub mod http;
 pub mod keys;

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
+use fiskal_suf::admin::{AdminOutcome, CommandView, DirectiveRequest, SecureElementSummary};
+use fiskal_suf::admin_client::{AdminClient, TaxRateGroups};
 use fiskal_suf::store::SqlStore;
 use fiskal_suf::{Suf, local};
 
@@ -244,7 +246,11 @@ pub async fn run(c: SufCommand) -> anyhow::Result<()> {
             if r.uids.is_empty() {
                 anyhow::bail!("{} holds no folder named by an SE UID", a.medium.display());
             }
-            let ok = r.packages.iter().filter(|(_, s)| s.status.is_verified()).count();
+            let ok = r
+                .packages
+                .iter()
+                .filter(|(_, s)| s.status.is_verified())
+                .count();
             println!("Прочитано пакета: {} (исправних: {ok})", r.packages.len());
             for (name, s) in r.packages.iter().filter(|(_, s)| !s.status.is_verified()) {
                 println!("  одбијен {name}: статус {} ({})", s.status, s.message);
@@ -400,7 +406,6 @@ fn plain_amount(s: &str) -> anyhow::Result<String> {
 }
 
 /// Runs `fiskal suf admin ...` against a running SUF.
-#[expect(clippy::too_many_lines, reason = "foundations issue #10 splits it")]
 async fn run_admin(a: AdminArgs) -> anyhow::Result<()> {
     let token = match optional_secret(a.token.clone(), "FISKAL_SUF_ADMIN_TOKEN")? {
         Some(t) => t,
@@ -426,116 +431,29 @@ async fn run_admin(a: AdminArgs) -> anyhow::Result<()> {
                 .suf_url
         }
     };
-    let base = base.trim_end_matches('/').to_string();
-    let http = reqwest::Client::builder()
-        // Below the servers' 10 s header-read timeout (fiskal-web).
-        .pool_idle_timeout(std::time::Duration::from_secs(5))
-        .timeout(std::time::Duration::from_secs(30))
-        .build()?;
-    let call = |method: reqwest::Method, path: &str, body: Option<serde_json::Value>| {
-        let mut req = http
-            .request(method, format!("{base}/portal/api/v1/{path}"))
-            .bearer_auth(&token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let base = base.clone();
-        async move {
-            let resp = req.send().await.with_context(|| {
-                format!("the SUF at {base} does not answer; is `fiskal suf serve` running?")
-            })?;
-            let status = resp.status();
-            let value: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
-            if !status.is_success() {
-                let msg = value
-                    .get("message")
-                    .and_then(|m| m.as_str())
-                    .unwrap_or("no reason given");
-                anyhow::bail!("the SUF refused ({status}): {msg}");
-            }
-            Ok::<_, anyhow::Error>(value)
-        }
-    };
-    let url_setting = match &a.action {
-        AdminAction::VerificationUrl { .. } => ("verification-url", "Adresa za proveru računa"),
-        _ => ("time-server", "Server vremena"),
-    };
+    let client = AdminClient::new(&base, token)?;
     match a.action {
-        AdminAction::TaxRates => {
-            let v = call(reqwest::Method::GET, "tax-rate-groups", None).await?;
-            let current = v["currentTaxRates"]["groupId"].as_u64();
-            for g in v["allTaxRates"].as_array().into_iter().flatten() {
-                let id = g["groupId"].as_u64().unwrap_or(0);
-                let mark = if Some(id) == current {
-                    " (važi sada)"
-                } else {
-                    ""
-                };
-                println!(
-                    "Grupa {id}, važi od {}{mark}:",
-                    g["validFrom"].as_str().unwrap_or("?")
-                );
-                for c in g["taxCategories"].as_array().into_iter().flatten() {
-                    let rates: Vec<String> = c["taxRates"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(|r| format!("{} {}%", r["label"].as_str().unwrap_or("?"), r["rate"]))
-                        .collect();
-                    println!(
-                        "  {} ({}): {}",
-                        c["name"].as_str().unwrap_or("?"),
-                        c["orderId"],
-                        rates.join(", ")
-                    );
-                }
-            }
-        }
+        AdminAction::TaxRates => print_tax_rates(&client.tax_rate_groups().await?),
         AdminAction::AddTaxRates(args) => {
-            let v = call(reqwest::Method::GET, "tax-rate-groups", None).await?;
-            let current = serde_json::from_value(v["currentTaxRates"].clone()).ok();
+            let current = client.tax_rate_groups().await?.current_tax_rates;
             let group = new_group(&args, current)?;
-            let v = call(
-                reqwest::Method::POST,
-                "tax-rate-groups",
-                Some(serde_json::to_value(&group)?),
-            )
-            .await?;
+            let o = client.add_tax_rate_group(&group).await?;
             println!(
                 "Dodata grupa poreskih stopa {} (važi od {}); komanda SetTaxRates poslata za {} bezbednosnih elemenata.",
-                v["value"]["groupId"],
-                v["value"]["validFrom"].as_str().unwrap_or("?"),
-                v["queuedFor"]
+                o.value.group_id,
+                rfc3339(&o.value.valid_from),
+                o.queued_for
             );
         }
-        AdminAction::VerificationUrl { url } | AdminAction::TimeServer { url } => {
-            let (path, what) = url_setting;
-            let v = call(
-                reqwest::Method::PUT,
-                path,
-                Some(serde_json::json!({ "url": url })),
-            )
-            .await?;
-            println!(
-                "{what} je sada {}; komanda poslata za {} bezbednosnih elemenata.",
-                v["value"].as_str().unwrap_or("?"),
-                v["queuedFor"]
-            );
+        AdminAction::VerificationUrl { url } => {
+            let o = client.set_verification_url(&url).await?;
+            print_url_setting("Adresa za proveru računa", &o);
         }
-        AdminAction::SecureElements => {
-            let v = call(reqwest::Method::GET, "secure-elements", None).await?;
-            println!("UID        PIB        komande na čekanju  ishčitano do brojača  opozvan");
-            for s in v.as_array().into_iter().flatten() {
-                println!(
-                    "{:<10} {:<10} {:>19}  {:>20}  {}",
-                    s["uid"].as_str().unwrap_or("?"),
-                    s["tin"].as_str().unwrap_or("?"),
-                    s["pendingCommands"],
-                    s["auditedUpTo"],
-                    s["revokedAt"].as_str().unwrap_or("ne")
-                );
-            }
+        AdminAction::TimeServer { url } => {
+            let o = client.set_time_server(&url).await?;
+            print_url_setting("Server vremena", &o);
         }
+        AdminAction::SecureElements => print_secure_elements(&client.secure_elements().await?),
         AdminAction::Directive {
             uid,
             disable_signing,
@@ -543,85 +461,118 @@ async fn run_admin(a: AdminArgs) -> anyhow::Result<()> {
             set_limit,
             unlock_pin,
         } => {
-            let body = if disable_signing {
-                serde_json::json!({ "type": 1 })
+            let request = if disable_signing {
+                DirectiveRequest::DisableSigning
             } else if enable_signing {
-                serde_json::json!({ "type": 2 })
+                DirectiveRequest::EnableSigning
             } else if let Some(l) = set_limit {
-                serde_json::json!({ "type": 3, "limit": plain_amount(&l)? })
+                let dinars: rust_decimal::Decimal = plain_amount(&l)?.parse()?;
+                let scaled = fiskal_domain::money::to_scaled(dinars)
+                    .with_context(|| format!("limit {l:?} is out of range"))?;
+                DirectiveRequest::SetLimit(scaled)
             } else if unlock_pin {
-                serde_json::json!({ "type": 4 })
+                DirectiveRequest::UnlockPin
             } else {
                 anyhow::bail!(
                     "say which directive: --disable-signing, --enable-signing, --set-limit DINARS or --unlock-pin"
                 );
             };
-            let v = call(
-                reqwest::Method::POST,
-                &format!("secure-elements/{uid}/directives"),
-                Some(body),
-            )
-            .await?;
+            let o = client.send_directive(&uid, request).await?;
             println!(
                 "Direktiva {} br. {} za {uid} poslata komandom.",
-                v["value"]["directive"].as_str().unwrap_or("?"),
-                v["value"]["seq"]
+                o.value.directive, o.value.seq
             );
         }
         AdminAction::Revoke { uid } => {
-            call(
-                reqwest::Method::POST,
-                &format!("secure-elements/{uid}/revoke"),
-                Some(serde_json::json!({})),
-            )
-            .await?;
+            client.revoke(&uid).await?;
             println!("Bezbednosni element {uid} je opozvan.");
         }
         AdminAction::ForceProof { uid, operator } => {
-            let v = call(
-                reqwest::Method::POST,
-                &format!("secure-elements/{uid}/proof-of-audit"),
-                Some(serde_json::json!({ "operator": operator })),
-            )
-            .await?;
+            let p = client.force_proof_of_audit(&uid, &operator).await?.value;
             println!(
                 "Dokaz o ishčitavanju za {uid} (brojač do {}) izdat na zahtev: {}; nedostaje računa: {}. Šalje se komandom.",
-                v["value"]["totalCounter"],
-                v["value"]["operator"].as_str().unwrap_or("?"),
-                v["value"]["missingReceipts"]
+                p.total_counter, p.operator, p.missing_receipts
             );
         }
-        AdminAction::Commands { uid } => {
-            let v = call(
-                reqwest::Method::GET,
-                &format!("secure-elements/{uid}/commands"),
-                None,
-            )
-            .await?;
-            for c in v.as_array().into_iter().flatten() {
-                let result = match c["success"].as_bool() {
-                    None => "čeka",
-                    Some(true) => "izvršena",
-                    Some(false) => "NEUSPELA",
-                };
-                let payload = c["payload"].as_str().unwrap_or("");
-                let short: String = payload.chars().take(60).collect();
-                println!(
-                    "{}  {:<28} {:<9} {}{}",
-                    c["created"].as_str().unwrap_or("?"),
-                    c["typeName"].as_str().unwrap_or("?"),
-                    result,
-                    short,
-                    if payload.chars().count() > 60 {
-                        "…"
-                    } else {
-                        ""
-                    }
-                );
-            }
-        }
+        AdminAction::Commands { uid } => print_commands(&client.commands(&uid).await?),
     }
     Ok(())
+}
+
+/// An instant as the SUF's JSON writes it (RFC 3339, `Z` for UTC).
+fn rfc3339<Tz: chrono::TimeZone>(t: &chrono::DateTime<Tz>) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+fn print_tax_rates(groups: &TaxRateGroups) {
+    let current = groups.current_tax_rates.as_ref().map(|g| g.group_id);
+    for g in &groups.all_tax_rates {
+        let mark = if Some(g.group_id) == current {
+            " (važi sada)"
+        } else {
+            ""
+        };
+        println!(
+            "Grupa {}, važi od {}{mark}:",
+            g.group_id,
+            rfc3339(&g.valid_from)
+        );
+        for c in &g.tax_categories {
+            let rates: Vec<String> = c
+                .tax_rates
+                .iter()
+                .map(|r| format!("{} {}%", r.label, r.rate))
+                .collect();
+            println!("  {} ({}): {}", c.name, c.order_id, rates.join(", "));
+        }
+    }
+}
+
+fn print_url_setting(what: &str, o: &AdminOutcome<String>) {
+    println!(
+        "{what} je sada {}; komanda poslata za {} bezbednosnih elemenata.",
+        o.value, o.queued_for
+    );
+}
+
+fn print_secure_elements(list: &[SecureElementSummary]) {
+    println!("UID        PIB        komande na čekanju  ishčitano do brojača  opozvan");
+    for s in list {
+        // The counts are not padded (as before, when they were printed as JSON values).
+        println!(
+            "{:<10} {:<10} {}  {}  {}",
+            s.uid,
+            s.tin,
+            s.pending_commands,
+            s.audited_up_to,
+            s.revoked_at.map_or_else(|| "ne".into(), |t| rfc3339(&t))
+        );
+    }
+}
+
+fn print_commands(list: &[CommandView]) {
+    for c in list {
+        let result = match c.success {
+            None => "čeka",
+            Some(true) => "izvršena",
+            Some(false) => "NEUSPELA",
+        };
+        let short: String = c.payload.chars().take(60).collect();
+        let more = if c.payload.chars().count() > 60 {
+            "…"
+        } else {
+            ""
+        };
+        println!(
+            "{}  {:<28} {:<9} {short}{more}",
+            rfc3339(&c.created),
+            c.type_name,
+            result
+        );
+    }
 }
 
 /// `fiskal suf ca` subcommands.
