@@ -1,6 +1,7 @@
 //! Tests of the request parser and checker.
 
 use super::*;
+use crate::kinds::{InvoiceType, PaymentType, TransactionType};
 use crate::money::dec;
 
 fn parse(v: serde_json::Value) -> Result<InvoiceRequest, Vec<FieldError>> {
