@@ -216,7 +216,7 @@ fn main() {
     let t = Instant::now();
     let mut qr = 0;
     while t.elapsed() < Duration::from_secs(1) {
-        let _ = fiskal_pfr::qr::gif_bytes(&format!(
+        let _ = fiskal_pfr::service::qr::gif_bytes(&format!(
             "https://suf.purs.gov.rs/v/?vl={}",
             "A".repeat(780)
         ))

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use fiskal_esir::Store as EsirStore;
-use fiskal_pfr::journal::Journal;
+use fiskal_pfr::store::{Journal as _, SqliteJournal};
 use fiskal_suf::store::{SqlStore, Store as _};
 use sqlx::Connection;
 
@@ -81,7 +81,7 @@ async fn release_0_1_data_folder_is_adopted_with_every_receipt() {
 
     // Twice: adoption, then an ordinary open.
     for round in 0..2 {
-        let j = Journal::open(&journal_db).await.unwrap();
+        let j = SqliteJournal::open(&journal_db).await.unwrap();
         assert_eq!(j.count_and_max().await.unwrap(), (9, 9), "round {round}");
         let got: Vec<String> = j
             .after(0, 100)
@@ -149,7 +149,7 @@ async fn a_journal_of_a_newer_fiskal_is_refused_unchanged() {
     let data = tmp.path().join("fiskal-data");
     copy_dir(&testdata("release-0.1-fiskal-data"), &data);
     let db = data.join("pfr/journal.sqlite");
-    Journal::open(&db).await.unwrap();
+    SqliteJournal::open(&db).await.unwrap();
     // A later fiskal recorded a step this one does not know.
     let url = format!("sqlite://{}", db.display());
     let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
@@ -162,7 +162,7 @@ async fn a_journal_of_a_newer_fiskal_is_refused_unchanged() {
     .unwrap();
     c.close().await.unwrap();
     let before = schema(&db).await;
-    let e = Journal::open(&db).await.err().expect("refused");
+    let e = SqliteJournal::open(&db).await.err().expect("refused");
     assert!(e.to_string().contains("newer fiskal"), "{e}");
     assert_eq!(schema(&db).await, before);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_fiskal"))

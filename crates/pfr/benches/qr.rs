@@ -19,7 +19,7 @@ fn main() {
     println!(
         "QR matrix (fast_qr, level L):   {:.3} ms",
         time(|| {
-            fiskal_pfr::qr::matrix(&url).unwrap();
+            fiskal_pfr::service::qr::matrix(&url).unwrap();
         })
     );
     println!(
@@ -35,13 +35,13 @@ fn main() {
     println!(
         "QR matrix + GIF (4 px/module):  {:.3} ms",
         time(|| {
-            fiskal_pfr::qr::gif_bytes(&url).unwrap();
+            fiskal_pfr::service::qr::gif_bytes(&url).unwrap();
         })
     );
     println!(
         "QR matrix + GIF + base64:       {:.3} ms",
         time(|| {
-            fiskal_pfr::qr::gif_base64(&url).unwrap();
+            fiskal_pfr::service::qr::gif_base64(&url).unwrap();
         })
     );
 }

@@ -272,8 +272,8 @@ async fn apply(lpfr: &Lpfr, c: &Command) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::Journal;
     use crate::service::Settings;
+    use crate::store::SqliteJournal;
     use fiskal_se::authority::{AuthorityKeys, DirectiveKind, make_directive, make_proof_of_audit};
     use fiskal_se::env::{self, InitOptions};
 
@@ -284,7 +284,9 @@ mod tests {
         )
         .unwrap();
         let se = e.open_se(dir, env::DEFAULT_SE_PASSWORD).unwrap();
-        let journal = Journal::open(&dir.join("journal.sqlite")).await.unwrap();
+        let journal = SqliteJournal::open(&dir.join("journal.sqlite"))
+            .await
+            .unwrap();
         let settings = Settings {
             seller: e.seller.clone(),
             tax_rate_groups: e.tax_rate_groups.clone(),
@@ -295,7 +297,9 @@ mod tests {
             organization_name: e.organization_name.clone(),
             ntp_server: "http://0.pool.ntp.org:80/".into(),
         };
-        Lpfr::start(Box::new(se), journal, settings).await.unwrap()
+        Lpfr::start(Box::new(se), std::sync::Arc::new(journal), settings)
+            .await
+            .unwrap()
     }
 
     fn cmd(id: &str, t: i32, payload: &str) -> Command {
@@ -365,8 +369,8 @@ mod tests {
         let l = lpfr(dir.path()).await;
         let keys = AuthorityKeys::load(dir.path()).unwrap();
         let arp = l.with_se(|se| se.start_audit()).await.unwrap();
-        let st = crate::audit::AuditState {
-            pending: Some(crate::audit::PendingAudit {
+        let st = crate::audit::state::AuditState {
+            pending: Some(crate::audit::state::PendingAudit {
                 total_counter: 0,
                 arp: B64.encode(&arp),
                 sum: 0,
@@ -378,7 +382,7 @@ mod tests {
         };
         l.journal()
             .set_setting(
-                crate::audit::AUDIT_KEY,
+                crate::audit::state::AUDIT_KEY,
                 &serde_json::to_string(&st).unwrap(),
             )
             .await
@@ -391,7 +395,13 @@ mod tests {
                 .unwrap()[0]
                 .success
         );
-        assert!(crate::audit::state(&l).await.unwrap().pending.is_some());
+        assert!(
+            crate::audit::state::state(&l)
+                .await
+                .unwrap()
+                .pending
+                .is_some()
+        );
         let poa = B64.encode(make_proof_of_audit(&keys, &arp).unwrap());
         assert!(
             execute_all(&l, &[cmd("p1", kind::FORWARD_PROOF_OF_AUDIT, &poa)])
@@ -399,7 +409,13 @@ mod tests {
                 .unwrap()[0]
                 .success
         );
-        assert!(crate::audit::state(&l).await.unwrap().pending.is_none());
+        assert!(
+            crate::audit::state::state(&l)
+                .await
+                .unwrap()
+                .pending
+                .is_none()
+        );
         // The same proof under a new id: no audit in progress any more.
         assert!(
             !execute_all(&l, &[cmd("p2", kind::FORWARD_PROOF_OF_AUDIT, &poa)])

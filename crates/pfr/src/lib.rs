@@ -4,8 +4,10 @@
 //! v3 (`/api/v3/...`) served by the L-PFR (local PFR) on the shop's premises.
 //!
 //! - [`service::Lpfr`]: the use cases over a [`fiskal_se::SecureElement`] and the durable
-//!   [`journal::Journal`]; a single signer task groups concurrent requests so one fsync covers
-//!   many receipts.
+//!   [`store::Journal`]; a single signer task groups concurrent requests so one fsync covers
+//!   many receipts; [`service::qr`] draws the QR image of each receipt.
+//! - [`store`]: the journal behind the [`store::Journal`] trait, on SQLite
+//!   ([`store::SqliteJournal`]).
 //! - [`api::router`]: the axum routes with TaxCore's error bodies and codes.
 //! - [`audit`]: the audit towards the SUF (internet loop and local audit on removable media);
 //!   [`commands`]: the SUF's commands.
@@ -14,9 +16,8 @@
 pub mod api;
 pub mod audit;
 pub mod commands;
-pub mod journal;
-pub mod qr;
 pub mod service;
+pub mod store;
 
 pub use api::router;
 pub use service::{Lpfr, Settings};

@@ -2,11 +2,12 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use fiskal_pfr::audit::{self, AuditConfig};
-use fiskal_pfr::journal::Journal;
+use fiskal_pfr::store::{Journal as _, SqliteJournal};
 use fiskal_pfr::{Lpfr, Settings};
 use fiskal_se::SecureElement;
 use fiskal_se::env::{self, Environment};
@@ -158,7 +159,7 @@ pub async fn run(c: PfrCommand) -> anyhow::Result<()> {
             Ok(())
         }
         PfrCommand::Verify(a) => {
-            let journal = Journal::open(&journal_path(&a.data)).await?;
+            let journal = SqliteJournal::open(&journal_path(&a.data)).await?;
             let n = journal
                 .verify_chain()
                 .await
@@ -247,10 +248,10 @@ pub async fn start(a: &ServeArgs) -> anyhow::Result<(Lpfr, tokio::net::TcpListen
     .await??;
     let jpath = journal_path(&a.data);
     std::fs::create_dir_all(jpath.parent().unwrap_or(&a.data))?;
-    let journal = Journal::open(&jpath)
+    let journal = SqliteJournal::open(&jpath)
         .await
         .with_context(|| format!("opening the journal {}", jpath.display()))?;
-    let lpfr = Lpfr::start(Box::new(se), journal, settings_from(&environment))
+    let lpfr = Lpfr::start(Box::new(se), Arc::new(journal), settings_from(&environment))
         .await
         .map_err(|e| anyhow::anyhow!("starting the L-PFR: {e}"))?;
     let listener = tokio::net::TcpListener::bind(a.listen)

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use fiskal_se::audit_package::AuditPackage;
+use fiskal_se::audit_package::{AuditPackage, AuditStatus};
 use serde_json::Value;
 
 use super::AuditError;
@@ -265,7 +265,7 @@ impl SufClient {
         &mut self,
         base: &str,
         pkg: &AuditPackage,
-    ) -> Result<(u8, String, Vec<Command>), AuditError> {
+    ) -> Result<(AuditStatus, String, Vec<Command>), AuditError> {
         let url = join(base, "api/v3/sdc/audit");
         let r = self
             .authed(base, |c, t| c.post(&url).header(TOKEN_HEADER, t).json(pkg))
@@ -274,6 +274,7 @@ impl SufClient {
         let status = v["status"]
             .as_u64()
             .and_then(|s| u8::try_from(s).ok())
+            .map(AuditStatus::from)
             .ok_or_else(|| AuditError::Unreachable("the audit answer has no status".into()))?;
         let message = v["message"].as_str().unwrap_or_default().to_string();
         Ok((status, message, Self::commands_of(&v["commands"])))

@@ -73,15 +73,15 @@ pub enum AuditError {
     },
 }
 
-impl From<crate::journal::JournalError> for AuditError {
-    fn from(e: crate::journal::JournalError) -> Self {
+impl From<crate::store::JournalError> for AuditError {
+    fn from(e: crate::store::JournalError) -> Self {
         AuditError::Pfr(e.into())
     }
 }
 
 /// Builds the package of one journal receipt.
 pub(super) fn package_of(
-    r: &crate::journal::StoredReceipt,
+    r: &crate::store::StoredReceipt,
     key: &[u8],
 ) -> Result<AuditPackage, audit_package::PackageError> {
     let plain = audit_package::plaintext(&r.request_json, r.request_id.as_deref(), &r.result_json)?;

@@ -1,5 +1,7 @@
 //! The internet audit: one [`round`] at a time, repeated by [`run`].
 
+use fiskal_se::audit_package::AuditStatus;
+
 use super::client::{AuditConfig, SufClient};
 use super::state::{
     Rejected, add_rejected, now_ms, save_state, sent_counter, set_sent_counter, start_audit, state,
@@ -104,15 +106,15 @@ pub async fn round(
                 }
             }
             match status {
-                4 => report.delivered += 1,
-                1 => {
+                AuditStatus::Verified => report.delivered += 1,
+                AuditStatus::RetryLater => {
                     report.retry_later = true;
                     set_sent_counter(lpfr, sent).await?;
                     add_rejected(lpfr, &rejected).await?;
                     break 'send;
                 }
                 s => {
-                    tracing::warn!(total_counter = r.total_counter, status = s, %message, "the SUF rejected an audit package; it is kept");
+                    tracing::warn!(total_counter = r.total_counter, status = %s, %message, "the SUF rejected an audit package; it is kept");
                     let x = Rejected {
                         total_counter: r.total_counter,
                         status: s,

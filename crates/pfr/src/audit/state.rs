@@ -3,6 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
+use fiskal_se::audit_package::AuditStatus;
 use serde::{Deserialize, Serialize};
 
 use super::AuditError;
@@ -22,8 +23,8 @@ pub const AUDIT_KEY: &str = "suf.audit";
 pub struct Rejected {
     /// Total counter of the receipt.
     pub total_counter: u32,
-    /// `AuditDataStatus.status`.
-    pub status: u8,
+    /// `AuditDataStatus.status` (stored as the bare TaxCore number).
+    pub status: AuditStatus,
     /// The SUF's explanation, if any.
     pub message: String,
 }
@@ -154,4 +155,24 @@ pub(super) async fn start_audit(lpfr: &Lpfr) -> Result<PendingAudit, AuditError>
     save_state(lpfr, &s).await?;
     tracing::info!(total_counter = total, "audit started");
     Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejected_packages_keep_the_bare_taxcore_number() {
+        let r = Rejected {
+            total_counter: 7,
+            status: AuditStatus::InvalidSignature,
+            message: "bad".into(),
+        };
+        let text = serde_json::to_string(&r).unwrap();
+        assert_eq!(text, r#"{"totalCounter":7,"status":2,"message":"bad"}"#);
+        let back: Rejected =
+            serde_json::from_str(r#"{"totalCounter":7,"status":99,"message":""}"#).unwrap();
+        assert_eq!(back.status, AuditStatus::Other(99));
+        assert_eq!(serde_json::from_str::<Rejected>(&text).unwrap(), r);
+    }
 }

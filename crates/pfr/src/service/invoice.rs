@@ -16,7 +16,29 @@ use rust_decimal::Decimal;
 use tokio::sync::oneshot;
 
 use super::{Job, Lang, Lpfr, PfrError, Settings, audit_warning_message, b64, success_message};
-use crate::journal::{NewReceipt, PendingRow};
+use crate::store::{NewReceipt, PendingRow};
+
+/// Applies the request's output options to its result (no journal text, no QR image) and adds
+/// the QR image when it is asked for and not drawn yet.
+pub async fn apply_output_options(
+    mut result: InvoiceResult,
+    req: &InvoiceRequest,
+) -> Result<InvoiceResult, PfrError> {
+    if req.options.omit_textual_representation {
+        result.journal = None;
+    }
+    if req.options.omit_qr_code_gen {
+        result.verification_q_r_code = None;
+    } else if result.verification_q_r_code.is_none() {
+        let url = result.verification_url.clone();
+        let gif = tokio::task::spawn_blocking(move || super::qr::gif_base64(&url))
+            .await
+            .map_err(|e| PfrError::Internal(e.to_string()))?
+            .map_err(|e| PfrError::Internal(e.to_string()))?;
+        result.verification_q_r_code = Some(gif);
+    }
+    Ok(result)
+}
 
 /// Builds the invoice result of a signed request (without the QR image).
 pub fn build_result(
@@ -165,7 +187,7 @@ impl Lpfr {
     }
 
     /// `POST /api/v3/invoices`: checks, signs, journals and returns the result (journal text
-    /// included; the caller applies the output options and adds the QR image).
+    /// included; the caller applies the output options with [`apply_output_options`]).
     pub async fn create_invoice(
         &self,
         body: &[u8],

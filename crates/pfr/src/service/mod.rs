@@ -26,13 +26,14 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::journal::{Journal, JournalError};
+use crate::store::{Journal, JournalError};
 
 mod invoice;
+pub mod qr;
 mod recovery;
 mod signer;
 
-pub use invoice::build_result;
+pub use invoice::{apply_output_options, build_result};
 
 /// Most requests signed in one group commit.
 pub const MAX_BATCH: usize = 64;
@@ -129,7 +130,7 @@ struct Inner {
     se_version: String,
     snapshot: RwLock<SeSnapshot>,
     settings: RwLock<Settings>,
-    journal: Journal,
+    journal: Arc<dyn Journal>,
     last_invoice_number: RwLock<String>,
     jobs: mpsc::Sender<Job>,
     /// RequestIds signed but not yet journalled.
@@ -159,7 +160,7 @@ impl Lpfr {
     /// journal lacks, then starts the signer.
     pub async fn start(
         se: Box<dyn SecureElement>,
-        journal: Journal,
+        journal: Arc<dyn Journal>,
         initial: Settings,
     ) -> Result<Lpfr, PfrError> {
         let settings = match journal.setting("settings").await? {
@@ -215,8 +216,8 @@ impl Lpfr {
     }
 
     /// The journal.
-    pub fn journal(&self) -> &Journal {
-        &self.inner.journal
+    pub fn journal(&self) -> &dyn Journal {
+        self.inner.journal.as_ref()
     }
 
     /// Current settings.

@@ -14,7 +14,7 @@ use fiskal_se::{SeError, SignRequest};
 use tokio::sync::mpsc;
 
 use super::{Job, Lpfr, MAX_BATCH, PfrError, Settings, build_result, now_ms};
-use crate::journal::{NewReceipt, PendingRow};
+use crate::store::{NewReceipt, PendingRow};
 
 fn sign_request(
     settings: &Settings,
@@ -340,7 +340,7 @@ impl Lpfr {
                         let url = result.verification_url.clone();
                         g.qr.push((
                             *i,
-                            tokio::task::spawn_blocking(move || crate::qr::gif_base64(&url).ok()),
+                            tokio::task::spawn_blocking(move || super::qr::gif_base64(&url).ok()),
                         ));
                     }
                     g.results.push((*i, result));

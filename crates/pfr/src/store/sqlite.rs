@@ -1,37 +1,14 @@
-//! The L-PFR's durable journal: every signed receipt, in counter order, chained by hashes.
-//!
-//! SQLite in WAL mode with `synchronous=FULL`: a transaction that returned is on disk. The
-//! journal is written in two steps per group of requests (group commit: one fsync for many
-//! receipts):
-//!
-//! 1. [`Journal::record_pending`] stores the requests about to be signed, **before** the SE signs;
-//! 2. [`Journal::commit_signed`] stores the signed receipts and removes the pending rows, **before**
-//!    any answer is sent.
-//!
-//! After a crash between the SE's signature and step 2, the pending rows plus the SE's record of
-//! its last signatures let the L-PFR rebuild the missing receipts at start-up, so counters never
-//! skip or repeat.
+//! The journal on SQLite (`DIR/pfr/journal.sqlite`): WAL mode with `synchronous=FULL`, schema in
+//! `migrations/sqlite`.
 
 use std::path::Path;
 
 use fiskal_storage::{DatabaseUrl, LegacyVersion, Migrations, PoolConfig, Step};
-use sha2::{Digest, Sha256};
 use sqlx::{Row, SqlitePool};
 
-/// Errors of the journal.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum JournalError {
-    /// The database failed.
-    #[error("journal database error: {0}")]
-    Db(#[from] sqlx::Error),
-    /// The journal cannot be opened: it is of a newer fiskal, or of an older layout.
-    #[error("{0}")]
-    Storage(#[from] fiskal_storage::StorageError),
-    /// The hash chain is broken at this counter.
-    #[error("the journal's hash chain is broken at receipt {0}")]
-    BrokenChain(u32),
-}
+use super::{
+    Journal, JournalError, JournalFuture, NewReceipt, PendingRow, StoredReceipt, entry_hash,
+};
 
 macro_rules! cols {
     () => {
@@ -46,7 +23,7 @@ pub const MIGRATIONS: Migrations = Migrations {
     sqlite: &[Step {
         version: 1,
         description: "initial",
-        sql: include_str!("../migrations/sqlite/0001_initial.sql"),
+        sql: include_str!("../../migrations/sqlite/0001_initial.sql"),
     }],
     postgres: &[],
     legacy: LegacyVersion::Table {
@@ -56,110 +33,27 @@ pub const MIGRATIONS: Migrations = Migrations {
     legacy_known: 1,
 };
 
-/// A request recorded before signing.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PendingRow {
-    /// Row id (assigned by [`Journal::record_pending`]).
-    pub id: i64,
-    /// `RequestId` header, if any.
-    pub request_id: Option<String>,
-    /// Canonical JSON of the checked request.
-    pub request_json: String,
-    /// PFR time assigned to it.
-    pub sdc_time_ms: i64,
-    /// Language of the answer (`sr` or `en`).
-    pub lang: String,
-}
-
-/// A signed receipt to store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewReceipt {
-    /// Total counter (the SE's).
-    pub total_counter: u32,
-    /// SE UID.
-    pub uid: String,
-    /// PFR invoice number.
-    pub invoice_number: String,
-    /// `RequestId`, if any.
-    pub request_id: Option<String>,
-    /// Counter extension (document kind), e.g. `ПП`.
-    pub kind: String,
-    /// PFR time in ms.
-    pub sdc_time_ms: i64,
-    /// Total amount as decimal text.
-    pub amount: String,
-    /// Canonical request JSON.
-    pub request_json: String,
-    /// The invoice result JSON (without the QR image).
-    pub result_json: String,
-    /// The SE's Sign Invoice output bytes.
-    pub se_output: Vec<u8>,
-}
-
-/// A receipt read back from the journal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredReceipt {
-    /// Total counter.
-    pub total_counter: u32,
-    /// PFR invoice number.
-    pub invoice_number: String,
-    /// `RequestId`.
-    pub request_id: Option<String>,
-    /// Canonical request JSON.
-    pub request_json: String,
-    /// Result JSON (without the QR image).
-    pub result_json: String,
-    /// SE output bytes.
-    pub se_output: Vec<u8>,
-    /// Hash of this entry.
-    pub hash: Vec<u8>,
-}
-
-/// The journal.
+/// The journal on SQLite.
 #[derive(Clone)]
-pub struct Journal {
+pub struct SqliteJournal {
     pool: SqlitePool,
 }
 
-fn entry_hash(prev: &[u8], r: &NewReceipt) -> Vec<u8> {
-    let mut h = Sha256::new();
-    h.update(prev);
-    h.update(r.total_counter.to_be_bytes());
-    h.update(r.sdc_time_ms.to_be_bytes());
-    let request_id = r.request_id.clone().unwrap_or_default();
-    for part in [
-        &r.uid,
-        &r.invoice_number,
-        &request_id,
-        &r.kind,
-        &r.amount,
-        &r.request_json,
-        &r.result_json,
-    ] {
-        h.update((part.len() as u64).to_be_bytes());
-        h.update(part.as_bytes());
-    }
-    h.update(&r.se_output);
-    h.finalize().to_vec()
-}
-
-impl Journal {
+impl SqliteJournal {
     /// Opens (creating if needed) the journal at `path` and brings its schema up to date
     /// ([`MIGRATIONS`]; a journal of fiskal 0.1 is adopted as it is, one of a newer fiskal
     /// refused).
-    pub async fn open(path: &Path) -> Result<Journal, JournalError> {
+    pub async fn open(path: &Path) -> Result<SqliteJournal, JournalError> {
         let pool = fiskal_storage::open_sqlite(
             &DatabaseUrl::sqlite_file(path),
             &PoolConfig::with_max_connections(4),
             &MIGRATIONS,
         )
         .await?;
-        Ok(Journal { pool })
+        Ok(SqliteJournal { pool })
     }
 
-    /// Records requests about to be signed, in one transaction (one statement); returns them
-    /// with their ids.
-    pub async fn record_pending(
+    async fn record_pending_rows(
         &self,
         rows: Vec<PendingRow>,
     ) -> Result<Vec<PendingRow>, JournalError> {
@@ -191,8 +85,7 @@ impl Journal {
             .collect())
     }
 
-    /// Pending rows, oldest first.
-    pub async fn pending(&self) -> Result<Vec<PendingRow>, JournalError> {
+    async fn pending_rows(&self) -> Result<Vec<PendingRow>, JournalError> {
         let rows = sqlx::query(
             "SELECT id, request_id, request_json, sdc_time_ms, lang FROM pending ORDER BY id",
         )
@@ -210,9 +103,7 @@ impl Journal {
             .collect())
     }
 
-    /// Stores signed receipts (extending the hash chain) and removes the given pending rows, in
-    /// one transaction.
-    pub async fn commit_signed(
+    async fn commit(
         &self,
         receipts: &[NewReceipt],
         done_pending: &[i64],
@@ -265,11 +156,6 @@ impl Journal {
         Ok(())
     }
 
-    /// Removes pending rows that will never be signed.
-    pub async fn drop_pending(&self, ids: &[i64]) -> Result<(), JournalError> {
-        self.commit_signed(&[], ids).await
-    }
-
     fn stored(r: sqlx::sqlite::SqliteRow) -> StoredReceipt {
         StoredReceipt {
             total_counter: r.get::<i64, _>(0) as u32,
@@ -282,57 +168,24 @@ impl Journal {
         }
     }
 
-    /// The receipt created with this `RequestId` by this SE.
-    pub async fn by_request_id(
+    /// One receipt (or none) of a query over `cols!()` with text parameters.
+    async fn one(
         &self,
-        uid: &str,
-        request_id: &str,
+        q: &'static str,
+        binds: &[&str],
     ) -> Result<Option<StoredReceipt>, JournalError> {
-        let q = concat!(
-            "SELECT ",
-            cols!(),
-            " FROM receipts WHERE uid = ? AND request_id = ?"
-        );
-        let r = sqlx::query(q)
-            .bind(uid)
-            .bind(request_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(r.map(Self::stored))
+        let mut query = sqlx::query(q);
+        for b in binds {
+            query = query.bind(*b);
+        }
+        Ok(query.fetch_optional(&self.pool).await?.map(Self::stored))
     }
 
-    /// The receipt with this PFR invoice number.
-    pub async fn by_invoice_number(
+    async fn receipts_after(
         &self,
-        number: &str,
-    ) -> Result<Option<StoredReceipt>, JournalError> {
-        let q = concat!(
-            "SELECT ",
-            cols!(),
-            " FROM receipts WHERE invoice_number = ?"
-        );
-        let r = sqlx::query(q)
-            .bind(number)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(r.map(Self::stored))
-    }
-
-    /// The newest receipt.
-    pub async fn last(&self) -> Result<Option<StoredReceipt>, JournalError> {
-        let q = concat!(
-            "SELECT ",
-            cols!(),
-            " FROM receipts ORDER BY total_counter DESC LIMIT 1"
-        );
-        Ok(sqlx::query(q)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(Self::stored))
-    }
-
-    /// Receipts with a total counter above `after`, oldest first, at most `limit`.
-    pub async fn after(&self, after: u32, limit: u32) -> Result<Vec<StoredReceipt>, JournalError> {
+        after: u32,
+        limit: u32,
+    ) -> Result<Vec<StoredReceipt>, JournalError> {
         let q = concat!(
             "SELECT ",
             cols!(),
@@ -346,17 +199,14 @@ impl Journal {
         Ok(rows.into_iter().map(Self::stored).collect())
     }
 
-    /// Number of receipts and the highest total counter (0 when empty).
-    pub async fn count_and_max(&self) -> Result<(u64, u32), JournalError> {
+    async fn counts(&self) -> Result<(u64, u32), JournalError> {
         let r = sqlx::query("SELECT COUNT(*), COALESCE(MAX(total_counter), 0) FROM receipts")
             .fetch_one(&self.pool)
             .await?;
         Ok((r.get::<i64, _>(0) as u64, r.get::<i64, _>(1) as u32))
     }
 
-    /// Checks the whole hash chain and that counters run 1, 2, 3, … without a gap; returns the
-    /// number of receipts.
-    pub async fn verify_chain(&self) -> Result<u64, JournalError> {
+    async fn check_chain(&self) -> Result<u64, JournalError> {
         let rows = sqlx::query(
             "SELECT total_counter, uid, invoice_number, request_id, kind, sdc_time_ms, amount, request_json, \
              result_json, se_output, prev_hash, hash FROM receipts ORDER BY total_counter",
@@ -391,8 +241,7 @@ impl Journal {
         Ok(rows.len() as u64)
     }
 
-    /// Reads a setting.
-    pub async fn setting(&self, key: &str) -> Result<Option<String>, JournalError> {
+    async fn read_setting(&self, key: &str) -> Result<Option<String>, JournalError> {
         Ok(
             sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
                 .bind(key)
@@ -401,14 +250,85 @@ impl Journal {
         )
     }
 
-    /// Writes a setting.
-    pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), JournalError> {
+    async fn write_setting(&self, key: &str, value: &str) -> Result<(), JournalError> {
         sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
             .bind(key)
             .bind(value)
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+}
+
+impl Journal for SqliteJournal {
+    fn record_pending(&self, rows: Vec<PendingRow>) -> JournalFuture<'_, Vec<PendingRow>> {
+        Box::pin(self.record_pending_rows(rows))
+    }
+
+    fn pending(&self) -> JournalFuture<'_, Vec<PendingRow>> {
+        Box::pin(self.pending_rows())
+    }
+
+    fn commit_signed<'a>(
+        &'a self,
+        receipts: &'a [NewReceipt],
+        done_pending: &'a [i64],
+    ) -> JournalFuture<'a, ()> {
+        Box::pin(self.commit(receipts, done_pending))
+    }
+
+    fn by_request_id<'a>(
+        &'a self,
+        uid: &'a str,
+        request_id: &'a str,
+    ) -> JournalFuture<'a, Option<StoredReceipt>> {
+        let q = concat!(
+            "SELECT ",
+            cols!(),
+            " FROM receipts WHERE uid = ? AND request_id = ?"
+        );
+        Box::pin(async move { self.one(q, &[uid, request_id]).await })
+    }
+
+    fn by_invoice_number<'a>(
+        &'a self,
+        number: &'a str,
+    ) -> JournalFuture<'a, Option<StoredReceipt>> {
+        let q = concat!(
+            "SELECT ",
+            cols!(),
+            " FROM receipts WHERE invoice_number = ?"
+        );
+        Box::pin(async move { self.one(q, &[number]).await })
+    }
+
+    fn last(&self) -> JournalFuture<'_, Option<StoredReceipt>> {
+        let q = concat!(
+            "SELECT ",
+            cols!(),
+            " FROM receipts ORDER BY total_counter DESC LIMIT 1"
+        );
+        Box::pin(async move { self.one(q, &[]).await })
+    }
+
+    fn after(&self, after: u32, limit: u32) -> JournalFuture<'_, Vec<StoredReceipt>> {
+        Box::pin(self.receipts_after(after, limit))
+    }
+
+    fn count_and_max(&self) -> JournalFuture<'_, (u64, u32)> {
+        Box::pin(self.counts())
+    }
+
+    fn verify_chain(&self) -> JournalFuture<'_, u64> {
+        Box::pin(self.check_chain())
+    }
+
+    fn setting<'a>(&'a self, key: &'a str) -> JournalFuture<'a, Option<String>> {
+        Box::pin(self.read_setting(key))
+    }
+
+    fn set_setting<'a>(&'a self, key: &'a str, value: &'a str) -> JournalFuture<'a, ()> {
+        Box::pin(self.write_setting(key, value))
     }
 }
 
@@ -434,7 +354,9 @@ mod tests {
     #[tokio::test]
     async fn pending_rows_chain_and_tampering() {
         let dir = tempfile::tempdir().unwrap();
-        let j = Journal::open(&dir.path().join("j.sqlite")).await.unwrap();
+        let j = SqliteJournal::open(&dir.path().join("j.sqlite"))
+            .await
+            .unwrap();
         let rows = j
             .record_pending(
                 (0..3)
@@ -491,7 +413,9 @@ mod tests {
     #[tokio::test]
     async fn a_gap_is_reported() {
         let dir = tempfile::tempdir().unwrap();
-        let j = Journal::open(&dir.path().join("j.sqlite")).await.unwrap();
+        let j = SqliteJournal::open(&dir.path().join("j.sqlite"))
+            .await
+            .unwrap();
         j.commit_signed(&[receipt(1), receipt(3)], &[])
             .await
             .unwrap();

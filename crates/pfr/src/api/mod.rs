@@ -1,5 +1,6 @@
 //! The TaxCore PFR HTTP API v3 (pfr-api.md): routes, language negotiation and TaxCore's error
-//! bodies. Handlers are thin: the work is in [`crate::service`].
+//! bodies. Handlers are thin: the work is in [`crate::service`]; `error` maps its errors to
+//! answers.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -7,13 +8,13 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use fiskal_domain::api::{FieldError, InvoiceRequest, InvoiceResult};
 use fiskal_domain::gsc::Gsc;
 use fiskal_web::taxcore::{json, json_response, model_errors};
 use fiskal_web::{Language, PfrApi, Policy};
 
-use crate::qr;
-use crate::service::{Lpfr, PfrError};
+use crate::service::{Lpfr, apply_output_options};
+
+mod error;
 
 /// Largest request body accepted (fiskal's choice: 1 MiB).
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -41,25 +42,6 @@ fn gsc_string(status: StatusCode, g: Gsc) -> Response {
     json_response(status, format!("\"{}\"", g.code()))
 }
 
-impl IntoResponse for PfrError {
-    fn into_response(self) -> Response {
-        match self {
-            PfrError::State(g) => model_errors(
-                StatusCode::BAD_REQUEST,
-                &[FieldError {
-                    property: String::new(),
-                    code: g,
-                }],
-            ),
-            PfrError::Fields(f) => model_errors(StatusCode::BAD_REQUEST, &f),
-            PfrError::Internal(detail) => {
-                tracing::error!(%detail, "internal error");
-                model_errors(StatusCode::INTERNAL_SERVER_ERROR, &[])
-            }
-        }
-    }
-}
-
 async fn attention() -> StatusCode {
     StatusCode::OK
 }
@@ -85,27 +67,6 @@ async fn pin(State(lpfr): State<Lpfr>, body: Bytes) -> Response {
     gsc_string(status, g)
 }
 
-/// Applies the request's output options and adds the QR image.
-async fn finish(
-    mut result: InvoiceResult,
-    req: &InvoiceRequest,
-) -> Result<InvoiceResult, PfrError> {
-    if req.options.omit_textual_representation {
-        result.journal = None;
-    }
-    if req.options.omit_qr_code_gen {
-        result.verification_q_r_code = None;
-    } else if result.verification_q_r_code.is_none() {
-        let url = result.verification_url.clone();
-        let gif = tokio::task::spawn_blocking(move || qr::gif_base64(&url))
-            .await
-            .map_err(|e| PfrError::Internal(e.to_string()))?
-            .map_err(|e| PfrError::Internal(e.to_string()))?;
-        result.verification_q_r_code = Some(gif);
-    }
-    Ok(result)
-}
-
 /// The body is read as bytes, not by a JSON extractor: the PFR's state (PIN, card, limit) is
 /// checked before the body, and each field error carries its own TaxCore code.
 async fn create_invoice(
@@ -124,7 +85,7 @@ async fn create_invoice(
         Ok(r) => r,
         Err(e) => return e.into_response(),
     };
-    match finish(result, &req).await {
+    match apply_output_options(result, &req).await {
         Ok(r) => json(StatusCode::OK, &r),
         Err(e) => e.into_response(),
     }
@@ -136,7 +97,7 @@ async fn invoice_by_request_id(
     Path(id): Path<String>,
 ) -> Response {
     match lpfr.invoice_by_request_id(&id).await {
-        Ok(Some((result, req))) => match finish(result, &req).await {
+        Ok(Some((result, req))) => match apply_output_options(result, &req).await {
             Ok(r) => json(StatusCode::OK, &r),
             Err(e) => e.into_response(),
         },
