@@ -384,10 +384,16 @@ async fn bad_input_gets_its_code_and_changes_nothing() {
     // The PFR answers 413 as soon as it sees the length and closes the connection without
     // reading the rest; if the close reaches the client before the answer is read, the send
     // fails. That is a race of the client, not a second answer, so the request is repeated
-    // until the answer is read (each attempt must be a 413 when one is read).
+    // until the answer is read (each attempt must be a 413 when one is read). The attempts use
+    // their own client, so the connection the PFR closes is never handed back to `c`'s pool
+    // for the requests that follow.
+    let oversized = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
     let mut too_large = None;
     for _ in 0..5 {
-        match c
+        match oversized
             .post(pfr.url("api/v3/invoices"))
             .header("Content-Type", "application/json")
             .body(big.clone())

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponseParts, Response, ResponseParts};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -136,12 +136,18 @@ async fn request_id(mut req: Request, next: Next) -> Response {
     let id = RequestId::new();
     req.extensions_mut().insert(id);
     let mut res = next.run(req).await;
+    let too_large = res.status() == StatusCode::PAYLOAD_TOO_LARGE;
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&id.to_string()) {
         h.insert(REQUEST_ID_HEADER, v);
     }
     h.entry(header::X_CONTENT_TYPE_OPTIONS)
         .or_insert(HeaderValue::from_static("nosniff"));
+    if too_large {
+        // The body was refused unread, so the connection cannot carry another request: say so,
+        // or a client hands the closing connection to its next request.
+        h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     res
 }
 
@@ -167,6 +173,7 @@ async fn security_headers(
     next: Next,
 ) -> Response {
     let mut res = next.run(req).await;
+    let too_large = res.status() == StatusCode::PAYLOAD_TOO_LARGE;
     let h = res.headers_mut();
     h.entry(header::CONTENT_SECURITY_POLICY)
         .or_insert((*csp).clone());
@@ -176,6 +183,11 @@ async fn security_headers(
         .or_insert(HeaderValue::from_static("no-referrer"));
     h.entry(header::X_CONTENT_TYPE_OPTIONS)
         .or_insert(HeaderValue::from_static("nosniff"));
+    if too_large {
+        // The body was refused unread, so the connection cannot carry another request: say so,
+        // or a client hands the closing connection to its next request.
+        h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     res
 }
 

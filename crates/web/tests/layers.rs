@@ -79,7 +79,10 @@ async fn bodies_over_the_limit_get_413() {
         .header(header::CONTENT_LENGTH, "1001")
         .body(Body::from(vec![b'a'; 1001]))
         .unwrap();
-    assert_eq!(send(&app, declared).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    let (s, h, _) = send(&app, declared).await;
+    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+    // The refused body is not read, so the connection is closed after the answer.
+    assert_eq!(h[header::CONNECTION], "close");
     // Without a Content-Length the limit holds while reading.
     let undeclared = Request::post("/api/echo")
         .body(Body::from(vec![b'a'; 1001]))
