@@ -24,6 +24,7 @@
 
 pub mod builder;
 pub mod cyrillic;
+mod finding;
 pub mod ids;
 pub mod limits;
 pub mod model;

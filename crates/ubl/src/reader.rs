@@ -11,12 +11,12 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use crate::finding::{Finding, Severity};
 use crate::limits::XmlLimits;
 use crate::model::*;
 use crate::schema;
 pub use crate::tree::ParseError;
 use crate::tree::{Lines, Node, build_tree};
-use crate::validate::{Finding, Severity};
 use crate::{NS_CREDIT_NOTE, NS_INVOICE};
 
 /// Most `XSD` findings one document gets; past it one more finding says the list was cut short

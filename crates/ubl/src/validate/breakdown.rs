@@ -4,9 +4,9 @@
 use fiskal_domain::money::round2;
 use rust_decimal::Decimal;
 
-use super::Severity;
 use super::categories::{GroupKey, Sums};
 use super::{V, blank, dp};
+use crate::finding::Severity;
 use crate::model::*;
 
 impl<'a> V<'a> {

@@ -2,7 +2,8 @@
 
 use rust_decimal::Decimal;
 
-use super::{Severity, V, dp, fmt_opt};
+use super::{V, dp, fmt_opt};
+use crate::finding::Severity;
 use crate::model::MonetaryTotal;
 
 impl<'a> V<'a> {
