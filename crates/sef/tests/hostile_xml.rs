@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use chrono::DateTime;
 use fiskal_sef::sandbox::{SandboxConfig, SandboxHandle, SandboxSettings};
-use fiskal_sef::xml::{Element, XmlError, extract_envelope_document};
+use fiskal_sef::xml::{XmlError, extract_envelope_document};
+use fiskal_ubl::ParseError;
 use fiskal_ubl::limits::LimitExceeded;
 
 const SUPPLIER: &str = "190000012";
@@ -132,43 +133,41 @@ async fn hostile_uploads_get_xml_invalid_and_the_sandbox_keeps_answering() {
     assert_eq!(h.sandbox().documents().await.len(), 2);
 }
 
+/// The sandbox reads uploads with fiskal-ubl's reader: each hostile document is refused at its
+/// bound; a DOCTYPE and an undeclared entity are refused as malformed.
 #[test]
-fn the_tree_refuses_hostile_documents() {
-    let e = Element::parse(&deep(50_000)).unwrap_err();
-    assert_eq!(e, XmlError::Limit(LimitExceeded::TooDeep { max: 100 }));
+fn the_reader_refuses_hostile_documents() {
+    let limit = |xml: &str| match fiskal_ubl::read(xml) {
+        Err(ParseError::Limit { limit, .. }) => limit,
+        other => panic!("not refused at a bound: {other:?}"),
+    };
+    assert_eq!(limit(&deep(50_000)), LimitExceeded::TooDeep { max: 100 });
     assert_eq!(
-        e.to_string(),
-        "The document was refused: elements are nested more than 100 levels deep."
+        limit(&many_attributes(80_000)),
+        LimitExceeded::TooManyAttributesOnElement { max: 64 }
     );
     assert_eq!(
-        Element::parse(&many_attributes(80_000)).unwrap_err(),
-        XmlError::Limit(LimitExceeded::TooManyAttributesOnElement { max: 64 })
-    );
-    assert_eq!(
-        Element::parse(&many_namespaces(80_000)).unwrap_err(),
-        XmlError::Limit(LimitExceeded::TooManyNamespaces { max: 64 })
+        limit(&many_namespaces(80_000)),
+        LimitExceeded::TooManyNamespaces { max: 64 }
     );
     let laughs = format!(
         "<!DOCTYPE l [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]>{OPEN}>&b;</Invoice>"
     );
     assert!(matches!(
-        Element::parse(&laughs),
-        Err(XmlError::Malformed(m)) if m.contains("DOCTYPE")
+        fiskal_ubl::read(&laughs),
+        Err(ParseError::Doctype { .. })
     ));
     assert!(matches!(
-        Element::parse(&format!("{OPEN}>&b;</Invoice>")),
-        Err(XmlError::Malformed(_))
+        fiskal_ubl::read(&format!("{OPEN}>&b;</Invoice>")),
+        Err(ParseError::Malformed { .. })
     ));
-    // A deep document inside an envelope: the scan hands it over, the tree refuses it.
+    // A deep document inside an envelope: the scan hands it over, the reader refuses it.
     let env = format!(
         "<env:DocumentEnvelope xmlns:env=\"urn:eFaktura:MinFinrs:envelop:schema\"><env:DocumentBody>{}</env:DocumentBody></env:DocumentEnvelope>",
         deep(50_000)
     );
     let inner = extract_envelope_document(&env).unwrap();
-    assert!(matches!(
-        Element::parse(inner),
-        Err(XmlError::Limit(LimitExceeded::TooDeep { .. }))
-    ));
+    assert_eq!(limit(inner), LimitExceeded::TooDeep { max: 100 });
     assert_eq!(
         extract_envelope_document(&many_namespaces(80_000)).unwrap_err(),
         XmlError::Limit(LimitExceeded::TooManyNamespaces { max: 64 })

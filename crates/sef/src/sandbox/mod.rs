@@ -15,17 +15,20 @@ use fiskal_domain::lang::Lang;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Mutex, MutexGuard};
 
+pub mod check;
+pub mod codes;
 pub mod fixtures;
 pub mod state;
 pub mod store;
-pub mod ubl_check;
 
 mod admin;
 mod api;
 mod portal;
 mod samples;
 mod server;
+mod upload;
 
+pub use codes::sef_code;
 pub use samples::SampleKeys;
 pub use server::{
     LOOPBACK_ANY_PORT, MAX_BODY, SandboxHandle, router, serve_with_shutdown, spawn, spawn_on,
@@ -34,8 +37,9 @@ pub use state::{Company, Document, Event, KeyRecord, SandboxSettings, Side, Stat
 pub use store::{MemoryStore, SandboxStore, SqliteStore, StoreError};
 
 use crate::model::{PurchaseInvoiceStatus, SalesInvoiceStatus};
+use check::Refusal;
+use fiskal_domain::ids::pib_check_digit_valid as is_valid_pib;
 use state::Notification;
-use ubl_check::{Refusal, is_valid_pib};
 
 /// How to start a sandbox.
 #[derive(Debug, Clone, Default)]
@@ -336,7 +340,7 @@ impl Sandbox {
             return Err(ApiError::Unauthorized);
         };
         if company.isp {
-            return Err(ApiError::Business(ubl_check::refuse(
+            return Err(ApiError::Business(check::refuse(
                 "ISPIsSetForCompanyAnyOperationIsForbidden",
                 "The company has an information service provider; any operation with its own key is forbidden.",
                 None,
@@ -668,7 +672,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED.into_response(),
-            ApiError::Business(r) => json_response(400, state::error_json(&r).1),
+            ApiError::Business(r) => json_response(400, upload::error_json(&r).1),
             ApiError::BadRequest(m) => json_response(
                 400,
                 serde_json::json!({ "Message": m, "FieldName": null, "ErrorCode": null })
