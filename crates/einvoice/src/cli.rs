@@ -15,11 +15,11 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
 use crate::crypto::{KeyRing, MasterKey};
-use crate::db::Db;
 use crate::gateway::SefGateway;
 use crate::messages::{Lang, tr};
 use crate::sef_gateway::ClientGateway;
 use crate::service::{Service, ServiceConfig};
+use crate::store::{SqlStore, TenantStore};
 use crate::ubl_tools::UblTools;
 
 /// SEF e-invoicing subcommands.
@@ -190,7 +190,7 @@ pub async fn run(c: SefCommand) -> anyhow::Result<()> {
         }
         SefCommand::RotateMasterKey(a) => {
             let ring = KeyRing::from_env_or_file(a.master_key_file.as_deref())?;
-            let db = Db::connect(&a.db).await?;
+            let db = SqlStore::connect(&a.db).await?;
             let svc = Service::new(
                 db,
                 ring,
@@ -366,7 +366,7 @@ async fn send(a: SendArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     if let (Some(db), Some(pib)) = (a.db, a.pib) {
-        let db = Db::connect(&db).await?;
+        let db = SqlStore::connect(&db).await?;
         let tenant = db
             .tenant_by_pib(&a.environment, &pib)
             .await?
@@ -481,7 +481,7 @@ pub async fn build_service(a: &ServeArgs) -> anyhow::Result<Service> {
             .context("--public-url")?;
     }
     let ring = KeyRing::from_env_or_file(a.master_key_file.as_deref())?;
-    let db = Db::connect(&a.db)
+    let db = SqlStore::connect(&a.db)
         .await
         .with_context(|| "cannot open the database")?;
     let timeout = a.call_timeout_secs.map(Duration::from_secs);

@@ -11,11 +11,11 @@ use fiskal_sef::{ApiKey, SefClient, SefClientConfig};
 use serde::Serialize;
 
 use crate::crypto::{KeyRing, MasterKey, masked_key};
-use crate::db::Db;
 use crate::gateway::SefGateway;
 use crate::model::DocState;
 use crate::sef_gateway::ClientGateway;
 use crate::service::{Registration, Service, ServiceConfig};
+use crate::store::SqlStore;
 use crate::ubl_tools::UblTools;
 
 /// Options of [`demo_flow`].
@@ -130,7 +130,7 @@ pub async fn demo_setup(
         .company_with_key(DEMO_BUYER.0, DEMO_BUYER.1, DEMO_BUYER.2)
         .await
         .map_err(err("sandbox company"))?;
-    let db = Db::connect(db_url).await.map_err(err("database"))?;
+    let db = SqlStore::connect(db_url).await.map_err(err("database"))?;
     let gw: Arc<dyn SefGateway> =
         Arc::new(ClientGateway::sandbox(&sb.base_url()).map_err(err("SEF client"))?);
     let mut gws = HashMap::new();
@@ -200,7 +200,7 @@ pub async fn demo_flow(opts: DemoOptions) -> Result<DemoSummary, DemoError> {
         }
         svc.run_sender_once().await;
         doc = svc
-            .db()
+            .store()
             .document(tenant, doc.id)
             .await
             .map_err(err("database"))?

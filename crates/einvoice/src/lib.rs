@@ -6,13 +6,12 @@
 //! ([`Service::submit_xml`], [`Service::run_sender_once`], §8): the document, its frozen version
 //! and its stable `requestId` are committed in one transaction before any HTTP call, so a crash
 //! never loses or duplicates an invoice. Statuses are tracked from SEF (§9). [`web`] serves the
-//! HTTP JSON API and the server-rendered pages; [`db`] stores everything in SQLite or
+//! HTTP JSON API and the server-rendered pages; [`store`] stores everything in SQLite or
 //! PostgreSQL.
 
 pub mod cli;
 pub mod clock;
 pub mod crypto;
-pub mod db;
 pub mod demo;
 pub mod fields;
 pub mod gateway;
@@ -20,13 +19,14 @@ pub mod messages;
 pub mod model;
 pub mod sef_gateway;
 pub mod service;
+pub mod store;
 pub mod tools;
 pub mod ubl_tools;
 pub mod web;
 
 pub use crypto::{ApiKey, KeyRing, MasterKey};
-pub use db::Db;
 pub use demo::{DemoOptions, DemoSummary, demo_flow};
 pub use messages::{Lang, MessageId, UserMessage};
 pub use model::{DocState, Document, KeyInfo, KeyState, Tenant};
 pub use service::{Registration, Service, ServiceConfig, ServiceError};
+pub use store::{SqlStore, Store};

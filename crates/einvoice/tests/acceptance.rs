@@ -49,7 +49,7 @@ async fn onboarding(db: TestDb) {
         .unwrap_err();
     assert_eq!(msg_id(&e), "sef.key.rejected");
     assert!(
-        env.svc.db().tenants().await.unwrap().is_empty(),
+        env.svc.store().tenants().await.unwrap().is_empty(),
         "nothing stored after refusals"
     );
     // field check
@@ -104,7 +104,7 @@ async fn assert_no_plaintext_in_db(env: &Env, key: &str) {
         "document_versions",
     ] {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM {table}")))
-            .fetch_all(env.svc.db().pool())
+            .fetch_all(env.store.pool())
             .await
             .unwrap();
         for r in rows {
@@ -216,7 +216,7 @@ async fn deactivated_key_waits_and_resumes(db: TestDb) {
         "no SEF calls for a tenant with an invalid key"
     );
     // E-mailed once.
-    let n = env.svc.db().notifications(a).await.unwrap();
+    let n = env.svc.store().notifications(a).await.unwrap();
     assert_eq!(
         n.iter()
             .filter(|n| n.message_id == "sef.key.stopped_working")
@@ -307,7 +307,7 @@ async fn regenerated_key_needs_new_key(db: TestDb) {
     assert_eq!(doc.state, DocState::InSef);
     assert_eq!(doc.request_id.unwrap(), rid);
     // The old record keeps only fingerprint/last four.
-    let hist = env.svc.db().key_history(t).await.unwrap();
+    let hist = env.svc.store().key_history(t).await.unwrap();
     assert_eq!(hist.len(), 2);
     assert_eq!(hist[1].state, KeyState::Replaced);
     assert!(hist[1].sealed.is_none(), "old ciphertext deleted");
@@ -335,7 +335,7 @@ async fn isp_conflict(db: TestDb) {
         .await
         .unwrap_err();
     assert_eq!(msg_id(&e), "sef.key.isp_conflict");
-    assert!(env.svc.db().tenants().await.unwrap().is_empty());
+    assert!(env.svc.store().tenants().await.unwrap().is_empty());
     env.sb
         .sandbox()
         .update_company(&p, serde_json::json!({ "isp": false }))
@@ -431,7 +431,9 @@ async fn master_key_rotation(db: TestDb) {
     let new = fiskal_einvoice::MasterKey::generate();
     let ring = fiskal_einvoice::KeyRing::new(new)
         .with_old(fiskal_einvoice::MasterKey::from_base64(&env.master_b64).unwrap());
-    let db = fiskal_einvoice::Db::connect(&env.db_url).await.unwrap();
+    let db = fiskal_einvoice::SqlStore::connect(&env.db_url)
+        .await
+        .unwrap();
     let gw: std::sync::Arc<dyn fiskal_einvoice::gateway::SefGateway> = std::sync::Arc::new(
         fiskal_einvoice::sef_gateway::ClientGateway::sandbox(&env.sb.base_url()).unwrap(),
     );
@@ -456,7 +458,7 @@ async fn master_key_rotation(db: TestDb) {
     for _ in 0..1200 {
         svc2.run_sender_once().await; // up to 60 s on a busy machine; ends at the event
         if svc2
-            .db()
+            .store()
             .document(r.tenant.id, d)
             .await
             .unwrap()
@@ -469,7 +471,7 @@ async fn master_key_rotation(db: TestDb) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(
-        svc2.db()
+        svc2.store()
             .document(r.tenant.id, d)
             .await
             .unwrap()

@@ -477,7 +477,7 @@ async fn pages(db: TestDb) {
         html.contains("Faktura je napravljena i stavljena u red za slanje: W-2"),
         "{html}"
     );
-    let tenant = env.svc.db().tenants().await.unwrap()[0].id;
+    let tenant = env.svc.store().tenants().await.unwrap()[0].id;
     env.drain(tenant, Duration::from_secs(10)).await;
     let docs = env.svc.documents(tenant).await.unwrap();
     assert_eq!(docs.len(), 2);

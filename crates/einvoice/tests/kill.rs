@@ -30,7 +30,7 @@ fn child_service() {
     rt.block_on(async move {
         let mut cfg = common::test_config();
         cfg.lease = Duration::from_secs(2);
-        let svc = common::build_service(
+        let (svc, _store) = common::build_service(
             &db_url,
             &sandbox,
             fiskal_einvoice::MasterKey::from_base64(&master).unwrap(),
@@ -109,7 +109,7 @@ async fn kill_minus_9_mid_send(db: TestDb) {
     }
     assert!(mid, "the child reached the middle of a send");
     kill9(child);
-    let attempts = env.svc.db().attempts(t, ids[0]).await.unwrap();
+    let attempts = env.svc.store().attempts(t, ids[0]).await.unwrap();
     assert_eq!(attempts.len(), 1);
     assert!(
         attempts[0].finished_at.is_none(),
@@ -126,7 +126,7 @@ async fn kill_minus_9_mid_send(db: TestDb) {
         // up to 120 s on a busy machine; ends at the event
         if env
             .svc
-            .db()
+            .store()
             .count_in_states(t, &[DocState::InSef])
             .await
             .unwrap()
@@ -158,7 +158,7 @@ async fn kill_minus_9_mid_send(db: TestDb) {
             .map(|d| d.sales_id)
     );
     assert!(
-        env.svc.db().attempts(t, ids[0]).await.unwrap().len() >= 2,
+        env.svc.store().attempts(t, ids[0]).await.unwrap().len() >= 2,
         "resent with the same requestId after the kill"
     );
     env.cleanup().await;

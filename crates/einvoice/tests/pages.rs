@@ -98,7 +98,7 @@ async fn a_form_posted_from_another_site_is_refused_and_changes_nothing() {
         .unwrap();
     assert_eq!(r.status(), 403);
     assert_eq!(env.svc.documents(tenant).await.unwrap().len(), 0);
-    assert_eq!(env.svc.db().tenants().await.unwrap().len(), 1);
+    assert_eq!(env.svc.store().tenants().await.unwrap().len(), 1);
     // The same form from the service's own page goes through.
     let r = http
         .post(format!("{base}/app/create"))

@@ -9,8 +9,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::TestDb;
-use fiskal_einvoice::db::{Db, MIGRATIONS};
 use fiskal_einvoice::model::DocState;
+use fiskal_einvoice::store::{DocumentStore, KeyStore, MIGRATIONS, SqlStore, TenantStore};
 use sqlx::Connection;
 
 fn fixture() -> PathBuf {
@@ -34,7 +34,7 @@ async fn sqlite_schema(db: &Path) -> Vec<(String, Option<String>)> {
     rows
 }
 
-async fn legacy_versions(db: &Db) -> Vec<i64> {
+async fn legacy_versions(db: &SqlStore) -> Vec<i64> {
     sqlx::query_scalar("SELECT version FROM fiskal_einvoice_migrations ORDER BY version")
         .fetch_all(db.pool())
         .await
@@ -48,7 +48,7 @@ async fn sqlite_store_of_release_0_1_is_adopted() {
     std::fs::copy(fixture(), &file).unwrap();
     let before = sqlite_schema(&file).await;
     for _ in 0..2 {
-        let db = Db::connect(&format!("sqlite:{}?mode=rwc", file.display()))
+        let db = SqlStore::connect(&format!("sqlite:{}?mode=rwc", file.display()))
             .await
             .unwrap();
         let tenants = db.tenants().await.unwrap();
@@ -89,7 +89,7 @@ async fn sqlite_store_of_a_newer_fiskal_is_refused_unchanged() {
         .unwrap();
     c.close().await.unwrap();
     let before = sqlite_schema(&file).await;
-    let e = Db::connect(&format!("sqlite:{}", file.display()))
+    let e = SqlStore::connect(&format!("sqlite:{}", file.display()))
         .await
         .err()
         .expect("refused");
@@ -134,7 +134,7 @@ async fn build_release_0_1_postgres(url: &str, legacy_version: i64) {
 async fn postgres_store_of_release_0_1_is_adopted() {
     let test_db = TestDb::postgres().await;
     build_release_0_1_postgres(test_db.url(), 1).await;
-    let db = Db::connect(test_db.url()).await.unwrap();
+    let db = SqlStore::connect(test_db.url()).await.unwrap();
     let tenants = db.tenants().await.unwrap();
     assert_eq!(tenants.len(), 1);
     assert_eq!(tenants[0].pib, "190000012");
@@ -153,7 +153,10 @@ async fn postgres_store_of_release_0_1_is_adopted() {
 async fn postgres_store_of_a_newer_fiskal_is_refused() {
     let test_db = TestDb::postgres().await;
     build_release_0_1_postgres(test_db.url(), 2).await;
-    let e = Db::connect(test_db.url()).await.err().expect("refused");
+    let e = SqlStore::connect(test_db.url())
+        .await
+        .err()
+        .expect("refused");
     assert!(e.to_string().contains("newer fiskal"), "{e}");
     test_db.cleanup().await;
 }

@@ -44,7 +44,7 @@ async fn timeout_after_commit_and_reconciliation(db: TestDb) {
     assert_eq!(doc.state, DocState::InSef);
     assert_eq!(doc.request_id.unwrap(), rid);
     assert_eq!(env.sandbox_docs(&p).await.len(), 1, "no duplicate");
-    let attempts = env.svc.db().attempts(t, d).await.unwrap();
+    let attempts = env.svc.store().attempts(t, d).await.unwrap();
     assert_eq!(attempts.len(), 2);
     assert_eq!(attempts[0].outcome.as_deref(), Some("unavailable"));
     // refuse mode
@@ -192,7 +192,7 @@ async fn buyer_rejects_then_storno(db: TestDb) {
     let m = v.message.unwrap();
     assert_eq!(m.id, "sef.document.rejected_by_buyer");
     assert!(m.text.contains("Cena ne odgovara ugovoru."), "{}", m.text);
-    let n = env.svc.db().notifications(t).await.unwrap();
+    let n = env.svc.store().notifications(t).await.unwrap();
     assert_eq!(
         n.iter()
             .filter(|n| n.message_id == "sef.document.rejected_by_buyer")
@@ -260,7 +260,7 @@ async fn many_tenants_respect_the_rate_limit(db: TestDb) {
         for (t, _, _) in &ts {
             pending += env
                 .svc
-                .db()
+                .store()
                 .count_in_states(*t, &[DocState::Queued, DocState::Sending])
                 .await
                 .unwrap();
@@ -280,7 +280,7 @@ async fn many_tenants_respect_the_rate_limit(db: TestDb) {
     for (t, p, k) in &ts {
         assert_eq!(
             env.svc
-                .db()
+                .store()
                 .count_in_states(*t, &[DocState::InSef])
                 .await
                 .unwrap(),
@@ -322,19 +322,19 @@ async fn crash_mid_send_resumes(db: TestDb) {
     let now = env.svc.now();
     let item = env
         .svc
-        .db()
+        .store()
         .claim_next(t, "dead-process", 5000, now)
         .await
         .unwrap()
         .unwrap();
     env.svc
-        .db()
+        .store()
         .start_attempt(&item, &env.svc.today().to_string(), now)
         .await
         .unwrap();
     assert!(
         env.svc
-            .db()
+            .store()
             .may_have_reached_sef(t, item.version_id)
             .await
             .unwrap()
@@ -389,7 +389,7 @@ async fn callbacks_and_sweep(db: TestDb) {
         resp.json::<serde_json::Value>().await.unwrap()["accepted"],
         0
     );
-    assert_eq!(env.svc.db().event_count(t).await.unwrap(), 0);
+    assert_eq!(env.svc.store().event_count(t).await.unwrap(), 0);
     // Unknown callback token: 404.
     assert_eq!(
         http.post(format!("{base}/sef/callback/nope"))
@@ -410,7 +410,7 @@ async fn callbacks_and_sweep(db: TestDb) {
     env.drain(t, Duration::from_secs(10)).await;
     let mut events = 0;
     for _ in 0..1200 {
-        events = env.svc.db().event_count(t).await.unwrap(); // ≤ 60 s; ends at the event
+        events = env.svc.store().event_count(t).await.unwrap(); // ≤ 60 s; ends at the event
         if events >= 2 {
             break;
         }
@@ -436,7 +436,7 @@ async fn callbacks_and_sweep(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(new, 0, "every event was already known from the callbacks");
-    assert_eq!(env.svc.db().event_count(t).await.unwrap(), events);
+    assert_eq!(env.svc.store().event_count(t).await.unwrap(), events);
     assert_eq!(
         env.svc
             .sweep_changes(t, chrono::NaiveDate::from_ymd_opt(2030, 5, 7).unwrap())

@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use super::{SResult, Service, ServiceError};
+use super::base::Service;
+use super::error::{SResult, ServiceError};
 use crate::model::Tenant;
 use crate::tools::{DocumentSummary, DocumentTools, Finding};
 

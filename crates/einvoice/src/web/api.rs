@@ -54,7 +54,7 @@ pub fn routes() -> Router<Web> {
 /// The API's error body: `{"error": {"id", "text", "fields"?, "findings"?}}` with the error's
 /// status.
 pub fn api_error(e: &ServiceError, lang: Lang) -> Response {
-    if matches!(e, ServiceError::Db(_) | ServiceError::Crypto(_)) {
+    if matches!(e, ServiceError::Store(_) | ServiceError::Crypto(_)) {
         tracing::error!(error = %e, "internal error");
     }
     let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -314,13 +314,16 @@ async fn api_operator_tenants(
         return api_error(&ServiceError::Unauthorized, lang);
     }
     let mut out = Vec::new();
-    for t in api_try!(s.db().tenants().await.map_err(ServiceError::from), lang) {
+    for t in api_try!(s.store().tenants().await.map_err(ServiceError::from), lang) {
         let k = api_try!(
-            s.db().current_key(t.id).await.map_err(ServiceError::from),
+            s.store()
+                .current_key(t.id)
+                .await
+                .map_err(ServiceError::from),
             lang
         );
         let waiting = api_try!(
-            s.db()
+            s.store()
                 .count_in_states(t.id, &[DocState::BlockedKey])
                 .await
                 .map_err(ServiceError::from),

@@ -12,12 +12,12 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use fiskal_einvoice::clock::OffsetClock;
 use fiskal_einvoice::crypto::{ApiKey, KeyRing, MasterKey};
-use fiskal_einvoice::db::Db;
 use fiskal_einvoice::demo::DEMO_BUYER;
 use fiskal_einvoice::gateway::SefGateway;
 use fiskal_einvoice::model::{DocState, Document};
 use fiskal_einvoice::sef_gateway::ClientGateway;
 use fiskal_einvoice::service::{Registered, Registration, Service, ServiceConfig};
+use fiskal_einvoice::store::SqlStore;
 use fiskal_einvoice::ubl_tools::UblTools;
 use fiskal_sef::SefEnvironment;
 use fiskal_sef::sandbox::{SandboxConfig, SandboxHandle};
@@ -39,6 +39,8 @@ pub struct Env {
     pub backend: Backend,
     /// Master key (base64) so a second service can open the same store.
     pub master_b64: String,
+    /// The service's store (the same pool), for raw SQL in tests.
+    pub store: SqlStore,
     db: TestDb,
 }
 
@@ -90,7 +92,7 @@ impl Env {
         let master = MasterKey::generate();
         let master_b64 = master.to_base64().to_string();
         let clock = OffsetClock::new();
-        let svc = build_service(&db_url, &sb.base_url(), master, cfg, clock.clone()).await;
+        let (svc, store) = build_service(&db_url, &sb.base_url(), master, cfg, clock.clone()).await;
         Env {
             svc,
             sb,
@@ -98,6 +100,7 @@ impl Env {
             db_url,
             backend,
             master_b64,
+            store,
             db,
         }
     }
@@ -134,7 +137,7 @@ impl Env {
             self.svc.run_sender_once().await;
             let pending = self
                 .svc
-                .db()
+                .store()
                 .count_in_states(tenant, &[DocState::Queued, DocState::Sending])
                 .await
                 .unwrap();
@@ -147,7 +150,12 @@ impl Env {
 
     /// A document.
     pub async fn doc(&self, tenant: i64, id: i64) -> Document {
-        self.svc.db().document(tenant, id).await.unwrap().unwrap()
+        self.svc
+            .store()
+            .document(tenant, id)
+            .await
+            .unwrap()
+            .unwrap()
     }
 
     /// Documents the sandbox holds for a supplier.
@@ -169,20 +177,20 @@ impl Env {
 
     /// Closes the store and drops the PostgreSQL schema.
     pub async fn cleanup(self) {
-        self.svc.db().pool().close().await;
+        self.store.pool().close().await;
         self.db.cleanup().await;
     }
 }
 
-/// Builds a service on a store and a sandbox.
+/// Builds a service on a store and a sandbox; returns the service and its store.
 pub async fn build_service(
     db_url: &str,
     sandbox_url: &str,
     master: MasterKey,
     cfg: ServiceConfig,
     clock: OffsetClock,
-) -> Service {
-    let db = Db::connect(db_url).await.unwrap();
+) -> (Service, SqlStore) {
+    let db = SqlStore::connect(db_url).await.unwrap();
     let gw: Arc<dyn SefGateway> = Arc::new(
         ClientGateway::new(
             SefEnvironment::Sandbox,
@@ -193,14 +201,15 @@ pub async fn build_service(
     );
     let mut gws = HashMap::new();
     gws.insert("sandbox".to_string(), gw);
-    Service::with_clock(
-        db,
+    let svc = Service::with_clock(
+        db.clone(),
         KeyRing::new(master),
         gws,
         Arc::new(UblTools),
         cfg,
         Arc::new(clock),
-    )
+    );
+    (svc, db)
 }
 
 /// A valid PIB with the given 8-digit body (MOD 11,10 check digit appended).
