@@ -1,8 +1,11 @@
 //! Uploads the sandbox refuses as SEF does (`sef-api.md` §4.3, §13 scenarios 6 and 10): the
 //! document's content (fiskal's validator) and the sandbox's state.
 
-use chrono::DateTime;
-use fiskal_sef::{SefError, UblUpload, new_request_id};
+use chrono::{DateTime, NaiveDate};
+use fiskal_sef::sandbox::{SandboxConfig, SandboxSettings};
+use fiskal_sef::{SalesInvoiceStatus, SefError, UblUpload, new_request_id};
+use fiskal_ubl::samples::*;
+use fiskal_ubl::{Document, to_xml};
 
 mod common;
 use common::*;
@@ -139,4 +142,73 @@ async fn credit_note_needs_a_known_source_invoice() {
         .find(|d| d.sales_id == ids.sales_invoice_id)
         .unwrap();
     assert_eq!(cn.type_code, "381");
+}
+
+/// The codes of §4.3 that depend on the sandbox's state: who is registered, what was sent
+/// before, `sendToCir`. (Content codes: `sandbox_codes.rs`.)
+#[tokio::test]
+async fn state_codes_of_uploads() {
+    let (h, sk, _) = setup_with(SandboxConfig {
+        settings: SandboxSettings {
+            rate_limit_per_second: 0,
+            ..SandboxSettings::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .await;
+    register_budget_buyer(&h).await;
+    let d = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    let up = |query: &'static str, doc: Document| upload_code(&h, &sk, query, to_xml(&doc));
+    // A supplier that is not registered at all, next to one that is (another company's).
+    let mut x = spec_invoice_380(d);
+    let s = x.supplier.as_mut().unwrap();
+    s.endpoint_id = Some("190000045".into());
+    s.tax_schemes[0].company_id = Some("RS190000045".into());
+    assert_eq!(up("", x).await, "SenderCompanyNotFound");
+    // sendToCir: required for a budget user, Yes or No, never for these documents.
+    let budget = sample_budget_invoice("F-B-1", d);
+    assert_eq!(
+        up("", budget.clone()).await,
+        "SendToCirParameterMustBeDefinedForBudgetUser"
+    );
+    assert_eq!(up("&sendToCir=Maybe", budget).await, "InvalidSendToCirMode");
+    let adv = sample_advance_invoice("A-C-1", d);
+    assert_eq!(
+        up("&sendToCir=Yes", adv).await,
+        "CannotSendPrepaymentInvoiceToCir"
+    );
+    let cn = sample_credit_note("O-C-1", d, "F-2026-0142", d);
+    assert_eq!(
+        up("&sendToCir=Yes", cn).await,
+        "CannotSendCreditInvoiceToCir"
+    );
+    let debit = sample_debit_note("P-C-1", d, "F-2026-0142", d);
+    assert_eq!(
+        up("&sendToCir=Yes", debit).await,
+        "CannotSendDebitNoteToCir"
+    );
+    let mut eur = spec_invoice_380(d);
+    eur.currency = Some("EUR".into());
+    eur.tax_totals[0].currency = Some("EUR".into());
+    assert_eq!(
+        up("&sendToCir=Yes", eur).await,
+        "CannotSendToCirDocumentWithForeignCurrency"
+    );
+    // A final invoice whose advance was never sent.
+    let adv = sample_advance_invoice(
+        "A-2026-0009",
+        NaiveDate::from_ymd_opt(2026, 11, 10).unwrap(),
+    );
+    let fin = sample_final_invoice("F-2026-0150", d, &adv);
+    assert_eq!(up("", fin).await, "UBLPrepaymentInvoiceNotFound");
+    // A credit note for an invoice that was cancelled.
+    assert_eq!(up("", spec_invoice_380(d)).await, "");
+    let sent = h.sandbox().documents().await[0].sales_id;
+    h.sandbox()
+        .force_status(sent, SalesInvoiceStatus::Cancelled)
+        .await
+        .unwrap();
+    let cn = sample_credit_note("O-C-2", d, "F-2026-0142", d);
+    assert_eq!(up("", cn).await, "UBLSourceInvoiceUnallowedStatus");
+    assert_eq!(h.sandbox().documents().await.len(), 1);
 }

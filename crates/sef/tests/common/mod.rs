@@ -77,3 +77,45 @@ pub async fn sandbox_on_loopback(
         .expect("the SEF sandbox starts on 127.0.0.1:0");
     (h.addr(), h)
 }
+
+/// Registers the budget user of fiskal-ubl's samples (Dom zdravlja Primer, PIB 190000037,
+/// JBKJS 10520).
+pub async fn register_budget_buyer(h: &SandboxHandle) {
+    h.sandbox()
+        .register_company(fiskal_sef::sandbox::Company {
+            pib: "190000037".into(),
+            mb: "99000035".into(),
+            name: "Dom zdravlja Primer".into(),
+            company_type: String::new(),
+            jbkjs: Some("10520".into()),
+            budget_user: true,
+            vat_active: true,
+            status: "Active".into(),
+            isp: false,
+            registration_date: String::new(),
+        })
+        .await
+        .unwrap();
+}
+
+/// The `ErrorCode` of the sandbox's answer to an upload of `xml` with a fresh `requestId` and
+/// the extra query `query` (e.g. `&sendToCir=Yes`); empty when the upload is accepted.
+pub async fn upload_code(h: &SandboxHandle, key: &str, query: &str, xml: String) -> String {
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}{UPLOAD_PATH}?requestId={}{query}",
+            h.base_url(),
+            uuid::Uuid::new_v4()
+        ))
+        .header("ApiKey", key)
+        .header("Content-Type", "application/xml")
+        .body(xml)
+        .send()
+        .await
+        .unwrap();
+    if r.status().is_success() {
+        return String::new();
+    }
+    let body: serde_json::Value = r.json().await.unwrap();
+    body["ErrorCode"].as_str().unwrap_or("").to_string()
+}
