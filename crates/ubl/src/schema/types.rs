@@ -7,6 +7,7 @@
 /// One child particle of a sequence: qualified name, minimum and maximum (0 = unbounded).
 pub(crate) type Particle = (&'static str, u32, u32);
 
+/// Children of `InvoiceType`.
 pub(crate) const INVOICE: &[Particle] = &[
     ("cec:UBLExtensions", 0, 1),
     ("cbc:UBLVersionID", 0, 1),
@@ -64,6 +65,7 @@ pub(crate) const INVOICE: &[Particle] = &[
     ("cac:InvoiceLine", 1, 0),
 ];
 
+/// Children of `CreditNoteType`.
 pub(crate) const CREDITNOTE: &[Particle] = &[
     ("cec:UBLExtensions", 0, 1),
     ("cbc:UBLVersionID", 0, 1),
@@ -118,6 +120,7 @@ pub(crate) const CREDITNOTE: &[Particle] = &[
     ("cac:CreditNoteLine", 1, 0),
 ];
 
+/// Children of `SupplierPartyType`.
 pub(crate) const SUPPLIERPARTY: &[Particle] = &[
     ("cbc:CustomerAssignedAccountID", 0, 1),
     ("cbc:AdditionalAccountID", 0, 0),
@@ -128,6 +131,7 @@ pub(crate) const SUPPLIERPARTY: &[Particle] = &[
     ("cac:SellerContact", 0, 1),
 ];
 
+/// Children of `CustomerPartyType`.
 pub(crate) const CUSTOMERPARTY: &[Particle] = &[
     ("cbc:CustomerAssignedAccountID", 0, 1),
     ("cbc:SupplierAssignedAccountID", 0, 1),
@@ -138,6 +142,7 @@ pub(crate) const CUSTOMERPARTY: &[Particle] = &[
     ("cac:BuyerContact", 0, 1),
 ];
 
+/// Children of `PartyType`.
 pub(crate) const PARTY: &[Particle] = &[
     ("cbc:MarkCareIndicator", 0, 1),
     ("cbc:MarkAttentionIndicator", 0, 1),
@@ -160,10 +165,13 @@ pub(crate) const PARTY: &[Particle] = &[
     ("cac:FinancialAccount", 0, 1),
 ];
 
+/// Children of `PartyIdentificationType`.
 pub(crate) const PARTYIDENTIFICATION: &[Particle] = &[("cbc:ID", 1, 1)];
 
+/// Children of `PartyNameType`.
 pub(crate) const PARTYNAME: &[Particle] = &[("cbc:Name", 1, 1)];
 
+/// Children of `AddressType`.
 pub(crate) const ADDRESS: &[Particle] = &[
     ("cbc:ID", 0, 1),
     ("cbc:AddressTypeCode", 0, 1),
@@ -194,10 +202,13 @@ pub(crate) const ADDRESS: &[Particle] = &[
     ("cac:LocationCoordinate", 0, 0),
 ];
 
+/// Children of `AddressLineType`.
 pub(crate) const ADDRESSLINE: &[Particle] = &[("cbc:Line", 1, 1)];
 
+/// Children of `CountryType`.
 pub(crate) const COUNTRY: &[Particle] = &[("cbc:IdentificationCode", 0, 1), ("cbc:Name", 0, 1)];
 
+/// Children of `PartyTaxSchemeType`.
 pub(crate) const PARTYTAXSCHEME: &[Particle] = &[
     ("cbc:RegistrationName", 0, 1),
     ("cbc:CompanyID", 0, 1),
@@ -208,6 +219,7 @@ pub(crate) const PARTYTAXSCHEME: &[Particle] = &[
     ("cac:TaxScheme", 1, 1),
 ];
 
+/// Children of `TaxSchemeType`.
 pub(crate) const TAXSCHEME: &[Particle] = &[
     ("cbc:ID", 0, 1),
     ("cbc:Name", 0, 1),
@@ -216,6 +228,7 @@ pub(crate) const TAXSCHEME: &[Particle] = &[
     ("cac:JurisdictionRegionAddress", 0, 0),
 ];
 
+/// Children of `PartyLegalEntityType`.
 pub(crate) const PARTYLEGALENTITY: &[Particle] = &[
     ("cbc:RegistrationName", 0, 1),
     ("cbc:CompanyID", 0, 1),
@@ -233,6 +246,7 @@ pub(crate) const PARTYLEGALENTITY: &[Particle] = &[
     ("cac:ShareholderParty", 0, 0),
 ];
 
+/// Children of `ContactType`.
 pub(crate) const CONTACT: &[Particle] = &[
     ("cbc:ID", 0, 1),
     ("cbc:Name", 0, 1),
@@ -243,6 +257,7 @@ pub(crate) const CONTACT: &[Particle] = &[
     ("cac:OtherCommunication", 0, 0),
 ];
 
+/// Children of `PeriodType`.
 pub(crate) const PERIOD: &[Particle] = &[
     ("cbc:StartDate", 0, 1),
     ("cbc:StartTime", 0, 1),
@@ -253,6 +268,7 @@ pub(crate) const PERIOD: &[Particle] = &[
     ("cbc:Description", 0, 0),
 ];
 
+/// Children of `OrderReferenceType`.
 pub(crate) const ORDERREFERENCE: &[Particle] = &[
     ("cbc:ID", 1, 1),
     ("cbc:SalesOrderID", 0, 1),
@@ -265,6 +281,7 @@ pub(crate) const ORDERREFERENCE: &[Particle] = &[
     ("cac:DocumentReference", 0, 1),
 ];
 
+/// Children of `BillingReferenceType`.
 pub(crate) const BILLINGREFERENCE: &[Particle] = &[
     ("cac:InvoiceDocumentReference", 0, 1),
     ("cac:SelfBilledInvoiceDocumentReference", 0, 1),
@@ -276,6 +293,7 @@ pub(crate) const BILLINGREFERENCE: &[Particle] = &[
     ("cac:BillingReferenceLine", 0, 0),
 ];
 
+/// Children of `DocumentReferenceType`.
 pub(crate) const DOCUMENTREFERENCE: &[Particle] = &[
     ("cbc:ID", 1, 1),
     ("cbc:CopyIndicator", 0, 1),
@@ -296,11 +314,13 @@ pub(crate) const DOCUMENTREFERENCE: &[Particle] = &[
     ("cac:ResultOfVerification", 0, 1),
 ];
 
+/// Children of `AttachmentType`.
 pub(crate) const ATTACHMENT: &[Particle] = &[
     ("cbc:EmbeddedDocumentBinaryObject", 0, 1),
     ("cac:ExternalReference", 0, 1),
 ];
 
+/// Children of `ProjectReferenceType`.
 pub(crate) const PROJECTREFERENCE: &[Particle] = &[
     ("cbc:ID", 1, 1),
     ("cbc:UUID", 0, 1),
@@ -308,6 +328,7 @@ pub(crate) const PROJECTREFERENCE: &[Particle] = &[
     ("cac:WorkPhaseReference", 0, 0),
 ];
 
+/// Children of `DeliveryType`.
 pub(crate) const DELIVERY: &[Particle] = &[
     ("cbc:ID", 0, 1),
     ("cbc:Quantity", 0, 1),
@@ -335,6 +356,7 @@ pub(crate) const DELIVERY: &[Particle] = &[
     ("cac:Shipment", 0, 1),
 ];
 
+/// Children of `PaymentMeansType`.
 pub(crate) const PAYMENTMEANS: &[Particle] = &[
     ("cbc:ID", 0, 1),
     ("cbc:PaymentMeansCode", 1, 1),
@@ -351,6 +373,7 @@ pub(crate) const PAYMENTMEANS: &[Particle] = &[
     ("cac:TradeFinancing", 0, 1),
 ];
 
+/// Children of `FinancialAccountType`.
 pub(crate) const FINANCIALACCOUNT: &[Particle] = &[
     ("cbc:ID", 0, 1),
     ("cbc:Name", 0, 1),
@@ -363,6 +386,7 @@ pub(crate) const FINANCIALACCOUNT: &[Particle] = &[
     ("cac:Country", 0, 1),
 ];
 
+/// Children of `PaymentTermsType`.
 pub(crate) const PAYMENTTERMS: &[Particle] = &[
     ("cbc:ID", 0, 1),
     ("cbc:PaymentMeansID", 0, 0),
@@ -385,6 +409,7 @@ pub(crate) const PAYMENTTERMS: &[Particle] = &[
     ("cac:ValidityPeriod", 0, 1),
 ];
 
+/// Children of `AllowanceChargeType`.
 pub(crate) const ALLOWANCECHARGE: &[Particle] = &[
     ("cbc:ID", 0, 1),
     ("cbc:ChargeIndicator", 1, 1),
@@ -403,6 +428,7 @@ pub(crate) const ALLOWANCECHARGE: &[Particle] = &[
     ("cac:PaymentMeans", 0, 0),
 ];
 
+/// Children of `TaxTotalType`.
 pub(crate) const TAXTOTAL: &[Particle] = &[
     ("cbc:TaxAmount", 1, 1),
     ("cbc:RoundingAmount", 0, 1),
@@ -411,6 +437,7 @@ pub(crate) const TAXTOTAL: &[Particle] = &[
     ("cac:TaxSubtotal", 0, 0),
 ];
 
+/// Children of `TaxSubtotalType`.
 pub(crate) const TAXSUBTOTAL: &[Particle] = &[
     ("cbc:TaxableAmount", 0, 1),
     ("cbc:TaxAmount", 1, 1),
@@ -424,6 +451,7 @@ pub(crate) const TAXSUBTOTAL: &[Particle] = &[
     ("cac:TaxCategory", 1, 1),
 ];
 
+/// Children of `TaxCategoryType`.
 pub(crate) const TAXCATEGORY: &[Particle] = &[
     ("cbc:ID", 0, 1),
     ("cbc:Name", 0, 1),
@@ -437,6 +465,7 @@ pub(crate) const TAXCATEGORY: &[Particle] = &[
     ("cac:TaxScheme", 1, 1),
 ];
 
+/// Children of `MonetaryTotalType`.
 pub(crate) const MONETARYTOTAL: &[Particle] = &[
     ("cbc:LineExtensionAmount", 0, 1),
     ("cbc:TaxExclusiveAmount", 0, 1),
@@ -449,6 +478,7 @@ pub(crate) const MONETARYTOTAL: &[Particle] = &[
     ("cbc:PayableAlternativeAmount", 0, 1),
 ];
 
+/// Children of `InvoiceLineType`.
 pub(crate) const INVOICELINE: &[Particle] = &[
     ("cbc:ID", 1, 1),
     ("cbc:UUID", 0, 1),
@@ -480,6 +510,7 @@ pub(crate) const INVOICELINE: &[Particle] = &[
     ("cac:ItemPriceExtension", 0, 1),
 ];
 
+/// Children of `CreditNoteLineType`.
 pub(crate) const CREDITNOTELINE: &[Particle] = &[
     ("cbc:ID", 1, 1),
     ("cbc:UUID", 0, 1),
@@ -511,6 +542,7 @@ pub(crate) const CREDITNOTELINE: &[Particle] = &[
     ("cac:ItemPriceExtension", 0, 1),
 ];
 
+/// Children of `ItemType`.
 pub(crate) const ITEM: &[Particle] = &[
     ("cbc:Description", 0, 0),
     ("cbc:PackQuantity", 0, 1),
@@ -544,6 +576,7 @@ pub(crate) const ITEM: &[Particle] = &[
     ("cac:Dimension", 0, 0),
 ];
 
+/// Children of `ItemIdentificationType`.
 pub(crate) const ITEMIDENTIFICATION: &[Particle] = &[
     ("cbc:ID", 1, 1),
     ("cbc:ExtendedID", 0, 1),
@@ -553,6 +586,7 @@ pub(crate) const ITEMIDENTIFICATION: &[Particle] = &[
     ("cac:IssuerParty", 0, 1),
 ];
 
+/// Children of `CommodityClassificationType`.
 pub(crate) const COMMODITYCLASSIFICATION: &[Particle] = &[
     ("cbc:NatureCode", 0, 1),
     ("cbc:CargoTypeCode", 0, 1),
@@ -560,6 +594,7 @@ pub(crate) const COMMODITYCLASSIFICATION: &[Particle] = &[
     ("cbc:ItemClassificationCode", 0, 1),
 ];
 
+/// Children of `PriceType`.
 pub(crate) const PRICE: &[Particle] = &[
     ("cbc:PriceAmount", 1, 1),
     ("cbc:BaseQuantity", 0, 1),
@@ -573,6 +608,7 @@ pub(crate) const PRICE: &[Particle] = &[
     ("cac:PricingExchangeRate", 0, 1),
 ];
 
+/// Children of `OrderLineReferenceType`.
 pub(crate) const ORDERLINEREFERENCE: &[Particle] = &[
     ("cbc:LineID", 1, 1),
     ("cbc:SalesOrderLineID", 0, 1),
@@ -581,6 +617,7 @@ pub(crate) const ORDERLINEREFERENCE: &[Particle] = &[
     ("cac:OrderReference", 0, 1),
 ];
 
+/// Children of `ExchangeRateType`.
 pub(crate) const EXCHANGERATE: &[Particle] = &[
     ("cbc:SourceCurrencyCode", 1, 1),
     ("cbc:SourceCurrencyBaseRate", 0, 1),
@@ -592,286 +629,3 @@ pub(crate) const EXCHANGERATE: &[Particle] = &[
     ("cbc:Date", 0, 1),
     ("cac:ForeignExchangeContract", 0, 1),
 ];
-
-/// Complex type of a `cac:` element, for the types listed above; `None` for all others
-/// (their content is not checked by fiskal's structural pass).
-#[expect(clippy::too_many_lines, reason = "foundations issue #10 splits it")]
-pub(crate) fn aggregate_type(qname: &str) -> Option<&'static [Particle]> {
-    Some(match qname {
-        "cac:AccountingSupplierParty"
-        | "cac:DespatchSupplierParty"
-        | "cac:SellerSupplierParty"
-        | "cac:SupplierParty" => SUPPLIERPARTY,
-        "cac:AccountingCustomerParty"
-        | "cac:BuyerCustomerParty"
-        | "cac:ContractorCustomerParty"
-        | "cac:CustomerParty"
-        | "cac:DeliveryCustomerParty"
-        | "cac:OriginatorCustomerParty"
-        | "cac:RecipientCustomerParty"
-        | "cac:RetailerCustomerParty" => CUSTOMERPARTY,
-        "cac:AdditionalInformationParty"
-        | "cac:AgentParty"
-        | "cac:AppealInformationParty"
-        | "cac:AppealReceiverParty"
-        | "cac:BeneficiaryParty"
-        | "cac:BillOfLadingHolderParty"
-        | "cac:BillToParty"
-        | "cac:CarrierParty"
-        | "cac:ConsigneeParty"
-        | "cac:ConsignorParty"
-        | "cac:ContactParty"
-        | "cac:ContractResponsibleParty"
-        | "cac:CustomsAgentParty"
-        | "cac:DeliveryParty"
-        | "cac:DespatchParty"
-        | "cac:DocumentProviderParty"
-        | "cac:EvidenceIssuingParty"
-        | "cac:ExporterParty"
-        | "cac:FinalDeliveryParty"
-        | "cac:FinancingParty"
-        | "cac:FreightForwarderParty"
-        | "cac:GuarantorParty"
-        | "cac:HazardousItemNotificationParty"
-        | "cac:HeadOfficeParty"
-        | "cac:ImporterParty"
-        | "cac:InformationContentProviderParty"
-        | "cac:InsuranceParty"
-        | "cac:InterestedParty"
-        | "cac:InventoryReportingParty"
-        | "cac:IssuerParty"
-        | "cac:LoadingProofParty"
-        | "cac:LogisticsOperatorParty"
-        | "cac:ManufacturerParty"
-        | "cac:MediationParty"
-        | "cac:MortgageHolderParty"
-        | "cac:NotaryParty"
-        | "cac:NotifyParty"
-        | "cac:OperatingParty"
-        | "cac:OriginalDespatchParty"
-        | "cac:OriginatorParty"
-        | "cac:OwnerParty"
-        | "cac:Party"
-        | "cac:PayeeParty"
-        | "cac:PayerParty"
-        | "cac:PerformingCarrierParty"
-        | "cac:PickupParty"
-        | "cac:PreSelectedParty"
-        | "cac:PreparationParty"
-        | "cac:ProviderParty"
-        | "cac:ReceiverParty"
-        | "cac:RecipientParty"
-        | "cac:ResponsibleTransportServiceProviderParty"
-        | "cac:SenderParty"
-        | "cac:SignatoryParty"
-        | "cac:SourceIssuerParty"
-        | "cac:SubcontractorParty"
-        | "cac:SubscriberParty"
-        | "cac:SubstituteCarrierParty"
-        | "cac:TaxRepresentativeParty"
-        | "cac:TenderEvaluationParty"
-        | "cac:TenderRecipientParty"
-        | "cac:TendererParty"
-        | "cac:TerminalOperatorParty"
-        | "cac:TransportAdvisorParty"
-        | "cac:TransportServiceProviderParty"
-        | "cac:TransportUserParty"
-        | "cac:UtilityCustomerParty"
-        | "cac:UtilitySupplierParty"
-        | "cac:WarrantyParty"
-        | "cac:WitnessParty" => PARTY,
-        "cac:PartyIdentification" => PARTYIDENTIFICATION,
-        "cac:PartyName" => PARTYNAME,
-        "cac:Address"
-        | "cac:ApplicableAddress"
-        | "cac:ApplicableTerritoryAddress"
-        | "cac:DeliveryAddress"
-        | "cac:DespatchAddress"
-        | "cac:JurisdictionRegionAddress"
-        | "cac:LocationAddress"
-        | "cac:OriginAddress"
-        | "cac:PostalAddress"
-        | "cac:RegistrationAddress"
-        | "cac:ResidenceAddress"
-        | "cac:ReturnAddress" => ADDRESS,
-        "cac:AddressLine" => ADDRESSLINE,
-        "cac:Country"
-        | "cac:DestinationCountry"
-        | "cac:ExportCountry"
-        | "cac:FinalDestinationCountry"
-        | "cac:IssuingCountry"
-        | "cac:OriginCountry"
-        | "cac:OriginalDepartureCountry"
-        | "cac:TransitCountry" => COUNTRY,
-        "cac:PartyTaxScheme" => PARTYTAXSCHEME,
-        "cac:TaxScheme" => TAXSCHEME,
-        "cac:PartyLegalEntity" => PARTYLEGALENTITY,
-        "cac:AccountingContact"
-        | "cac:BuyerContact"
-        | "cac:Contact"
-        | "cac:DeliveryContact"
-        | "cac:DespatchContact"
-        | "cac:SellerContact"
-        | "cac:SignatoryContact" => CONTACT,
-        "cac:ActivityPeriod"
-        | "cac:ApplicablePeriod"
-        | "cac:ConstitutionPeriod"
-        | "cac:ContractAcceptancePeriod"
-        | "cac:ContractFormalizationPeriod"
-        | "cac:DeliveryPeriod"
-        | "cac:DocumentAvailabilityPeriod"
-        | "cac:DurationPeriod"
-        | "cac:EffectivePeriod"
-        | "cac:EstimatedDeliveryPeriod"
-        | "cac:EstimatedDespatchPeriod"
-        | "cac:EstimatedDurationPeriod"
-        | "cac:EstimatedTransitPeriod"
-        | "cac:ExceptionObservationPeriod"
-        | "cac:ForecastPeriod"
-        | "cac:FrequencyPeriod"
-        | "cac:InventoryPeriod"
-        | "cac:InvitationSubmissionPeriod"
-        | "cac:InvoicePeriod"
-        | "cac:LineValidityPeriod"
-        | "cac:MainPeriod"
-        | "cac:NominationPeriod"
-        | "cac:NotificationPeriod"
-        | "cac:OptionValidityPeriod"
-        | "cac:ParticipationRequestReceptionPeriod"
-        | "cac:PaymentReversalPeriod"
-        | "cac:PenaltyPeriod"
-        | "cac:Period"
-        | "cac:PlannedPeriod"
-        | "cac:PresentationPeriod"
-        | "cac:PromisedDeliveryPeriod"
-        | "cac:ReminderPeriod"
-        | "cac:RequestedDeliveryPeriod"
-        | "cac:RequestedDespatchPeriod"
-        | "cac:RequestedStatusPeriod"
-        | "cac:RequestedValidityPeriod"
-        | "cac:ServiceEndTimePeriod"
-        | "cac:ServiceStartTimePeriod"
-        | "cac:SettlementPeriod"
-        | "cac:StatementPeriod"
-        | "cac:StatusPeriod"
-        | "cac:TenderSubmissionDeadlinePeriod"
-        | "cac:TenderValidityPeriod"
-        | "cac:TransitPeriod"
-        | "cac:TransportServiceProviderResponseDeadlinePeriod"
-        | "cac:TransportServiceProviderResponseRequiredPeriod"
-        | "cac:TransportUserResponseRequiredPeriod"
-        | "cac:UsabilityPeriod"
-        | "cac:ValidityPeriod"
-        | "cac:WarrantyValidityPeriod" => PERIOD,
-        "cac:OrderReference" => ORDERREFERENCE,
-        "cac:BillingReference" => BILLINGREFERENCE,
-        "cac:AdditionalDocumentReference"
-        | "cac:CallForTendersDocumentReference"
-        | "cac:CatalogueDocumentReference"
-        | "cac:ContractDocumentReference"
-        | "cac:ContractualDocumentReference"
-        | "cac:CreditNoteDocumentReference"
-        | "cac:DebitNoteDocumentReference"
-        | "cac:DespatchDocumentReference"
-        | "cac:DocumentReference"
-        | "cac:EmploymentLegislationDocumentReference"
-        | "cac:EnvironmentalLegislationDocumentReference"
-        | "cac:EvidenceDocumentReference"
-        | "cac:FiscalLegislationDocumentReference"
-        | "cac:GuaranteeDocumentReference"
-        | "cac:GuidanceDocumentReference"
-        | "cac:IdentityDocumentReference"
-        | "cac:InvoiceDocumentReference"
-        | "cac:ItemSpecificationDocumentReference"
-        | "cac:LegalDocumentReference"
-        | "cac:MandateDocumentReference"
-        | "cac:MinutesDocumentReference"
-        | "cac:NoticeDocumentReference"
-        | "cac:OrderDocumentReference"
-        | "cac:OriginalDocumentReference"
-        | "cac:OriginatorDocumentReference"
-        | "cac:ParentDocumentReference"
-        | "cac:PreviousDocumentReference"
-        | "cac:ProcurementLegislationDocumentReference"
-        | "cac:QuotationDocumentReference"
-        | "cac:ReceiptDocumentReference"
-        | "cac:RegistryCertificateDocumentReference"
-        | "cac:ReminderDocumentReference"
-        | "cac:ReplacedNoticeDocumentReference"
-        | "cac:RequestForQuotationDocumentReference"
-        | "cac:RequestedDocumentReference"
-        | "cac:ResolutionDocumentReference"
-        | "cac:SelfBilledCreditNoteDocumentReference"
-        | "cac:SelfBilledInvoiceDocumentReference"
-        | "cac:ShipmentDocumentReference"
-        | "cac:StatementDocumentReference"
-        | "cac:SupportingDocumentReference"
-        | "cac:TechnicalDocumentReference"
-        | "cac:TemplateDocumentReference"
-        | "cac:TenderDocumentReference"
-        | "cac:TendererQualificationDocumentReference"
-        | "cac:TransportExecutionPlanDocumentReference"
-        | "cac:TransportExecutionPlanRequestDocumentReference"
-        | "cac:TransportProgressStatusRequestDocumentReference"
-        | "cac:TransportServiceDescriptionDocumentReference"
-        | "cac:TransportServiceDescriptionRequestDocumentReference"
-        | "cac:TransportationStatusRequestDocumentReference"
-        | "cac:WorkOrderDocumentReference" => DOCUMENTREFERENCE,
-        "cac:Attachment" | "cac:DigitalSignatureAttachment" => ATTACHMENT,
-        "cac:ProjectReference" => PROJECTREFERENCE,
-        "cac:ContractualDelivery" | "cac:Delivery" => DELIVERY,
-        "cac:PaymentMeans" => PAYMENTMEANS,
-        "cac:FinancialAccount"
-        | "cac:FinancingFinancialAccount"
-        | "cac:PayeeFinancialAccount"
-        | "cac:PayerFinancialAccount" => FINANCIALACCOUNT,
-        "cac:BonusPaymentTerms"
-        | "cac:CollectPaymentTerms"
-        | "cac:CommissionPaymentTerms"
-        | "cac:DisbursementPaymentTerms"
-        | "cac:PaymentTerms"
-        | "cac:PenaltyPaymentTerms"
-        | "cac:PrepaidPaymentTerms"
-        | "cac:ServiceChargePaymentTerms" => PAYMENTTERMS,
-        "cac:AllowanceCharge"
-        | "cac:ExtraAllowanceCharge"
-        | "cac:FreightAllowanceCharge"
-        | "cac:ServiceAllowanceCharge" => ALLOWANCECHARGE,
-        "cac:TaxTotal" | "cac:WithholdingTaxTotal" => TAXTOTAL,
-        "cac:TaxSubtotal" => TAXSUBTOTAL,
-        "cac:ApplicableTaxCategory" | "cac:ClassifiedTaxCategory" | "cac:TaxCategory" => {
-            TAXCATEGORY
-        }
-        "cac:AnticipatedMonetaryTotal"
-        | "cac:LegalMonetaryTotal"
-        | "cac:MonetaryTotal"
-        | "cac:QuotedMonetaryTotal"
-        | "cac:RequestedMonetaryTotal" => MONETARYTOTAL,
-        "cac:InvoiceLine" | "cac:SubInvoiceLine" => INVOICELINE,
-        "cac:CreditNoteLine" | "cac:SubCreditNoteLine" => CREDITNOTELINE,
-        "cac:Item" | "cac:SupplyItem" => ITEM,
-        "cac:AdditionalItemIdentification"
-        | "cac:BuyersItemIdentification"
-        | "cac:CatalogueItemIdentification"
-        | "cac:ItemIdentification"
-        | "cac:ManufacturersItemIdentification"
-        | "cac:SellersItemIdentification"
-        | "cac:StandardItemIdentification" => ITEMIDENTIFICATION,
-        "cac:AdditionalCommodityClassification"
-        | "cac:CommodityClassification"
-        | "cac:MainCommodityClassification"
-        | "cac:SupportedCommodityClassification"
-        | "cac:UnsupportedCommodityClassification" => COMMODITYCLASSIFICATION,
-        "cac:AlternativeConditionPrice"
-        | "cac:Price"
-        | "cac:TaxExclusivePrice"
-        | "cac:TaxInclusivePrice" => PRICE,
-        "cac:OrderLineReference" => ORDERLINEREFERENCE,
-        "cac:ExchangeRate"
-        | "cac:PaymentAlternativeExchangeRate"
-        | "cac:PaymentExchangeRate"
-        | "cac:PricingExchangeRate"
-        | "cac:TaxExchangeRate" => EXCHANGERATE,
-        _ => return None,
-    })
-}
