@@ -143,7 +143,7 @@ fn main() {
             tasks.push(tokio::spawn(async move {
                 for vl in vls.iter().skip(t).step_by(IN_FLIGHT) {
                     let v = suf.verify(vl).await.unwrap();
-                    let body = serde_json::to_vec(&fiskal_suf::page::json(&v)).unwrap();
+                    let body = serde_json::to_vec(&fiskal_suf::api::page::verification::json(&v)).unwrap();
                     assert!(body.len() > 100);
                 }
             }));

@@ -1,5 +1,6 @@
-//! A typed client of the SUF's administration API ([`crate::admin::router`], under
-//! `/portal/api/v1/`): one method per call, answering with the structs of [`crate::admin`].
+//! A typed client of the SUF's administration API ([`crate::api::admin::router`],
+//! under `/portal/api/v1/`): one method per call, answering with the structs of
+//! [`crate::service::admin`].
 //! `fiskal suf admin` uses it.
 //!
 //! The administration token is sent as `Authorization: Bearer` and never logged or shown
@@ -14,7 +15,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::admin::{
+use crate::service::admin::{
     AdminOutcome, CommandView, DirectiveRequest, DirectiveSent, ForcedProof, NewTaxRateGroup,
     SecureElementSummary,
 };

@@ -11,7 +11,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{Env, TestDb, receipt};
 use fiskal_domain::tax::TaxRateGroup;
-use fiskal_suf::admin::{self, NewTaxRateGroup};
+use fiskal_suf::api::admin;
+use fiskal_suf::service::admin::{NewTaxRateGroup, new_admin_token};
 use fiskal_suf::service::command_type;
 use fiskal_suf::store::SqlStore;
 use fiskal_suf::{Suf, SufError};
@@ -146,7 +147,7 @@ async fn admin_contract(db: TestDb) {
         "admin disabled without a token"
     );
     drop(app);
-    let token = admin::new_admin_token();
+    let token = new_admin_token();
     let suf = Arc::new(
         Arc::try_unwrap(suf)
             .unwrap_or_else(|_| panic!("one owner"))
@@ -250,7 +251,7 @@ async fn admin_contract(db: TestDb) {
     // Directives are numbered per SE; the numbers survive a restart and the SE accepts them.
     {
         use fiskal_se::SecureElement as _;
-        use fiskal_suf::admin::DirectiveRequest;
+        use fiskal_suf::service::admin::DirectiveRequest;
         let a = suf
             .send_directive(&uid, DirectiveRequest::SetLimit(5_000 * 10_000))
             .await
@@ -336,7 +337,7 @@ async fn certificates_of_another_environment_are_refused() {
 /// Two SUF processes on one database: groups added by one are known to the other, group ids and
 /// directive numbers never repeat.
 async fn two_sufs_on_one_database(db: TestDb) {
-    use fiskal_suf::admin::DirectiveRequest;
+    use fiskal_suf::service::admin::DirectiveRequest;
     let mut e = Env::new();
     let uid = e.uid();
     let store = common::store_on(&db).await;

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use common::{Env, sqlite_store};
 use fiskal_domain::tax::TaxRateGroup;
 use fiskal_suf::Suf;
-use fiskal_suf::admin::{DirectiveRequest, NewTaxRateGroup};
 use fiskal_suf::admin_client::{AdminClient, AdminClientError};
+use fiskal_suf::service::admin::{DirectiveRequest, NewTaxRateGroup};
 use rust_decimal::Decimal;
 
 const TOKEN: &str = "0123456789abcdef-admin-token";

@@ -38,7 +38,7 @@ async fn api_flow_over_http() {
     let uid = e.uid();
     let store = common::sqlite_store(e.path()).await;
     let suf = Arc::new(Suf::adopt(e.path(), store, None).await.unwrap());
-    let app = fiskal_suf::http::router(suf);
+    let app = fiskal_suf::api::router(suf);
 
     // Token: needs the client identity; unknown SE refused.
     let (st, v) = call(&app, req("GET", "/api/v3/sdc/token", None, "")).await;

@@ -12,12 +12,13 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use fiskal_domain::api::InvoiceResult;
 use fiskal_domain::lang::Lang;
 use fiskal_domain::money::dec;
-use fiskal_suf::lookup::{issue_token, specifications, specifications_answer};
-use fiskal_suf::manual::{ManualForm, ManualOutcome, manual_lookup, parse_manual};
-use fiskal_suf::manual_page::manual_answer;
+use fiskal_suf::Suf;
+use fiskal_suf::api::page::{manual as manual_page, verification as page};
+use fiskal_suf::api::{manual_answer, specifications_answer};
 use fiskal_suf::service::Invalid;
+use fiskal_suf::service::lookup::{issue_token, specifications};
+use fiskal_suf::service::manual::{ManualForm, ManualOutcome, manual_lookup, parse_manual};
 use fiskal_suf::store::SqlStore;
-use fiskal_suf::{Suf, manual_page, page};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -48,8 +49,8 @@ async fn pages_have_the_layout_the_headers_and_csrf_protection() {
     let e = common::Env::new();
     let (store, _) = common::store(false, e.path()).await;
     let suf = Arc::new(Suf::adopt(e.path(), store, None).await.unwrap());
-    let policy = fiskal_suf::http::policy(&suf);
-    let app = fiskal_web::layers(fiskal_suf::http::router(suf.clone()), &policy);
+    let policy = fiskal_suf::api::policy(&suf);
+    let app = fiskal_web::layers(fiskal_suf::api::router(suf.clone()), &policy);
 
     // The manual form: fiskal's layout in Serbian Latin by default, no inline style, the page
     // headers; in Cyrillic when asked.
@@ -148,7 +149,7 @@ async fn the_administration_takes_a_bearer_token_in_any_case() {
             .unwrap()
             .with_admin_token("0123456789abcdef0123456789abcdef"),
     );
-    let app = fiskal_suf::admin::router(suf);
+    let app = fiskal_suf::api::admin::router(suf);
     let get = |auth: Option<&str>| {
         let mut b = Request::get("/portal/api/v1/secure-elements");
         if let Some(a) = auth {
@@ -451,8 +452,8 @@ fn has_cyrillic(s: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_speak_the_language_of_the_request_and_the_receipt_stays_cyrillic() {
     let f = fixture(1, 1).await;
-    let policy = fiskal_suf::http::policy(&f.suf);
-    let app = fiskal_web::layers(fiskal_suf::http::router(f.suf.clone()), &policy);
+    let policy = fiskal_suf::api::policy(&f.suf);
+    let app = fiskal_web::layers(fiskal_suf::api::router(f.suf.clone()), &policy);
     let vl = vl_of(&f.results[0]);
     let url = format!("/v/?vl={vl}");
 
@@ -632,8 +633,8 @@ async fn pages_speak_the_language_of_the_request_and_the_receipt_stays_cyrillic(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_attempt_limit_page_speaks_the_language_of_the_request() {
     let f = fixture(0, 0).await;
-    let policy = fiskal_suf::http::policy(&f.suf);
-    let app = fiskal_web::layers(fiskal_suf::http::router(f.suf.clone()), &policy);
+    let policy = fiskal_suf::api::policy(&f.suf);
+    let app = fiskal_web::layers(fiskal_suf::api::router(f.suf.clone()), &policy);
     let post = |uri: &str, lang: &str| {
         let mut r = Request::post(uri)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -645,7 +646,7 @@ async fn the_attempt_limit_page_speaks_the_language_of_the_request() {
         r.extensions_mut().insert(axum::extract::ConnectInfo(peer));
         r
     };
-    for _ in 0..fiskal_suf::limit::MAX_ATTEMPTS {
+    for _ in 0..fiskal_suf::api::limit::MAX_ATTEMPTS {
         let (st, _, _) = call(&app, post("/v/manual", "en")).await;
         assert_eq!(st, StatusCode::BAD_REQUEST);
     }

@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
-use fiskal_suf::admin::{AdminOutcome, CommandView, DirectiveRequest, SecureElementSummary};
+use fiskal_suf::service::admin::{AdminOutcome, CommandView, DirectiveRequest, SecureElementSummary};
 use fiskal_suf::admin_client::{AdminClient, TaxRateGroups};
 use fiskal_suf::store::SqlStore;
-use fiskal_suf::{Suf, local};
+use fiskal_suf::Suf;
+use fiskal_suf::service::local;
 
 use super::secrets::optional_secret;
 
@@ -304,7 +305,7 @@ fn admin_token_for_serve(env: &Path) -> anyhow::Result<String> {
         return Ok(t.trim().to_string());
     }
     std::fs::create_dir_all(path.parent().unwrap_or(env))?;
-    let token = fiskal_suf::admin::new_admin_token();
+    let token = fiskal_suf::service::admin::new_admin_token();
     fiskal_storage::write_atomic(&path, token.as_bytes(), fiskal_storage::MODE_PRIVATE)
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(token)
@@ -327,7 +328,7 @@ fn parse_valid_from(s: &str) -> anyhow::Result<chrono::DateTime<chrono::FixedOff
 fn new_group(
     a: &AddTaxRatesArgs,
     current: Option<fiskal_domain::tax::TaxRateGroup>,
-) -> anyhow::Result<fiskal_suf::admin::NewTaxRateGroup> {
+) -> anyhow::Result<fiskal_suf::service::admin::NewTaxRateGroup> {
     let valid_from = parse_valid_from(&a.valid_from)?;
     if let Some(f) = &a.file {
         let text =
@@ -338,7 +339,7 @@ fn new_group(
             .get("taxCategories")
             .cloned()
             .with_context(|| format!("{} has no taxCategories", f.display()))?;
-        return Ok(fiskal_suf::admin::NewTaxRateGroup {
+        return Ok(fiskal_suf::service::admin::NewTaxRateGroup {
             valid_from,
             tax_categories: serde_json::from_value(categories)
                 .with_context(|| format!("the taxCategories of {} are not valid", f.display()))?,
@@ -373,7 +374,7 @@ fn new_group(
             ),
         }
     }
-    Ok(fiskal_suf::admin::NewTaxRateGroup {
+    Ok(fiskal_suf::service::admin::NewTaxRateGroup {
         valid_from,
         tax_categories: group.tax_categories,
     })

@@ -2,15 +2,11 @@
 //! manual check"): its pages in the request's language (one column, readable at 360–420 px) and
 //! the whole `POST` exchange. The rows the form asks for are named as the receipt prints them.
 
-use axum::http::StatusCode;
 use fiskal_domain::lang::Lang;
 use fiskal_web::escape as esc;
 
-use crate::layout::{MANUAL_PATH, page, t, text};
-use crate::manual::{self, ManualField, ManualForm, ManualInputError, ManualOutcome};
-use crate::page as verification_page;
-use crate::service::Suf;
-use crate::store::Store;
+use super::{MANUAL_PATH, page, t, text};
+use crate::service::manual::{ManualField, ManualForm, ManualInputError};
 
 /// One field of the form: label, input, its errors and a hint (all texts already escaped).
 struct Field<'a> {
@@ -286,32 +282,4 @@ pub fn too_many(lang: Lang) -> String {
         )
     );
     page(lang, MANUAL_PATH, &title, &body)
-}
-
-/// The whole `POST /v/manual` exchange in `lang`: the form again with errors (400), the
-/// verification page of the matching receipt (200), "not found" (200) or "not yet received"
-/// (200).
-pub async fn manual_answer<S: Store>(
-    suf: &Suf<S>,
-    body: &[u8],
-    lang: Lang,
-) -> (StatusCode, String) {
-    let form_values = ManualForm::from_body(body);
-    let q = match manual::parse_manual(&form_values) {
-        Ok(q) => q,
-        Err(errors) => {
-            return (StatusCode::BAD_REQUEST, form(&form_values, &errors, lang));
-        }
-    };
-    match manual::manual_lookup(suf, &q).await {
-        Ok(ManualOutcome::Found { verdict, vl }) => {
-            (StatusCode::OK, verification_page::html(&verdict, lang, &vl))
-        }
-        Ok(ManualOutcome::NotFound) => (StatusCode::OK, not_found(&form_values, lang)),
-        Ok(ManualOutcome::NotReceived) => (StatusCode::OK, not_received(&q.invoice_number, lang)),
-        Err(e) => {
-            tracing::error!(error = %e, "manual receipt lookup failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, unavailable(lang))
-        }
-    }
 }

@@ -3,14 +3,13 @@
 //!
 //! - the item list of a received receipt, `POST /specifications`, guarded by a per-page token
 //!   bound to the invoice number for one hour ([`issue_token`], [`check_token`]);
-//! - the manual check without a QR code, `GET/POST /v/manual`, is [`crate::manual`].
+//! - the manual check without a QR code, `GET/POST /v/manual`, is [`super::manual`].
 //!
 //! Both only ever answer for receipts the SUF received by audit.
 
 use std::sync::OnceLock;
 
 use aws_lc_rs::hmac;
-use axum::http::StatusCode;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use chrono::Utc;
@@ -20,11 +19,8 @@ use fiskal_domain::tax::{CategoryType, TaxCategory, TaxRate, TaxRateGroup, compu
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use crate::service::{Suf, SufError};
+use super::{Suf, SufError};
 use crate::store::{ReceiptRecord, Store};
-
-/// Path of the item list (`POST`).
-pub const SPECIFICATIONS_PATH: &str = "/specifications";
 
 /// How long a specifications token stays valid: one hour.
 pub const TOKEN_TTL_SECS: i64 = 3600;
@@ -256,29 +252,6 @@ pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
-}
-
-/// The whole `POST /specifications` exchange: `(200, {"success": true, "items": [...]})`;
-/// `(200, {"success": false, "items": []})` for a wrong or expired token or a receipt the SUF has
-/// not received; `(400, the same)` when `invoiceNumber` or `token` is missing.
-pub async fn specifications_answer<S: Store>(suf: &Suf<S>, body: &[u8]) -> (StatusCode, Value) {
-    let no = json!({"success": false, "items": []});
-    let fields = form_fields(body);
-    let (Some(number), Some(token)) = (field(&fields, "invoiceNumber"), field(&fields, "token"))
-    else {
-        return (StatusCode::BAD_REQUEST, no);
-    };
-    match specifications(suf, number.trim(), token).await {
-        Ok(Some(items)) => (
-            StatusCode::OK,
-            json!({"success": true, "items": items.iter().map(SpecItem::to_json).collect::<Vec<_>>()}),
-        ),
-        Ok(None) => (StatusCode::OK, no),
-        Err(e) => {
-            tracing::error!(error = %e, "specifications lookup failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, no)
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The manual check without a QR code, `GET/POST /v/manual` (verification-url.md §5,
 //! docs/suf-formats.md "Items and manual check"): the PFR invoice number, invoice counter, total
 //! amount and PFR time typed in by hand ([`parse_manual`]), looked up among the receipts the SUF
-//! received by audit ([`manual_lookup`]). Its pages are [`crate::manual_page`].
+//! received by audit ([`manual_lookup`]). Its pages are [`crate::api::page::manual`].
 
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use fiskal_domain::api::InvoiceResult;
@@ -11,9 +11,8 @@ use fiskal_domain::money::{max_se_amount, to_scaled};
 use fiskal_domain::time::{from_millis, to_belgrade};
 use rust_decimal::Decimal;
 
-use crate::layout::text;
-use crate::lookup::{MAX_FIELD_CHARS, field, form_fields};
-use crate::service::{Invalid, Suf, SufError, Verified};
+use super::lookup::{MAX_FIELD_CHARS, field, form_fields};
+use super::{Invalid, Suf, SufError, Verified};
 use crate::store::{ReceiptRecord, Store};
 
 /// The manual form as typed (`invoiceNumber`, `invoiceCounter`, `totalAmount`, `sdcDateTime`).
@@ -73,7 +72,7 @@ impl ManualField {
 pub struct ManualInputError {
     /// The field.
     pub field: ManualField,
-    /// What is wrong, in Serbian Latin (see [`crate::layout::text`]).
+    /// What is wrong, in Serbian Latin (see [`crate::api::page::text`]).
     pub sr_latn: &'static str,
     /// What is wrong, in English.
     pub en: &'static str,
@@ -82,7 +81,8 @@ pub struct ManualInputError {
 impl ManualInputError {
     /// What is wrong, in `lang` (Cyrillic transliterates the Latin).
     pub fn message(&self, lang: Lang) -> String {
-        text(lang, self.sr_latn, self.en)
+        // As the pages' texts (`api::page::text`): a part in braces keeps its Latin letters.
+        lang.pick(self.sr_latn, self.en).replace(['{', '}'], "")
     }
 }
 

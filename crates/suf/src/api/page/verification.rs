@@ -9,8 +9,8 @@ use fiskal_domain::time::{format_journal, from_millis};
 use fiskal_web::escape as esc;
 use serde_json::{Value, json};
 
-use crate::layout::{manual_link, page, t, text, url_safe};
-use crate::lookup::{self, SPECIFICATIONS_PATH};
+use super::{SPECIFICATIONS_PATH, manual_link, page, t, text, url_safe};
+use crate::service::lookup;
 use crate::service::{Invalid, Verified};
 
 fn amount_number(scaled: u64) -> Value {

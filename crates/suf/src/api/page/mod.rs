@@ -12,6 +12,11 @@ use fiskal_web::{Layout, escape as esc};
 
 /// Path of the manual check's form.
 pub const MANUAL_PATH: &str = "/v/manual";
+/// Path of the item list (`POST`).
+pub const SPECIFICATIONS_PATH: &str = "/specifications";
+
+pub mod manual;
+pub mod verification;
 
 /// A text of the pages in `lang`: `sr_latn` in Serbian Latin (in Cyrillic transliterated) or
 /// `en`. A part in braces is not Serbian (`{QR}`, `{RSD}`, `{vl}`, `{AAAA1111-…}`): it keeps its
@@ -19,7 +24,7 @@ pub const MANUAL_PATH: &str = "/v/manual";
 ///
 /// ```
 /// use fiskal_domain::lang::Lang;
-/// use fiskal_suf::layout::text;
+/// use fiskal_suf::api::page::text;
 /// assert_eq!(text(Lang::SrLatn, "Račun bez {QR} koda", "No QR code"), "Račun bez QR koda");
 /// assert_eq!(text(Lang::SrCyrl, "Račun bez {QR} koda", "No QR code"), "Рачун без QR кода");
 /// assert_eq!(text(Lang::En, "Račun bez {QR} koda", "No QR code"), "No QR code");

@@ -118,7 +118,7 @@ pub async fn limit_posts(
             (
                 StatusCode::TOO_MANY_REQUESTS,
                 retry,
-                Html(crate::manual_page::too_many(
+                Html(super::page::manual::too_many(
                     fiskal_web::extract::negotiate(
                         req.uri().query(),
                         req.headers(),

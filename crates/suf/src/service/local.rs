@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::{AuditAnswer, Suf, SufError};
 use crate::package::{AuditPackage, AuditStatus};
-use crate::service::{AuditAnswer, Suf, SufError};
 use crate::store::Store;
 
 /// One entry of `{UID}.results`.
