@@ -2,7 +2,7 @@
 //!
 //! Three steps: quick-xml builds a small element tree (a malformed document is a
 //! [`ParseError`] with line and column); a structural pass checks every aggregate fiskal knows
-//! against the child order and cardinality of the OASIS XSDs (`schema.rs`, generated), reported as
+//! against the child order and cardinality of the OASIS XSDs (`schema/`, generated), reported as
 //! findings with rule id `XSD`; then the tree is mapped onto the model, where values that are not
 //! valid dates, decimals or booleans are reported as `XSD` findings too.
 
