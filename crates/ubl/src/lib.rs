@@ -67,7 +67,7 @@ pub const CUSTOMIZATION_ID: &str = "urn:cen.eu:en16931:2017#compliant#urn:mfin.g
 /// BT-24 of a final invoice with `sbt:SrbDtExt` (§1.2).
 pub const CUSTOMIZATION_ID_EXT: &str = "urn:cen.eu:en16931:2017#compliant#urn:mfin.gov.rs:srbdt:2022#conformant#urn:mfin.gov.rs:srbdtext:2022";
 
-/// Language of user-facing messages: fiskal's one [`Lang`](fiskal_domain::lang::Lang) — Serbian
+/// Language of user-facing messages: fiskal's one [`Lang`] — Serbian
 /// Latin (the default), Serbian Cyrillic ([`cyrillic::transliterate`] of the Latin text, codes
 /// and quoted values kept) and English.
 pub use fiskal_domain::lang::Lang;
