@@ -553,7 +553,7 @@ async fn serve(a: ServeArgs) -> anyhow::Result<()> {
             .await
         })
     };
-    let served = crate::web::serve_on(server, svc, fiskal_web::shutdown_signal()).await;
+    let served = crate::api::serve_on(server, svc, fiskal_web::shutdown_signal()).await;
     let _ = tx.send(true);
     let _ = workers.await;
     served?;

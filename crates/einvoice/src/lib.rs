@@ -5,10 +5,11 @@
 //! ([`crypto`], §4.2), and never logged or returned. Invoices go through a persistent outbox
 //! ([`Service::submit_xml`], [`Service::run_sender_once`], §8): the document, its frozen version
 //! and its stable `requestId` are committed in one transaction before any HTTP call, so a crash
-//! never loses or duplicates an invoice. Statuses are tracked from SEF (§9). [`web`] serves the
+//! never loses or duplicates an invoice. Statuses are tracked from SEF (§9). [`api`] serves the
 //! HTTP JSON API and the server-rendered pages; [`store`] stores everything in SQLite or
 //! PostgreSQL.
 
+pub mod api;
 pub mod cli;
 pub mod clock;
 pub mod crypto;
@@ -22,7 +23,6 @@ pub mod service;
 pub mod store;
 pub mod tools;
 pub mod ubl_tools;
-pub mod web;
 
 pub use crypto::{ApiKey, KeyRing, MasterKey};
 pub use demo::{DemoOptions, DemoSummary, demo_flow};

@@ -64,7 +64,7 @@ async fn registration_page_and_sandbox_portal_render_in_chromium() {
     let env = Env::new(Backend::Sqlite).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let srv = tokio::spawn(fiskal_einvoice::web::serve(
+    let srv = tokio::spawn(fiskal_einvoice::api::serve(
         listener,
         env.svc.clone(),
         std::future::pending(),

@@ -48,7 +48,7 @@ fn hostile() -> Vec<(&'static str, Vec<u8>, &'static str)> {
 async fn serve(env: &Env) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(fiskal_einvoice::web::serve(
+    tokio::spawn(fiskal_einvoice::api::serve(
         listener,
         env.svc.clone(),
         std::future::pending(),

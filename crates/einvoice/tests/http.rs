@@ -12,7 +12,7 @@ async fn serve(env: &Env) -> (String, tokio::task::JoinHandle<std::io::Result<()
     let base = format!("http://{}", listener.local_addr().unwrap());
     (
         base,
-        tokio::spawn(fiskal_einvoice::web::serve(
+        tokio::spawn(fiskal_einvoice::api::serve(
             listener,
             env.svc.clone(),
             std::future::pending(),

@@ -12,7 +12,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 async fn serve(env: &Env) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(fiskal_einvoice::web::serve(
+    tokio::spawn(fiskal_einvoice::api::serve(
         listener,
         env.svc.clone(),
         std::future::pending(),
@@ -234,7 +234,7 @@ async fn signed_in_pages_carry_security_headers_and_no_store() {
         "no inline CSS"
     );
     assert!(!html.contains("<script"));
-    for css in ["/static/fiskal.css", fiskal_einvoice::web::CSS_PATH] {
+    for css in ["/static/fiskal.css", fiskal_einvoice::api::CSS_PATH] {
         assert!(html.contains(&format!("<link rel=\"stylesheet\" href=\"{css}\">")));
         let (h, body) = get(&http, &format!("{base}{css}"), &[]).await;
         assert_eq!(h["content-type"], "text/css; charset=utf-8");

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use common::{Env, TestDb, belgrade, pib, test_config};
 use fiskal_einvoice::model::DocState;
+use fiskal_einvoice::service::ServiceError;
 use fiskal_sef::sandbox::Fault;
 
 /// §14.5: timeout after commit → same requestId → one document, `in_sef`. With idempotency
@@ -213,7 +214,8 @@ async fn buyer_rejects_then_storno(db: TestDb) {
         .submit_xml(t, &env.invoice(&p, "S-1"), "t")
         .await
         .unwrap_err();
-    assert_eq!(e.http_status(), 409);
+    assert!(matches!(e, ServiceError::Refused { .. }), "{e}");
+    assert_eq!(fiskal_einvoice::api::error::status(&e).as_u16(), 409);
     env.cleanup().await;
 }
 
@@ -358,7 +360,7 @@ async fn callbacks_and_sweep(db: TestDb) {
     let mut cfg = test_config();
     cfg.public_base_url = base.clone();
     let env = Env::with_config_on(db, cfg).await;
-    let server = tokio::spawn(fiskal_einvoice::web::serve(
+    let server = tokio::spawn(fiskal_einvoice::api::serve(
         listener,
         env.svc.clone(),
         std::future::pending(),

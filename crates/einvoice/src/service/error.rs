@@ -123,22 +123,6 @@ impl ServiceError {
         }
     }
 
-    /// HTTP status for the API.
-    pub fn http_status(&self) -> u16 {
-        match self {
-            ServiceError::Message(MessageId::Unavailable, _) => 503,
-            ServiceError::Message(MessageId::KeyInUseByOtherTenant, _) => 409,
-            ServiceError::Message(..)
-            | ServiceError::Fields(_)
-            | ServiceError::InvalidDocument(_) => 422,
-            ServiceError::Refused { .. } => 409,
-            ServiceError::NotFound => 404,
-            ServiceError::Unauthorized => 401,
-            ServiceError::UnknownEnvironment(_) => 422,
-            ServiceError::Store(_) | ServiceError::Crypto(_) => 500,
-        }
-    }
-
     /// As a [`UserMessage`].
     pub fn user_message(&self, lang: Lang) -> UserMessage {
         UserMessage {

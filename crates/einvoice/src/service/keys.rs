@@ -9,7 +9,7 @@ use crate::store::KeyRecord;
 
 use super::base::Service;
 use super::error::{SResult, ServiceError};
-use super::views::KeyStatus;
+use super::views::{KeyStatus, TenantOverview};
 
 /// A key ready for use in one operation.
 pub(super) struct ActiveKey {
@@ -45,6 +45,25 @@ impl RecheckOutcome {
 }
 
 impl Service {
+    /// Every tenant with its key's state and waiting documents (the operator's view).
+    pub async fn operator_overview(&self) -> SResult<Vec<TenantOverview>> {
+        let mut out = Vec::new();
+        for tenant in self.inner.db.tenants().await? {
+            let key = self.inner.db.current_key(tenant.id).await?.map(|k| k.info);
+            let waiting = self
+                .inner
+                .db
+                .count_in_states(tenant.id, &[DocState::BlockedKey])
+                .await?;
+            out.push(TenantOverview {
+                tenant,
+                key,
+                waiting,
+            });
+        }
+        Ok(out)
+    }
+
     pub(super) async fn recheck_key(
         &self,
         tenant: &Tenant,

@@ -21,4 +21,4 @@ pub use config::ServiceConfig;
 pub use documents::refused_message;
 pub use error::{SResult, ServiceError};
 pub use events::parse_change_event;
-pub use views::{DocumentView, KeyStatus, Registered, Registration};
+pub use views::{DocumentView, KeyStatus, Registered, Registration, TenantOverview};

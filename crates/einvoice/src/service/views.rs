@@ -79,3 +79,15 @@ pub struct DocumentView {
     /// Upload attempts.
     pub attempts: Vec<crate::model::SendAttempt>,
 }
+
+/// A tenant as the operator sees it: its key record (never the key) and how many documents wait
+/// for a working key.
+#[derive(Debug, Clone, Serialize)]
+pub struct TenantOverview {
+    /// The tenant.
+    pub tenant: Tenant,
+    /// The current key record, if any.
+    pub key: Option<KeyInfo>,
+    /// Documents waiting for the key.
+    pub waiting: i64,
+}

@@ -12,6 +12,7 @@ use axum::routing::{get, post};
 use fiskal_web::{Language, Pages, escape};
 use serde::Deserialize;
 
+use super::error;
 use super::forms::multipart_file;
 use super::pages::{checklist_html, key_field};
 use super::shell::{Flash, St, Web, msg_box, page_response, page_tenant, t};
@@ -251,8 +252,7 @@ async fn after(
     match r {
         Ok(m) => render_app(s, tenant, lang, StatusCode::OK, Some((Flash::Ok, m))).await,
         Err(e) => {
-            let st =
-                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let st = error::status(&e);
             render_app(s, tenant, lang, st, Some((Flash::Err, e.text(lang)))).await
         }
     }

@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use fiskal_web::{Language, Pages, escape};
 use serde::Deserialize;
 
+use super::error;
 use super::shell::{
     Flash, St, Web, msg_box, page, page_response, see_other, session_cookie, session_removal,
     session_token, t,
@@ -308,8 +309,7 @@ async fn register_post(
             (session_cookie(&w.policy, &reg.access_token), html).into_response()
         }
         Err(e) => {
-            let status =
-                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let status = error::status(&e);
             let body = register_form_html(&w.svc, lang, &f, Some(&e.text(lang)));
             page_response(status, lang, &title, "/register", false, &body)
         }

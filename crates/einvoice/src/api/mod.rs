@@ -14,10 +14,11 @@
 //!   URL is https) for the pages. An operator token (configuration) lists tenants and their key
 //!   states — never keys.
 
-mod api;
 mod app;
 mod document;
+pub mod error;
 mod forms;
+mod json;
 mod pages;
 mod shell;
 
@@ -69,7 +70,7 @@ pub fn router(service: Service) -> Router {
         shell::remember_lang,
     ));
     let app = Router::new()
-        .merge(api::routes())
+        .merge(json::routes())
         .merge(pages)
         .with_state(web);
     fiskal_web::layers(app, &policy)

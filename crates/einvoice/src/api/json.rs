@@ -12,11 +12,11 @@ use fiskal_web::{BearerToken, Language, Pages};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::forms::{Refusal, read_body};
+use super::error::{api_error, invalid_request, refused_body};
+use super::forms::read_body;
 use super::shell::{St, Web};
 use crate::crypto::ApiKey;
-use crate::messages::Lang;
-use crate::model::{DocState, Tenant};
+use crate::model::Tenant;
 use crate::service::{Registration, Service, ServiceError};
 use crate::tools::SimpleInvoice;
 
@@ -49,39 +49,6 @@ pub fn routes() -> Router<Web> {
         .route("/sef/callback/{token}", post(callback))
         .layer(DefaultBodyLimit::max(fiskal_web::DEFAULT_BODY_LIMIT));
     uploads.merge(rest)
-}
-
-/// The API's error body: `{"error": {"id", "text", "fields"?, "findings"?}}` with the error's
-/// status.
-pub fn api_error(e: &ServiceError, lang: Lang) -> Response {
-    if matches!(e, ServiceError::Store(_) | ServiceError::Crypto(_)) {
-        tracing::error!(error = %e, "internal error");
-    }
-    let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut body = json!({ "error": { "id": e.id(), "text": e.text(lang) } });
-    match e {
-        ServiceError::Fields(f) => body["error"]["fields"] = json!(f),
-        ServiceError::InvalidDocument(f) => body["error"]["findings"] = json!(f),
-        _ => {}
-    }
-    (status, Json(body)).into_response()
-}
-
-fn invalid_request(text: impl Into<String>) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Json(json!({ "error": { "id": "request.invalid", "text": text.into() } })),
-    )
-        .into_response()
-}
-
-fn refused_body(e: Refusal) -> Response {
-    let id = if e.0 == StatusCode::PAYLOAD_TOO_LARGE {
-        "upload.too_large"
-    } else {
-        "request.invalid"
-    };
-    (e.0, Json(json!({ "error": { "id": id, "text": e.1 } }))).into_response()
 }
 
 fn token(bearer: Option<&BearerToken>) -> &str {
@@ -313,25 +280,7 @@ async fn api_operator_tenants(
     if !s.is_operator(token(bearer.as_ref())) {
         return api_error(&ServiceError::Unauthorized, lang);
     }
-    let mut out = Vec::new();
-    for t in api_try!(s.store().tenants().await.map_err(ServiceError::from), lang) {
-        let k = api_try!(
-            s.store()
-                .current_key(t.id)
-                .await
-                .map_err(ServiceError::from),
-            lang
-        );
-        let waiting = api_try!(
-            s.store()
-                .count_in_states(t.id, &[DocState::BlockedKey])
-                .await
-                .map_err(ServiceError::from),
-            lang
-        );
-        out.push(json!({ "tenant": t, "key": k.map(|k| k.info), "waiting": waiting }));
-    }
-    Json(json!(out)).into_response()
+    Json(json!(api_try!(s.operator_overview().await, lang))).into_response()
 }
 
 async fn callback(axum::extract::State(w): St, Path(token): Path<String>, body: Bytes) -> Response {

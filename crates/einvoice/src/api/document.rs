@@ -12,6 +12,7 @@ use fiskal_web::{Language, Pages, escape};
 use serde::Deserialize;
 
 use super::app::state_label;
+use super::error;
 use super::shell::{Flash, St, Web, msg_box, page_response, page_tenant, t};
 use crate::messages::{Lang, sef_status_label, tr};
 use crate::model::{DocState, Document, Tenant};
@@ -149,7 +150,7 @@ async fn document_html(
 
 fn error_page(lang: Lang, e: &ServiceError) -> Response {
     page_response(
-        StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::NOT_FOUND),
+        error::status(e),
         lang,
         &tr(lang, "Dokument", "Document"),
         "/app",
@@ -247,10 +248,7 @@ async fn action(
     };
     let (status, flash) = match r {
         Ok(m) => (StatusCode::OK, (Flash::Ok, m)),
-        Err(e) => (
-            StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
-            (Flash::Err, e.text(lang)),
-        ),
+        Err(e) => (error::status(&e), (Flash::Err, e.text(lang))),
     };
     let here = format!("/app/documents/{id}");
     match document_html(s, &tenant, id, lang, Some(flash)).await {
