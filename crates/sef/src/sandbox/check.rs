@@ -17,6 +17,7 @@ use rust_decimal::Decimal;
 
 use super::codes::{DOCUMENT_NOT_VALID, answering_finding, field_name, sef_code};
 use super::fixtures;
+use super::state::State;
 use crate::model::DocumentType;
 
 /// A refusal: SEF error code, message, field.
@@ -124,6 +125,26 @@ pub struct CheckContext {
     /// Active companies by PIB, `true` for budget users; `None` when layer 3 is switched off
     /// (the validator then does not know whether the buyer is a budget user).
     pub registry: Option<HashMap<String, bool>>,
+}
+
+impl CheckContext {
+    /// What the content checks take from a sandbox state: its switches and, with layer 3 on,
+    /// the registry (so that the validator knows whether the buyer is a budget user).
+    pub fn of_state(st: &State) -> CheckContext {
+        let s = &st.settings;
+        CheckContext {
+            schema: s.validate_xml,
+            rules: s.validate_rules,
+            credit_note_codes: s.credit_note_description_codes.clone(),
+            registry: s.validate_registry.then(|| {
+                st.companies
+                    .values()
+                    .filter(|c| c.is_active())
+                    .map(|c| (c.pib.clone(), c.budget_user))
+                    .collect()
+            }),
+        }
+    }
 }
 
 /// SEF's unit codes (the sandbox list).

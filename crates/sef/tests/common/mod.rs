@@ -3,6 +3,8 @@
 //! retries.
 #![allow(dead_code)]
 
+pub mod cases;
+
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate};

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::sandbox::check::{CheckContext, check_document, refuse};
-use crate::sandbox::{ApiError, Sandbox, State, json_response};
+use crate::sandbox::{ApiError, Sandbox, json_response};
 
 use super::common::*;
 
@@ -27,24 +27,6 @@ pub(super) fn is_xml_type(h: &HeaderMap) -> bool {
         .is_some_and(|t| t == "application/xml" || t == "text/xml")
 }
 
-/// What the content checks take from the state: the switches and, with layer 3 on, the
-/// registry (so that the validator knows whether the buyer is a budget user).
-pub(super) fn check_context(st: &State) -> CheckContext {
-    let s = &st.settings;
-    CheckContext {
-        schema: s.validate_xml,
-        rules: s.validate_rules,
-        credit_note_codes: s.credit_note_description_codes.clone(),
-        registry: s.validate_registry.then(|| {
-            st.companies
-                .values()
-                .filter(|c| c.is_active())
-                .map(|c| (c.pib.clone(), c.budget_user))
-                .collect()
-        }),
-    }
-}
-
 pub(super) async fn do_upload(
     sb: &Sandbox,
     h: &HeaderMap,
@@ -54,7 +36,7 @@ pub(super) async fn do_upload(
     let (mut l, pib) = sb.auth(h).await?;
     // Parsing and the layer 1-2 checks run on the blocking pool, not on an async worker; the
     // state stays locked meanwhile, as if they ran in place.
-    let cx = check_context(&l.st);
+    let cx = CheckContext::of_state(&l.st);
     let body = xml.clone();
     let checked = tokio::task::spawn_blocking(move || check_document(&body, &cx))
         .await
