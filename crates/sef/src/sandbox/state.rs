@@ -235,12 +235,13 @@ pub struct SandboxSettings {
     pub cancel_sending_after_ms: u64,
     /// How long the timeout faults hold the answer.
     pub fault_delay_ms: u64,
-    /// Layer 1 checks (well-formedness and structure). Cannot really be off: a document must
-    /// parse; `false` only skips nothing more.
+    /// Layer 1 checks beyond well-formedness: the reader's schema findings (element order and
+    /// cardinality, values) refuse the document. A document must parse in any case.
     pub validate_xml: bool,
-    /// Layer 2 checks (profile rules).
+    /// Layer 2 checks: fiskal's validator (`ubl-profile.md` §14).
     pub validate_rules: bool,
-    /// Layer 3 checks (registry and state).
+    /// Layer 3 checks (registry and state); off, the validator is also not told whether the
+    /// buyer is a budget user.
     pub validate_registry: bool,
     /// Callback timeout.
     pub webhook_timeout_ms: u64,

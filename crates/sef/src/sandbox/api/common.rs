@@ -118,7 +118,7 @@ pub(super) fn date_range(m: &HashMap<String, String>) -> Result<(NaiveDate, Naiv
     Ok((from, to))
 }
 
-pub(super) fn parse_date(v: &str) -> Option<NaiveDate> {
+fn parse_date(v: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(v.get(..10).unwrap_or(v), "%Y-%m-%d").ok()
 }
 

@@ -12,7 +12,7 @@ use crate::sandbox::check::refuse;
 use crate::sandbox::state::{Document, Side, local_date};
 use crate::sandbox::{ApiError, Sandbox};
 
-use super::common::*;
+use super::common::{Q, Sb, id_param, ok_json, purchase_of};
 
 pub(super) fn envelope(d: &Document) -> String {
     let ubl = d.xml.trim_start_matches('\u{feff}').trim_start();

@@ -11,7 +11,7 @@ use crate::model::CompanyCheckRequest;
 use crate::sandbox::state::Subscription;
 use crate::sandbox::{ApiError, fixtures, json_response};
 
-use super::common::*;
+use super::common::{Q, Sb, ok_json, parse_body, q};
 
 pub(super) async fn version(AxState(sb): Sb, h: HeaderMap) -> Result<Response, ApiError> {
     let (l, _) = sb.auth(&h).await?;

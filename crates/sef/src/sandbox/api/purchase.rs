@@ -12,7 +12,9 @@ use crate::sandbox::check::refuse;
 use crate::sandbox::state::{Document, Side, local_date, local_text};
 use crate::sandbox::{ApiError, Sandbox};
 
-use super::common::*;
+use super::common::{
+    Q, Sb, changes, date_range, id_param, ok_json, parse_body, purchase_of, purchase_record, q,
+};
 
 pub(super) async fn get_purchase(
     AxState(sb): Sb,

@@ -15,7 +15,9 @@ use crate::sandbox::ApiError;
 use crate::sandbox::check::refuse;
 use crate::sandbox::state::{Side, local_date};
 
-use super::common::*;
+use super::common::{
+    Q, Sb, action_result, changes, date_range, id_param, ok_json, parse_body, q, sales_record,
+};
 
 pub(super) async fn get_sales(
     AxState(sb): Sb,

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use crate::sandbox::check::{CheckContext, check_document, refuse};
 use crate::sandbox::{ApiError, Sandbox, json_response};
 
-use super::common::*;
+use super::common::{Q, Sb, q};
 
 pub(super) fn is_xml_type(h: &HeaderMap) -> bool {
     h.get(header::CONTENT_TYPE)
