@@ -40,4 +40,15 @@ async fn each_content_code_has_a_document_that_gets_exactly_it() {
     for xml in [to_xml(&cases::invoice_doc()), to_xml(&cases::mixed_doc())] {
         assert_eq!(upload_code(&h, &sk, "", xml).await, "");
     }
+    // BT-8 on a 381: 0 is among the sandbox's accepted codes (ubl-profile.md §5.3), and so is
+    // no code at all.
+    for code in [Some("0"), None] {
+        let mut cn = cases::credit_note_doc();
+        cn.id = Some(format!("O-BT8-{}", code.unwrap_or("none")));
+        match code {
+            Some(c) => cn.invoice_periods[0].description_code = Some(c.into()),
+            None => cn.invoice_periods.clear(),
+        }
+        assert_eq!(upload_code(&h, &sk, "", to_xml(&cn)).await, "", "{code:?}");
+    }
 }
