@@ -141,13 +141,3 @@ impl IntoResponse for AdminError {
         (self.0, Json(json!({ "message": self.1 }))).into_response()
     }
 }
-
-/// The E-SDC error answer with `status`, `message` and `codes` ([`ApiError::new`]).
-pub(super) fn model_errors(status: StatusCode, message: &str, codes: &[Gsc]) -> Response {
-    ApiError::new(status, message, codes).into_response()
-}
-
-/// The E-SDC answer to a service error ([`ApiError::from`]).
-pub(super) fn error_response(e: SufError) -> Response {
-    ApiError::from(e).into_response()
-}

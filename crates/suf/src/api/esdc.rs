@@ -8,12 +8,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use fiskal_domain::gsc::Gsc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::App;
-use super::error::{error_response, model_errors};
+use super::error::ApiError;
 use crate::package::AuditPackage;
 use crate::service::{Suf, SufError};
 use crate::store::{CommandRecord, Store};
@@ -55,25 +54,24 @@ pub(super) async fn encryption_key<S: Store>(State(s): State<App<S>>) -> Respons
     .into_response()
 }
 
-pub(super) async fn token<S: Store>(State(s): State<App<S>>, headers: HeaderMap) -> Response {
+pub(super) async fn token<S: Store>(
+    State(s): State<App<S>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let Some(uid) = headers.get(CLIENT_UID_HEADER).and_then(|v| v.to_str().ok()) else {
-        return model_errors(
-            StatusCode::UNAUTHORIZED,
+        return Err(ApiError::unauthorized(
             "A client certificate (or client UID) is required",
-            &[],
-        );
+        ));
     };
     let uid = uid.trim();
-    if let Err(why) = client_proof(&s, uid, &headers) {
-        return model_errors(StatusCode::UNAUTHORIZED, &why, &[]);
-    }
+    client_proof(&s, uid, &headers).map_err(ApiError::unauthorized)?;
     match s.token(uid).await {
-        Ok((t, exp)) => {
-            Json(json!({"token": t, "expiresAt": exp.format("%Y-%m-%dT%H:%M:%SZ").to_string()}))
-                .into_response()
-        }
-        Err(SufError::Refused(m)) => model_errors(StatusCode::UNAUTHORIZED, &m, &[]),
-        Err(e) => error_response(e),
+        Ok((t, exp)) => Ok(Json(
+            json!({"token": t, "expiresAt": exp.format("%Y-%m-%dT%H:%M:%SZ").to_string()}),
+        )
+        .into_response()),
+        Err(SufError::Refused(m)) => Err(ApiError::unauthorized(m)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -108,58 +106,49 @@ fn client_proof<S: Store>(s: &Suf<S>, uid: &str, headers: &HeaderMap) -> Result<
         .map_err(|e| e.to_string())
 }
 
-pub(super) async fn client<S: Store>(s: &Suf<S>, headers: &HeaderMap) -> Result<String, Response> {
+/// The SE a request's token belongs to.
+async fn client<S: Store>(s: &Suf<S>, headers: &HeaderMap) -> Result<String, ApiError> {
     let t = headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok());
-    s.authenticate(t).await.map_err(error_response)
+    Ok(s.authenticate(t).await?)
 }
 
-fn parse_bool(body: &[u8]) -> Option<bool> {
+/// A body of `true` or `false` (quoted or not, any case).
+fn parse_bool(body: &[u8]) -> Result<bool, ApiError> {
     let t = std::str::from_utf8(body)
-        .ok()?
+        .unwrap_or_default()
         .trim()
         .trim_matches('"')
         .to_ascii_lowercase();
     match t.as_str() {
-        "true" => Some(true),
-        "false" => Some(false),
-        _ => None,
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ApiError::bad_format("The body must be true or false")),
     }
+}
+
+/// The commands as TaxCore's JSON array.
+fn commands_answer(cs: &[CommandRecord]) -> Response {
+    Json(Value::Array(cs.iter().map(command_json).collect())).into_response()
 }
 
 pub(super) async fn status<S: Store>(
     State(s): State<App<S>>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let uid = match client(&s, &headers).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let Some(online) = parse_bool(&body) else {
-        return model_errors(
-            StatusCode::BAD_REQUEST,
-            "The body must be true or false",
-            &[Gsc::InvalidFormat],
-        );
-    };
-    if !online {
-        return Json(json!([])).into_response();
+) -> Result<Response, ApiError> {
+    let uid = client(&s, &headers).await?;
+    if !parse_bool(&body)? {
+        return Ok(Json(json!([])).into_response());
     }
-    match s.commands(&uid).await {
-        Ok(cs) => Json(Value::Array(cs.iter().map(command_json).collect())).into_response(),
-        Err(e) => error_response(e),
-    }
+    Ok(commands_answer(&s.commands(&uid).await?))
 }
 
-pub(super) async fn commands<S: Store>(State(s): State<App<S>>, headers: HeaderMap) -> Response {
-    let uid = match client(&s, &headers).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    match s.commands(&uid).await {
-        Ok(cs) => Json(Value::Array(cs.iter().map(command_json).collect())).into_response(),
-        Err(e) => error_response(e),
-    }
+pub(super) async fn commands<S: Store>(
+    State(s): State<App<S>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let uid = client(&s, &headers).await?;
+    Ok(commands_answer(&s.commands(&uid).await?))
 }
 
 pub(super) async fn command_result<S: Store>(
@@ -167,48 +156,31 @@ pub(super) async fn command_result<S: Store>(
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
-) -> Response {
-    let uid = match client(&s, &headers).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let Some(ok) = parse_bool(&body) else {
-        return model_errors(
-            StatusCode::BAD_REQUEST,
-            "The body must be true or false",
-            &[Gsc::InvalidFormat],
-        );
-    };
-    match s.command_result(&uid, &id, ok).await {
-        Ok(()) => StatusCode::OK.into_response(),
-        Err(e) => error_response(e),
-    }
+) -> Result<StatusCode, ApiError> {
+    let uid = client(&s, &headers).await?;
+    let ok = parse_bool(&body)?;
+    s.command_result(&uid, &id, ok).await?;
+    Ok(StatusCode::OK)
 }
 
 pub(super) async fn audit<S: Store>(
     State(s): State<App<S>>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let uid = match client(&s, &headers).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let Ok(pkg) = serde_json::from_slice::<AuditPackage>(&body) else {
-        return model_errors(
-            StatusCode::BAD_REQUEST,
-            "The body is not an audit package",
-            &[Gsc::InvalidFormat],
-        );
-    };
+) -> Result<Response, ApiError> {
+    let uid = client(&s, &headers).await?;
+    let pkg = serde_json::from_slice::<AuditPackage>(&body)
+        .map_err(|_| ApiError::bad_format("The body is not an audit package"))?;
     let answer = s.audit_package(&uid, &pkg).await;
     if !answer.status.is_verified() {
         tracing::warn!(uid, status = answer.status.code(), message = %answer.message, "audit package rejected");
     }
     let cmds = s.commands_for_audit_answer(&uid).await.unwrap_or_default();
-    Json(json!({"status": answer.status, "message": answer.message,
+    Ok(
+        Json(json!({"status": answer.status, "message": answer.message,
                 "commands": cmds.iter().map(command_json).collect::<Vec<_>>()}))
-    .into_response()
+        .into_response(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -223,27 +195,14 @@ pub(super) async fn audit_proof<S: Store>(
     State(s): State<App<S>>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let uid = match client(&s, &headers).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let Ok(req) = serde_json::from_slice::<ProofRequest>(&body) else {
-        return model_errors(
-            StatusCode::BAD_REQUEST,
-            "The body is not a ProofOfAuditRequest",
-            &[Gsc::InvalidFormat],
-        );
-    };
-    let Ok(arp) = B64.decode(req.audit_request_payload.trim()) else {
-        return model_errors(
-            StatusCode::BAD_REQUEST,
-            "auditRequestPayload is not base64",
-            &[Gsc::InvalidFormat],
-        );
-    };
-    match s.audit_proof_request(&uid, &arp, req.sum, req.limit).await {
-        Ok(()) => StatusCode::OK.into_response(),
-        Err(e) => error_response(e),
-    }
+) -> Result<StatusCode, ApiError> {
+    let uid = client(&s, &headers).await?;
+    let req = serde_json::from_slice::<ProofRequest>(&body)
+        .map_err(|_| ApiError::bad_format("The body is not a ProofOfAuditRequest"))?;
+    let arp = B64
+        .decode(req.audit_request_payload.trim())
+        .map_err(|_| ApiError::bad_format("auditRequestPayload is not base64"))?;
+    s.audit_proof_request(&uid, &arp, req.sum, req.limit)
+        .await?;
+    Ok(StatusCode::OK)
 }

@@ -46,8 +46,8 @@ pub fn policy<S: Store>(suf: &Suf<S>) -> Policy {
 
 /// The router: TaxCore.API for PFRs, and the pages for people (verification page, manual
 /// check, item list, stylesheet) behind fiskal-web's page layers (security headers, CSRF).
-/// Pages speak the language of the request (fiskal-web's [`Language`] under [`Pages`]); one
-/// chosen with `?lang=` is remembered in the `lang` cookie.
+/// Pages speak the language of the request (fiskal-web's [`fiskal_web::Language`] under
+/// [`fiskal_web::Pages`]); one chosen with `?lang=` is remembered in the `lang` cookie.
 pub fn router<S: Store>(suf: App<S>) -> axum::Router {
     let policy = policy(&suf);
     let api = axum::Router::new()

@@ -7,13 +7,12 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use fiskal_domain::gsc::Gsc;
 use fiskal_domain::lang::Lang;
 use fiskal_web::{Language, Pages};
 use serde_json::{Value, json};
 
 use super::App;
-use super::error::{error_response, model_errors};
+use super::error::ApiError;
 use super::page::manual::{form, not_found, not_received, unavailable};
 use super::page::verification;
 use crate::service::Suf;
@@ -42,11 +41,7 @@ pub(super) async fn verify_page<S: Store>(
     let json_mode = wants_json(&headers);
     let Some(vl) = q.as_deref().and_then(vl_of) else {
         return if json_mode {
-            model_errors(
-                StatusCode::BAD_REQUEST,
-                "The vl parameter is missing",
-                &[Gsc::InvalidFormat],
-            )
+            ApiError::bad_format("The vl parameter is missing").into_response()
         } else {
             (
                 StatusCode::BAD_REQUEST,
@@ -57,7 +52,7 @@ pub(super) async fn verify_page<S: Store>(
     };
     let verdict = match s.verify(vl).await {
         Ok(v) => v,
-        Err(e) => return error_response(e),
+        Err(e) => return ApiError::from(e).into_response(),
     };
     if json_mode {
         Json(verification::json(&verdict)).into_response()

@@ -269,7 +269,7 @@ pub fn unavailable(lang: Lang) -> String {
     page(lang, MANUAL_PATH, &title, &body)
 }
 
-/// The answer (with status 429) to a client over the attempt limit of [`crate::limit`].
+/// The answer (with status 429) to a client over the attempt limit of [`crate::api::limit`].
 pub fn too_many(lang: Lang) -> String {
     let title = text(lang, "Previše pokušaja", "Too many attempts");
     let body = format!(
