@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 
 use super::download::{PdfDownload, pdf_download};
-use super::transport::{Body, SefClient, json_body};
+use super::transport::{SefClient, json_body};
 use crate::error::SefError;
 use crate::model::*;
 
@@ -28,15 +28,7 @@ impl SefClient {
         date_to: NaiveDate,
     ) -> Result<Vec<i64>, SefError> {
         let r: PurchaseInvoiceIds = self
-            .json(Self::post(
-                "/purchase-invoice/ids",
-                vec![
-                    ("status", status.as_str().to_string()),
-                    ("dateFrom", date_from.to_string()),
-                    ("dateTo", date_to.to_string()),
-                ],
-                Body::None,
-            ))
+            .ids("/purchase-invoice/ids", status.as_str(), date_from, date_to)
             .await?;
         Ok(r.purchase_invoice_ids)
     }
@@ -46,12 +38,7 @@ impl SefClient {
         &self,
         date: NaiveDate,
     ) -> Result<Vec<PurchaseStatusChange>, SefError> {
-        self.json(Self::post(
-            "/purchase-invoice/changes",
-            vec![("date", date.to_string())],
-            Body::None,
-        ))
-        .await
+        self.changes("/purchase-invoice/changes", date).await
     }
 
     /// §7.8: overview of purchase documents.

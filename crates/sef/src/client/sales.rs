@@ -146,15 +146,7 @@ impl SefClient {
         date_to: NaiveDate,
     ) -> Result<Vec<i64>, SefError> {
         let r: SalesInvoiceIds = self
-            .json(Self::post(
-                "/sales-invoice/ids",
-                vec![
-                    ("status", status.as_str().to_string()),
-                    ("dateFrom", date_from.to_string()),
-                    ("dateTo", date_to.to_string()),
-                ],
-                Body::None,
-            ))
+            .ids("/sales-invoice/ids", status.as_str(), date_from, date_to)
             .await?;
         Ok(r.sales_invoice_ids)
     }
@@ -164,12 +156,7 @@ impl SefClient {
         &self,
         date: NaiveDate,
     ) -> Result<Vec<SalesStatusChange>, SefError> {
-        self.json(Self::post(
-            "/sales-invoice/changes",
-            vec![("date", date.to_string())],
-            Body::None,
-        ))
-        .await
+        self.changes("/sales-invoice/changes", date).await
     }
 
     /// §7.7: deletes a `Draft`/`New` sales document.

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
@@ -328,6 +329,40 @@ impl SefClient {
     pub(super) async fn json<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, SefError> {
         let raw = self.run(call).await.result?;
         parse_json(&raw.body)
+    }
+
+    /// A document-id list (`/ids`): documents in `status` between two dates.
+    pub(super) async fn ids<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        status: &str,
+        date_from: NaiveDate,
+        date_to: NaiveDate,
+    ) -> Result<T, SefError> {
+        self.json(Self::post(
+            path,
+            vec![
+                ("status", status.to_string()),
+                ("dateFrom", date_from.to_string()),
+                ("dateTo", date_to.to_string()),
+            ],
+            Body::None,
+        ))
+        .await
+    }
+
+    /// The status changes of one past day (`/changes`).
+    pub(super) async fn changes<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        date: NaiveDate,
+    ) -> Result<Vec<T>, SefError> {
+        self.json(Self::post(
+            path,
+            vec![("date", date.to_string())],
+            Body::None,
+        ))
+        .await
     }
 
     /// A `GET` that accepts JSON.
