@@ -1,7 +1,8 @@
 //! Keys at rest (`moje-fakture.md` §4.2): envelope encryption with AES-256-GCM (aws-lc-rs).
 //!
-//! * The **master key** (32 random bytes, base64) comes from the environment variable
-//!   `FISKAL_SEF_MASTER_KEY` or a key file, never from the database. Its id is derived from it
+//! * The **master key** (32 random bytes, base64) comes from a key file or the environment
+//!   variable `FISKAL_SEF_MASTER_KEY` (read by the binary, [`MasterKeySources`]), never from the
+//!   database. Its id is derived from it
 //!   (HMAC), so records name the master key that wrapped them.
 //! * Every SEF key version gets a fresh random 256-bit **data key**; the SEF key is sealed under
 //!   the data key with associated data `tenant id ‖ environment ‖ key version`, and the data key is
@@ -26,6 +27,42 @@ pub const MASTER_KEY_FILE_ENV: &str = "FISKAL_SEF_MASTER_KEY_FILE";
 /// Environment variable with older master keys (base64, comma-separated) still accepted for
 /// unwrapping until [`crate::Service::rotate_master_key`] has re-wrapped every data key.
 pub const OLD_MASTER_KEYS_ENV: &str = "FISKAL_SEF_OLD_MASTER_KEYS";
+
+/// Where a [`KeyRing`] comes from ([`KeyRing::load`]). `Debug` shows only which sources are set.
+#[derive(Default)]
+pub struct MasterKeySources {
+    /// A key file: current key first, older keys on further lines (`#` starts a comment).
+    pub file: Option<std::path::PathBuf>,
+    /// The current key (base64), used when there is no file.
+    pub key: Option<Zeroizing<String>>,
+    /// Older keys (base64, comma-separated), still accepted for unwrapping.
+    pub old_keys: Option<Zeroizing<String>>,
+}
+
+impl MasterKeySources {
+    /// The sources from plain values (the key texts are zeroised when dropped).
+    pub fn new(
+        file: Option<std::path::PathBuf>,
+        key: Option<String>,
+        old_keys: Option<String>,
+    ) -> MasterKeySources {
+        MasterKeySources {
+            file,
+            key: key.map(Zeroizing::new),
+            old_keys: old_keys.map(Zeroizing::new),
+        }
+    }
+}
+
+impl std::fmt::Debug for MasterKeySources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MasterKeySources")
+            .field("file", &self.file)
+            .field("key", &self.key.as_ref().map(|_| "***"))
+            .field("old_keys", &self.old_keys.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
 
 /// Errors of the key-at-rest layer. Messages never contain key material.
 #[derive(Debug, thiserror::Error)]
@@ -249,15 +286,14 @@ impl KeyRing {
         self
     }
 
-    /// Loads the ring: `FISKAL_SEF_MASTER_KEY` or the file (argument, or `FISKAL_SEF_MASTER_KEY_FILE`);
-    /// older keys from `FISKAL_SEF_OLD_MASTER_KEYS` and from further non-comment lines of the file.
-    pub fn from_env_or_file(file: Option<&std::path::Path>) -> Result<KeyRing, CryptoError> {
+    /// Loads the ring from its sources: the key file (its first key line is the current key,
+    /// further non-comment lines older ones) or else the base64 key, then the older keys
+    /// (base64, comma-separated). The binary fills [`MasterKeySources`] from its options and
+    /// [`MASTER_KEY_FILE_ENV`], [`MASTER_KEY_ENV`] and [`OLD_MASTER_KEYS_ENV`].
+    pub fn load(sources: &MasterKeySources) -> Result<KeyRing, CryptoError> {
         let mut keys: Vec<MasterKey> = Vec::new();
-        let file_path = file
-            .map(|p| p.to_path_buf())
-            .or_else(|| std::env::var_os(MASTER_KEY_FILE_ENV).map(Into::into));
-        if let Some(path) = file_path {
-            let text = Zeroizing::new(std::fs::read_to_string(&path).map_err(|e| {
+        if let Some(path) = &sources.file {
+            let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
                 CryptoError::KeyFile {
                     path: path.display().to_string(),
                     reason: e.to_string(),
@@ -270,15 +306,13 @@ impl KeyRing {
             {
                 keys.push(MasterKey::from_base64(line)?);
             }
-        } else if let Ok(v) = std::env::var(MASTER_KEY_ENV) {
-            let v = Zeroizing::new(v);
-            keys.push(MasterKey::from_base64(&v)?);
+        } else if let Some(v) = &sources.key {
+            keys.push(MasterKey::from_base64(v)?);
         }
         if keys.is_empty() {
             return Err(CryptoError::MissingMasterKey);
         }
-        if let Ok(v) = std::env::var(OLD_MASTER_KEYS_ENV) {
-            let v = Zeroizing::new(v);
+        if let Some(v) = &sources.old_keys {
             for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                 keys.push(MasterKey::from_base64(part)?);
             }
@@ -562,7 +596,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("mk");
         std::fs::write(&p, format!("# current\n{}\n", k.to_base64().as_str())).unwrap();
-        let ring = KeyRing::from_env_or_file(Some(&p)).unwrap();
+        let ring = KeyRing::load(&MasterKeySources {
+            file: Some(p),
+            ..MasterKeySources::default()
+        })
+        .unwrap();
         assert_eq!(ring.current_id(), k.id());
+        let old = MasterKey::generate();
+        let ring = KeyRing::load(&MasterKeySources {
+            file: None,
+            key: Some(Zeroizing::new(k.to_base64().to_string())),
+            old_keys: Some(Zeroizing::new(format!(" {} ,", old.to_base64().as_str()))),
+        })
+        .unwrap();
+        assert_eq!(ring.current_id(), k.id());
+        assert!(matches!(
+            KeyRing::load(&MasterKeySources::default()),
+            Err(CryptoError::MissingMasterKey)
+        ));
     }
 }

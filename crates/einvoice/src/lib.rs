@@ -10,7 +10,6 @@
 //! PostgreSQL.
 
 pub mod api;
-pub mod cli;
 pub mod clock;
 pub mod crypto;
 pub mod demo;
@@ -18,13 +17,15 @@ pub mod fields;
 pub mod gateway;
 pub mod messages;
 pub mod model;
+pub mod report;
 pub mod sef_gateway;
 pub mod service;
+pub mod setup;
 pub mod store;
 pub mod tools;
 pub mod ubl_tools;
 
-pub use crypto::{ApiKey, KeyRing, MasterKey};
+pub use crypto::{ApiKey, KeyRing, MasterKey, MasterKeySources};
 pub use demo::{DemoOptions, DemoSummary, demo_flow};
 pub use messages::{Lang, MessageId, UserMessage};
 pub use model::{DocState, Document, KeyInfo, KeyState, Tenant};

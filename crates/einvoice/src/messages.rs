@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-/// UI language: fiskal's one [`Lang`](fiskal_domain::lang::Lang) (Serbian Latin by default).
+/// UI language: fiskal's one [`Lang`] (Serbian Latin by default).
 pub use fiskal_domain::lang::Lang;
 
 /// `sr` or `en` in `lang`; Serbian Cyrillic transliterates `sr` ([`fiskal_ubl::cyrillic`]).
