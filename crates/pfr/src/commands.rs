@@ -19,52 +19,7 @@ pub const EXECUTED_KEY: &str = "suf.commands";
 /// How many executed commands are remembered (oldest reported ones are forgotten first).
 pub const REMEMBERED: usize = 1000;
 
-/// Command types (suf-backend.md §5).
-pub mod kind {
-    /// SetTaxRates: payload is the JSON of one `TaxRateGroup`.
-    pub const SET_TAX_RATES: i32 = 0;
-    /// SetTimeServerUrl: payload is the URL.
-    pub const SET_TIME_SERVER_URL: i32 = 1;
-    /// SetVerificationUrl: payload is the verification URL prefix.
-    pub const SET_VERIFICATION_URL: i32 = 2;
-    /// TaxCorePublicKey: deprecated, ignored (reported as success).
-    pub const TAX_CORE_PUBLIC_KEY: i32 = 4;
-    /// ForwardProofOfAudit: payload is base64 of the 256-byte proof.
-    pub const FORWARD_PROOF_OF_AUDIT: i32 = 5;
-    /// SetTaxCoreConfiguration: payload is the JSON configuration object.
-    pub const SET_TAX_CORE_CONFIGURATION: i32 = 7;
-    /// ForwardSecureElementDirective: payload is base64 of the 512-byte directive.
-    pub const FORWARD_DIRECTIVE: i32 = 8;
-}
-
-/// A command as the SUF sends it (`Command`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Command {
-    /// GUID of the command.
-    pub command_id: String,
-    /// Command type.
-    #[serde(rename = "type")]
-    pub command_type: i32,
-    /// Payload (its form depends on the type).
-    #[serde(default)]
-    pub payload: String,
-    /// Target SE UID.
-    #[serde(default)]
-    pub uid: String,
-}
-
-/// The result of one executed command, as written to `{UID}.results`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CommandResult {
-    /// The command.
-    pub command_id: String,
-    /// Whether it was processed successfully.
-    pub success: bool,
-    /// When it ran (Belgrade time, RFC 3339 with milliseconds).
-    pub date_and_time: String,
-}
+pub use fiskal_se::command::{Command, CommandResult, kind};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

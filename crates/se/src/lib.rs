@@ -18,6 +18,7 @@ use fiskal_domain::kinds::{InvoiceType, TransactionType};
 pub mod audit_package;
 pub mod authority;
 pub mod cert;
+pub mod command;
 pub mod env;
 pub mod soft;
 

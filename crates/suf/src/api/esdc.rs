@@ -24,7 +24,7 @@ pub const TOKEN_HEADER: &str = "TaxCoreAuthenticationToken";
 pub const CLIENT_UID_HEADER: &str = "X-Fiskal-Client-Uid";
 
 fn command_json(c: &CommandRecord) -> Value {
-    json!({"commandId": c.command_id, "type": c.command_type, "payload": c.payload, "uid": c.uid})
+    serde_json::to_value(c.to_command()).unwrap_or(Value::Null)
 }
 
 pub(super) async fn configuration<S: Store>(State(s): State<App<S>>) -> Response {

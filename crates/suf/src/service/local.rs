@@ -3,24 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-use serde_json::json;
-
 use super::{AuditAnswer, Suf, SufError};
-use crate::package::{AuditPackage, AuditStatus};
-use crate::store::Store;
+use fiskal_se::command::{Command, CommandResult};
 
-/// One entry of `{UID}.results`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct CommandResult {
-    /// The command.
-    pub command_id: String,
-    /// Whether it was processed successfully.
-    pub success: bool,
-    /// When it ran.
-    pub date_and_time: String,
-}
+use crate::package::{AuditPackage, AuditStatus};
+use crate::store::{CommandRecord, Store};
 
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -128,11 +115,12 @@ pub async fn import<S: Store>(suf: &Suf<S>, medium: &Path) -> Result<ImportRepor
         let cmds = suf.commands(&uid).await?;
         let out: Vec<_> = cmds
             .iter()
-            .map(|c| json!({"commandId": c.command_id, "type": c.command_type, "payload": c.payload, "uid": c.uid}))
-            .collect();
+            .map(CommandRecord::to_command)
+            .collect::<Vec<Command>>();
         let path = dir.join(format!("{uid}.commands"));
         let text = serde_json::to_vec_pretty(&out).map_err(|e| SufError::Refused(e.to_string()))?;
-        std::fs::write(&path, text).map_err(io(&path))?;
+        // Durable and whole: a medium pulled out mid-write keeps the previous file.
+        fiskal_storage::write_atomic(&path, &text, 0o644).map_err(io(&path))?;
         report.commands_written.push((uid.clone(), out.len()));
     }
     Ok(report)

@@ -43,21 +43,8 @@ pub const MAX_PAST_MS: i64 = 30 * 24 * 3600 * 1000;
 /// Furthest PFR time in the future accepted relative to arrival: 5 minutes (status 73).
 pub const MAX_FUTURE_MS: i64 = 5 * 60 * 1000;
 
-/// Command types (suf-backend.md §5).
-pub mod command_type {
-    /// SetTaxRates.
-    pub const SET_TAX_RATES: i32 = 0;
-    /// SetTimeServerUrl.
-    pub const SET_TIME_SERVER_URL: i32 = 1;
-    /// SetVerificationUrl.
-    pub const SET_VERIFICATION_URL: i32 = 2;
-    /// ForwardProofOfAudit.
-    pub const FORWARD_PROOF_OF_AUDIT: i32 = 5;
-    /// SetTaxCoreConfiguration.
-    pub const SET_TAX_CORE_CONFIGURATION: i32 = 7;
-    /// ForwardSecureElementDirective.
-    pub const FORWARD_DIRECTIVE: i32 = 8;
-}
+/// Command types (suf-backend.md §5), shared with the PFR.
+pub use fiskal_se::command::kind as command_type;
 
 /// Errors of the SUF service.
 #[derive(Debug, thiserror::Error)]

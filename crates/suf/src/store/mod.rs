@@ -130,6 +130,18 @@ pub struct CommandRecord {
     pub success: Option<bool>,
 }
 
+impl CommandRecord {
+    /// The command as it goes to the PFR.
+    pub fn to_command(&self) -> fiskal_se::command::Command {
+        fiskal_se::command::Command {
+            command_id: self.command_id.clone(),
+            command_type: self.command_type,
+            payload: self.payload.clone(),
+            uid: self.uid.clone(),
+        }
+    }
+}
+
 /// The SUF's storage interface. Every method is one atomic step.
 pub trait Store: Send + Sync + 'static {
     /// Registers or updates an SE (certificate and TIN; revocation is kept).
