@@ -7,7 +7,7 @@ use chrono::{Days, NaiveDate};
 use crate::model::{DocState, KeyState};
 
 use super::base::Service;
-use super::error::{SResult, ServiceError};
+use super::error::SResult;
 use super::keys::KeyUse;
 
 pub(super) const RECONCILE_STATUSES: [&str; 7] = [
@@ -145,19 +145,11 @@ impl Service {
     /// whether the ids were found.
     pub async fn reconcile(&self, tenant_id: i64, doc_id: i64) -> SResult<bool> {
         let tenant = self.tenant(tenant_id).await?;
-        let doc = self
-            .inner
-            .db
-            .document(tenant_id, doc_id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
+        let doc = self.stored_document(tenant_id, doc_id).await?;
         if doc.state != DocState::AcceptedIdsUnknown {
             return Ok(doc.state == DocState::InSef);
         }
-        let key = match self.key_for_use(&tenant).await? {
-            KeyUse::Ok(k) => k,
-            other => return Err(self.key_use_error(&tenant, other)),
-        };
+        let key = self.usable_key(&tenant).await?;
         let gw = self.gateway(&tenant.environment)?.clone();
         let known = self.inner.db.known_sales_ids(tenant_id).await?;
         let mut seen = std::collections::HashSet::new();

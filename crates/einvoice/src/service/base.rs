@@ -10,7 +10,7 @@ use tokio::sync::{Notify, Semaphore};
 use crate::clock::{Clock, SystemClock, belgrade_date};
 use crate::crypto::{ApiKey, KeyRing, random_token, sha256_hex};
 use crate::gateway::{Auth, SefGateway};
-use crate::model::Tenant;
+use crate::model::{Document, Tenant};
 use crate::store::Store;
 use crate::tools::DocumentTools;
 
@@ -159,6 +159,15 @@ impl Service {
             .operator_token
             .as_deref()
             .is_some_and(|t| crate::crypto::ct_eq(t, token))
+    }
+
+    /// A document of a tenant, or [`ServiceError::NotFound`].
+    pub(super) async fn stored_document(&self, tenant_id: i64, doc_id: i64) -> SResult<Document> {
+        self.inner
+            .db
+            .document(tenant_id, doc_id)
+            .await?
+            .ok_or(ServiceError::NotFound)
     }
 
     /// A tenant by id.

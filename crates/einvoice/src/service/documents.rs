@@ -90,11 +90,7 @@ impl Service {
             .await?;
         tracing::info!(tenant = tenant_id, document = doc_id, request_id = %request_id, "document queued");
         self.wake();
-        self.inner
-            .db
-            .document(tenant_id, doc_id)
-            .await?
-            .ok_or(ServiceError::NotFound)
+        self.stored_document(tenant_id, doc_id).await
     }
 
     pub(super) fn send_to_cir(
@@ -144,12 +140,7 @@ impl Service {
         actor: &str,
     ) -> SResult<Document> {
         let tenant = self.tenant(tenant_id).await?;
-        let doc = self
-            .inner
-            .db
-            .document(tenant_id, doc_id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
+        let doc = self.stored_document(tenant_id, doc_id).await?;
         if !matches!(
             doc.state,
             DocState::Refused | DocState::Invalid | DocState::Draft
@@ -194,11 +185,7 @@ impl Service {
             )
             .await?;
         self.wake();
-        self.inner
-            .db
-            .document(tenant_id, doc_id)
-            .await?
-            .ok_or(ServiceError::NotFound)
+        self.stored_document(tenant_id, doc_id).await
     }
 
     /// Confirms re-dating a `needs_redate` document (§8.3): a new version with IssueDate =
@@ -210,21 +197,12 @@ impl Service {
         actor: &str,
     ) -> SResult<Document> {
         let tenant = self.tenant(tenant_id).await?;
-        let doc = self
-            .inner
-            .db
-            .document(tenant_id, doc_id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
+        let doc = self.stored_document(tenant_id, doc_id).await?;
         if doc.state != DocState::NeedsRedate {
             return Err(self.state_refusal(&doc));
         }
         self.redate_now(&tenant, &doc, actor).await?;
-        self.inner
-            .db
-            .document(tenant_id, doc_id)
-            .await?
-            .ok_or(ServiceError::NotFound)
+        self.stored_document(tenant_id, doc_id).await
     }
 
     pub(super) async fn redate_now(
@@ -297,12 +275,7 @@ impl Service {
 
     /// A document with its message and attempts.
     pub async fn document(&self, tenant_id: i64, doc_id: i64, lang: Lang) -> SResult<DocumentView> {
-        let doc = self
-            .inner
-            .db
-            .document(tenant_id, doc_id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
+        let doc = self.stored_document(tenant_id, doc_id).await?;
         let attempts = self.inner.db.attempts(tenant_id, doc_id).await?;
         let message = self.document_message(tenant_id, &doc, lang).await?;
         Ok(DocumentView {

@@ -9,16 +9,12 @@ use crate::store::NewEvent;
 
 use super::base::Service;
 use super::error::{SResult, ServiceError};
-use super::keys::KeyUse;
 
 impl Service {
     /// Subscribes a tenant to SEF callbacks for tomorrow (§9.1). Returns the subscription key.
     pub async fn subscribe(&self, tenant_id: i64) -> SResult<String> {
         let tenant = self.tenant(tenant_id).await?;
-        let key = match self.key_for_use(&tenant).await? {
-            KeyUse::Ok(k) => k,
-            other => return Err(self.key_use_error(&tenant, other)),
-        };
+        let key = self.usable_key(&tenant).await?;
         let gw = self.gateway(&tenant.environment)?.clone();
         match gw
             .subscribe(&self.auth(&key.key, &key.fingerprint, true))
@@ -65,10 +61,7 @@ impl Service {
     /// in `EventId` order without moving a status backwards. Returns the number of new events.
     pub async fn sweep_changes(&self, tenant_id: i64, date: NaiveDate) -> SResult<usize> {
         let tenant = self.tenant(tenant_id).await?;
-        let key = match self.key_for_use(&tenant).await? {
-            KeyUse::Ok(k) => k,
-            other => return Err(self.key_use_error(&tenant, other)),
-        };
+        let key = self.usable_key(&tenant).await?;
         let gw = self.gateway(&tenant.environment)?.clone();
         let mut events = match gw
             .sales_changes(&self.auth(&key.key, &key.fingerprint, true), date)

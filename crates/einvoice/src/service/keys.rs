@@ -345,6 +345,14 @@ impl Service {
         }))
     }
 
+    /// The tenant's key ready for one operation, or the error saying why it cannot be used.
+    pub(super) async fn usable_key(&self, tenant: &Tenant) -> SResult<ActiveKey> {
+        match self.key_for_use(tenant).await? {
+            KeyUse::Ok(k) => Ok(k),
+            other => Err(self.key_use_error(tenant, other)),
+        }
+    }
+
     /// Reacts to a key-related failure of any SEF call. Returns true when it was one.
     pub(super) async fn on_key_error(
         &self,

@@ -45,12 +45,7 @@ impl Service {
         cancel: bool,
     ) -> SResult<Document> {
         let tenant = self.tenant(tenant_id).await?;
-        let doc = self
-            .inner
-            .db
-            .document(tenant_id, doc_id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
+        let doc = self.stored_document(tenant_id, doc_id).await?;
         let comment = comment.trim();
         if comment.is_empty() {
             return Err(ServiceError::refused(
@@ -61,10 +56,7 @@ impl Service {
         let (Some(sales_id), DocState::InSef) = (doc.sales_invoice_id, doc.state) else {
             return Err(self.state_refusal(&doc));
         };
-        let key = match self.key_for_use(&tenant).await? {
-            KeyUse::Ok(k) => k,
-            other => return Err(self.key_use_error(&tenant, other)),
-        };
+        let key = self.usable_key(&tenant).await?;
         let gw = self.gateway(&tenant.environment)?.clone();
         let r = {
             let _p = self.inner.inflight.acquire().await;
@@ -120,11 +112,7 @@ impl Service {
                         now,
                     )
                     .await?;
-                self.inner
-                    .db
-                    .document(tenant_id, doc_id)
-                    .await?
-                    .ok_or(ServiceError::NotFound)
+                self.stored_document(tenant_id, doc_id).await
             }
             Err(e) => {
                 if self.on_key_error(&tenant, &key, &e).await? {

@@ -131,12 +131,7 @@ impl Service {
                 now,
             )
             .await?;
-        let doc = self
-            .inner
-            .db
-            .document(tenant.id, item.document_id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
+        let doc = self.stored_document(tenant.id, item.document_id).await?;
         if tenant.auto_redate {
             self.redate_now(tenant, &doc, "system").await?;
             let body = format!(
@@ -394,12 +389,7 @@ impl Service {
             )
             .await?;
         if state == DocState::Refused {
-            let doc = self
-                .inner
-                .db
-                .document(tenant.id, item.document_id)
-                .await?
-                .ok_or(ServiceError::NotFound)?;
+            let doc = self.stored_document(tenant.id, item.document_id).await?;
             let m = refused_message(&doc, Lang::SrLatn);
             self.inner
                 .db

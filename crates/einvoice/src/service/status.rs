@@ -4,8 +4,8 @@ use crate::messages::{Lang, MessageId};
 use crate::model::{Document, Tenant};
 
 use super::base::Service;
-use super::error::{SResult, ServiceError};
-use super::keys::{ActiveKey, KeyUse};
+use super::error::SResult;
+use super::keys::ActiveKey;
 
 /// Lifecycle rank of a SEF status (`sef-api.md` §8.2) for "does not move backwards".
 pub(super) fn status_rank(s: &str) -> i32 {
@@ -23,25 +23,13 @@ impl Service {
     /// Reads a document's status from SEF now (user action "refresh").
     pub async fn refresh_status(&self, tenant_id: i64, doc_id: i64) -> SResult<Document> {
         let tenant = self.tenant(tenant_id).await?;
-        let doc = self
-            .inner
-            .db
-            .document(tenant_id, doc_id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
+        let doc = self.stored_document(tenant_id, doc_id).await?;
         let Some(sales_id) = doc.sales_invoice_id else {
             return Ok(doc);
         };
-        let key = match self.key_for_use(&tenant).await? {
-            KeyUse::Ok(k) => k,
-            other => return Err(self.key_use_error(&tenant, other)),
-        };
+        let key = self.usable_key(&tenant).await?;
         self.read_status(&tenant, &key, sales_id, false).await?;
-        self.inner
-            .db
-            .document(tenant_id, doc_id)
-            .await?
-            .ok_or(ServiceError::NotFound)
+        self.stored_document(tenant_id, doc_id).await
     }
 
     pub(super) async fn read_status(

@@ -8,7 +8,7 @@ use crate::store::outbox::OutboxStore;
 use crate::store::records::OutboxItem;
 
 use super::SqlStore;
-use super::rows::outbox_item_from_row;
+use super::rows::{error_columns, outbox_item_from_row};
 
 impl OutboxStore for SqlStore {
     fn tenants_with_due_work(&self, now: i64) -> StoreFuture<'_, Vec<i64>> {
@@ -123,14 +123,7 @@ impl OutboxStore for SqlStore {
         now: i64,
     ) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let (code, field, msg) = match error {
-                Some((c, f, m)) => (
-                    Some(c.to_string()),
-                    f.map(str::to_string),
-                    m.map(str::to_string),
-                ),
-                None => (None, None, None),
-            };
+            let (code, field, msg) = error_columns(error);
             sqlx::query(
                 "UPDATE send_attempts SET finished_at = $1, outcome = $2, http_status = $3, sef_version = $4, error_code = $5, error_field = $6, error_message = $7, duration_ms = $8 WHERE id = $9",
             )
@@ -254,14 +247,7 @@ impl OutboxStore for SqlStore {
     ) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let mut tx = self.pool.begin().await?;
-            let (code, field, msg) = match error {
-                Some((c, f, m)) => (
-                    Some(c.to_string()),
-                    f.map(str::to_string),
-                    m.map(str::to_string),
-                ),
-                None => (None, None, None),
-            };
+            let (code, field, msg) = error_columns(error);
             sqlx::query("UPDATE documents SET state = $1, prev_state = NULL, error_code = $2, error_field = $3, error_message = $4, updated_at = $5 WHERE id = $6 AND tenant_id = $7")
                 .bind(state.as_str())
                 .bind(code)

@@ -135,3 +135,18 @@ pub(super) fn outbox_item_from_row(r: &AnyRow) -> StoreResult<OutboxItem> {
         attempt_days: r.try_get("attempt_days")?,
     })
 }
+
+/// The `error_code`, `error_field` and `error_message` columns of a SEF error (all `NULL` for
+/// none).
+pub(super) fn error_columns(
+    error: Option<(&str, Option<&str>, Option<&str>)>,
+) -> (Option<String>, Option<String>, Option<String>) {
+    match error {
+        Some((c, f, m)) => (
+            Some(c.to_string()),
+            f.map(str::to_string),
+            m.map(str::to_string),
+        ),
+        None => (None, None, None),
+    }
+}
