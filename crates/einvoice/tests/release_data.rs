@@ -91,8 +91,7 @@ async fn sqlite_store_of_a_newer_fiskal_is_refused_unchanged() {
     let before = sqlite_schema(&file).await;
     let e = SqlStore::connect(&format!("sqlite:{}", file.display()))
         .await
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert!(e.to_string().contains("newer fiskal"), "{e}");
     assert_eq!(sqlite_schema(&file).await, before);
 }
@@ -153,10 +152,7 @@ async fn postgres_store_of_release_0_1_is_adopted() {
 async fn postgres_store_of_a_newer_fiskal_is_refused() {
     let test_db = TestDb::postgres().await;
     build_release_0_1_postgres(test_db.url(), 2).await;
-    let e = SqlStore::connect(test_db.url())
-        .await
-        .err()
-        .expect("refused");
+    let e = SqlStore::connect(test_db.url()).await.expect_err("refused");
     assert!(e.to_string().contains("newer fiskal"), "{e}");
     test_db.cleanup().await;
 }
