@@ -11,27 +11,12 @@ use std::path::{Path, PathBuf};
 use common::TestDb;
 use fiskal_einvoice::model::DocState;
 use fiskal_einvoice::store::{DocumentStore, KeyStore, MIGRATIONS, SqlStore, TenantStore};
+use fiskal_testkit::sqlite_schema;
 use sqlx::Connection;
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../testdata/release-0.1-moje-fakture/moje-fakture.sqlite")
-}
-
-/// Every table and index definition except fiskal-storage's version tables.
-async fn sqlite_schema(db: &Path) -> Vec<(String, Option<String>)> {
-    let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", db.display()))
-        .await
-        .unwrap();
-    let rows = sqlx::query_as(
-        "SELECT name, sql FROM sqlite_master WHERE tbl_name NOT LIKE '\\_fiskal\\_migrations%' ESCAPE '\\' \
-         ORDER BY name",
-    )
-    .fetch_all(&mut c)
-    .await
-    .unwrap();
-    c.close().await.unwrap();
-    rows
 }
 
 async fn legacy_versions(db: &SqlStore) -> Vec<i64> {

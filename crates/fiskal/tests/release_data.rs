@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use fiskal_esir::Store as EsirStore;
 use fiskal_pfr::store::{Journal as _, SqliteJournal};
 use fiskal_suf::store::{SqlStore, Store as _};
+use fiskal_testkit::sqlite_schema;
 use sqlx::Connection;
 
 const UID: &str = "03LFM87H";
@@ -36,23 +37,6 @@ fn numbers() -> Vec<String> {
     (1..=9).map(|n| format!("{UID}-{UID}-{n}")).collect()
 }
 
-/// Every table and index definition except fiskal-storage's version tables.
-async fn schema(db: &Path) -> Vec<(String, String)> {
-    let url = format!("sqlite://{}?mode=ro", db.display());
-    let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
-    let rows: Vec<(String, Option<String>)> = sqlx::query_as(
-        "SELECT name, sql FROM sqlite_master WHERE tbl_name NOT LIKE '\\_fiskal\\_migrations%' ESCAPE '\\' \
-         ORDER BY name",
-    )
-    .fetch_all(&mut c)
-    .await
-    .unwrap();
-    c.close().await.unwrap();
-    rows.into_iter()
-        .map(|(n, s)| (n, s.unwrap_or_default()))
-        .collect()
-}
-
 async fn user_version(db: &Path) -> i64 {
     let url = format!("sqlite://{}?mode=ro", db.display());
     let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
@@ -73,9 +57,9 @@ async fn release_0_1_data_folder_is_adopted_with_every_receipt() {
     let esir_db = data.join("esir/esir.sqlite");
     let suf_db = data.join("suf/suf.sqlite");
     let before = [
-        schema(&journal_db).await,
-        schema(&esir_db).await,
-        schema(&suf_db).await,
+        sqlite_schema(&journal_db).await,
+        sqlite_schema(&esir_db).await,
+        sqlite_schema(&suf_db).await,
     ];
     assert!(before.iter().all(|s| !s.is_empty()));
 
@@ -123,9 +107,9 @@ async fn release_0_1_data_folder_is_adopted_with_every_receipt() {
     }
 
     let after = [
-        schema(&journal_db).await,
-        schema(&esir_db).await,
-        schema(&suf_db).await,
+        sqlite_schema(&journal_db).await,
+        sqlite_schema(&esir_db).await,
+        sqlite_schema(&suf_db).await,
     ];
     assert_eq!(before, after, "adoption changed no table or index");
     assert_eq!(user_version(&esir_db).await, 1);
@@ -161,10 +145,10 @@ async fn a_journal_of_a_newer_fiskal_is_refused_unchanged() {
     .await
     .unwrap();
     c.close().await.unwrap();
-    let before = schema(&db).await;
+    let before = sqlite_schema(&db).await;
     let e = SqliteJournal::open(&db).await.err().expect("refused");
     assert!(e.to_string().contains("newer fiskal"), "{e}");
-    assert_eq!(schema(&db).await, before);
+    assert_eq!(sqlite_schema(&db).await, before);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_fiskal"))
         .args(["pfr", "verify", "--data", data.to_str().unwrap()])
         .output()

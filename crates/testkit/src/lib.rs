@@ -12,12 +12,14 @@ pub mod pg;
 pub mod proc;
 #[cfg(feature = "sef")]
 pub mod sef;
+pub mod sqlite;
 
 use std::path::Path;
 
 pub use fiskal_storage::Backend;
 pub use pg::{PgSchema, pg_base_url};
 pub use proc::{chromium, free_port, kill9, spawn_listening, wait_until};
+pub use sqlite::sqlite_schema;
 
 /// A fresh, empty database for one test: a SQLite file in a temporary folder, or a PostgreSQL
 /// schema of its own (dropped when the `TestDb` is dropped or [`TestDb::cleanup`]ed).
