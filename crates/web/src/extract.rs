@@ -93,7 +93,7 @@ impl<P: LangPolicy> std::ops::Deref for Language<P> {
 }
 
 /// The value of query parameter `name` (not percent-decoded: language codes need none).
-fn query_param<'a>(query: Option<&'a str>, name: &str) -> Option<&'a str> {
+pub(crate) fn query_param<'a>(query: Option<&'a str>, name: &str) -> Option<&'a str> {
     query?.split('&').find_map(|kv| {
         let (k, v) = kv.split_once('=')?;
         (k == name).then_some(v)

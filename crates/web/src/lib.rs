@@ -46,6 +46,7 @@ pub mod cookie;
 pub mod csrf;
 pub mod extract;
 pub mod html;
+pub mod language_cookie;
 pub mod page;
 mod server;
 mod stack;
@@ -56,6 +57,7 @@ pub use extract::{
     BearerToken, LangPolicy, Language, Pages, PfrApi, REQUEST_ID_HEADER, RequestId, TaxCoreJson,
 };
 pub use html::escape;
+pub use language_cookie::{LanguageCookie, remember_language};
 pub use page::{Layout, NavLink, assets, language_links};
 pub use server::{MAX_CONNECTIONS, ServeConfig, Server, serve, shutdown_signal};
 pub use stack::{

@@ -66,8 +66,9 @@ pub fn router(service: Service) -> Router {
         &policy,
     )
     .layer(middleware::from_fn_with_state(
-        web.clone(),
-        shell::remember_lang,
+        // The sign-in form carries the language chosen on it into the signed-in pages.
+        fiskal_web::LanguageCookie::on_pages((*web.policy).clone()).also_on_forms(),
+        fiskal_web::remember_language,
     ));
     let app = Router::new()
         .merge(json::routes())

@@ -3,9 +3,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use fiskal_web::cookie::{SameSite, SetCookie};
 use fiskal_web::extract::LANG_PARAM;
@@ -151,27 +150,6 @@ pub fn see_other(location: &str) -> Response {
         [(header::LOCATION, location.to_string())],
     )
         .into_response()
-}
-
-/// A language chosen with `?lang=` is remembered in the `lang` cookie for the next pages.
-pub async fn remember_lang(State(w): State<Web>, req: Request, next: Next) -> Response {
-    let chosen = req
-        .uri()
-        .query()
-        .and_then(|q| {
-            q.split('&')
-                .find_map(|kv| kv.strip_prefix(LANG_PARAM)?.strip_prefix('='))
-        })
-        .and_then(Lang::from_code);
-    let mut res = next.run(req).await;
-    if let Some(l) = chosen
-        && let Ok(c) = w.policy.cookie(LANG_PARAM, l.code())
-    {
-        let c = c.max_age(std::time::Duration::from_secs(365 * 24 * 3600));
-        res.headers_mut()
-            .append(header::SET_COOKIE, c.header_value());
-    }
-    res
 }
 
 /// The service's stylesheet (`GET` [`CSS_PATH`]).

@@ -12,13 +12,12 @@ use std::sync::Arc;
 
 use axum::Form;
 use axum::Router;
-use axum::extract::{Path, Request, State as AxState};
+use axum::extract::{Path, State as AxState};
 use axum::http::{StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use fiskal_domain::lang::Lang;
-use fiskal_web::extract::LANG_PARAM;
 use fiskal_web::{Language, Layout, NavLink, Pages, Policy, escape as e};
 use serde::Deserialize;
 
@@ -52,7 +51,10 @@ pub(super) fn routes() -> Router<Arc<Sandbox>> {
         .route(&format!("{api}/status"), post(api_status))
         .route(&format!("{api}/adrese"), post(addresses))
         .route(CSS_PATH, get(css))
-        .layer(middleware::from_fn(remember_lang))
+        .layer(middleware::from_fn_with_state(
+            fiskal_web::LanguageCookie::on_pages(Policy::new()),
+            fiskal_web::remember_language,
+        ))
 }
 
 async fn css() -> Response {
@@ -64,27 +66,6 @@ async fn css() -> Response {
         CSS,
     )
         .into_response()
-}
-
-/// A language chosen with `?lang=` is remembered in the `lang` cookie for the next pages.
-async fn remember_lang(req: Request, next: Next) -> Response {
-    let chosen = req
-        .uri()
-        .query()
-        .and_then(|q| {
-            q.split('&')
-                .find_map(|kv| kv.strip_prefix(LANG_PARAM)?.strip_prefix('='))
-        })
-        .and_then(Lang::from_code);
-    let mut res = next.run(req).await;
-    if let Some(l) = chosen
-        && let Ok(c) = Policy::new().cookie(LANG_PARAM, l.code())
-    {
-        let c = c.max_age(std::time::Duration::from_secs(365 * 24 * 3600));
-        res.headers_mut()
-            .append(header::SET_COOKIE, c.header_value());
-    }
-    res
 }
 
 /// `lang.pick` as escaped HTML text.

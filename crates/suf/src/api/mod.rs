@@ -5,14 +5,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::Request;
-use axum::http::{HeaderValue, Method, header};
-use axum::middleware::Next;
-use axum::response::Response;
 use axum::routing::{get, post, put};
-use fiskal_domain::lang::Lang;
 use fiskal_web::Policy;
-use fiskal_web::extract::LANG_PARAM;
 
 use crate::service::Suf;
 use crate::store::Store;
@@ -72,44 +66,10 @@ pub fn router<S: Store>(suf: App<S>) -> axum::Router {
         .merge(lookups(suf))
         .merge(fiskal_web::assets())
         .layer(axum::middleware::from_fn_with_state(
-            policy.clone(),
-            remember_lang,
+            fiskal_web::LanguageCookie::on_pages(policy.clone()),
+            fiskal_web::remember_language,
         ));
     api.merge(fiskal_web::pages(pages, &policy))
-}
-
-/// How long the `lang` cookie keeps a language chosen with `?lang=`: a year.
-const LANG_COOKIE_AGE: std::time::Duration = std::time::Duration::from_secs(365 * 24 * 3600);
-
-/// Page answers depend on the language: `Vary: Accept-Language, Cookie`; a language chosen
-/// with `?lang=` on a `GET` is remembered in the `lang` cookie (`Secure` under https).
-async fn remember_lang(
-    axum::extract::State(policy): axum::extract::State<Policy>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let chosen = (req.method() == Method::GET)
-        .then(|| req.uri().query().and_then(lang_of))
-        .flatten()
-        .and_then(Lang::from_code);
-    let mut res = next.run(req).await;
-    let headers = res.headers_mut();
-    headers.append(
-        header::VARY,
-        HeaderValue::from_static("Accept-Language, Cookie"),
-    );
-    if let Some(l) = chosen {
-        match policy.cookie(LANG_PARAM, l.code()) {
-            Ok(c) => {
-                headers.append(
-                    header::SET_COOKIE,
-                    c.max_age(LANG_COOKIE_AGE).header_value(),
-                );
-            }
-            Err(e) => tracing::warn!(error = %e, "the language cookie cannot be set"),
-        }
-    }
-    res
 }
 
 /// The lookups a person could brute-force, behind the per-client attempt limit.
@@ -126,11 +86,4 @@ fn lookups<S: Store>(suf: App<S>) -> axum::Router {
             limit::limit_posts,
         ))
         .with_state(suf)
-}
-
-/// The `lang` value of a query string.
-fn lang_of(query: &str) -> Option<&str> {
-    query
-        .split('&')
-        .find_map(|kv| kv.strip_prefix(LANG_PARAM)?.strip_prefix('='))
 }
