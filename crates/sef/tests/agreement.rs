@@ -88,30 +88,6 @@ const NEEDS_SEF_DATA: &[&str] = &[
     "UBLCannotBeDefinedPartyIdentificationIdForNonBudgetCompany",
 ];
 
-fn script() -> Option<PathBuf> {
-    let p = std::env::var_os("FISKAL_UBL_VALIDATOR").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/validators/validate-ubl"
-            ))
-        },
-        PathBuf::from,
-    );
-    if p.exists() {
-        return Some(p);
-    }
-    if std::env::var("FISKAL_SKIP_OFFICIAL_VALIDATOR").as_deref() == Ok("1") {
-        eprintln!("skipped: official validator not found and FISKAL_SKIP_OFFICIAL_VALIDATOR=1");
-        return None;
-    }
-    panic!(
-        "the official UBL validator script is missing at {} (clone shared/ beside the repository, \
-         set FISKAL_UBL_VALIDATOR, or set FISKAL_SKIP_OFFICIAL_VALIDATOR=1 to skip this test)",
-        p.display()
-    );
-}
-
 /// Every `.xml` file below `dir` (recursively).
 fn xml_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -223,7 +199,9 @@ fn fiskal_verdict(xml: &str) -> Option<String> {
 
 #[test]
 fn sandbox_fiskal_and_the_official_validators_agree() {
-    let Some(script) = script() else { return };
+    let Some(script) = fiskal_testkit::official_validator() else {
+        return;
+    };
     let corpus = corpus();
     let dir = tempfile::tempdir().unwrap();
     let files: Vec<PathBuf> = corpus

@@ -8,6 +8,7 @@
 //!   PostgreSQL. PostgreSQL being unreachable fails the test; nothing is skipped;
 //! - `sef` (feature `sef`): the SEF sandbox of fiskal-sef on a free port, with sample data.
 
+pub mod official;
 pub mod pg;
 pub mod proc;
 #[cfg(feature = "sef")]
@@ -17,6 +18,7 @@ pub mod sqlite;
 use std::path::Path;
 
 pub use fiskal_storage::Backend;
+pub use official::{official_validator, official_validator_path};
 pub use pg::{PgSchema, pg_base_url};
 pub use proc::{chromium, free_port, kill9, spawn_listening, wait_until};
 pub use sqlite::sqlite_schema;

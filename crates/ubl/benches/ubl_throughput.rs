@@ -6,24 +6,10 @@
 //! `FISKAL_BENCH_OFFICIAL_DOCS` (documents per official batch, default 50), `FISKAL_UBL_VALIDATOR`.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use fiskal_ubl::samples::sample_invoice_builder;
 use fiskal_ubl::{has_fatal, read_with_findings, validate, validate_xml, write_into};
-
-fn official_script() -> Option<PathBuf> {
-    let p = std::env::var_os("FISKAL_UBL_VALIDATOR").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/validators/validate-ubl"
-            ))
-        },
-        PathBuf::from,
-    );
-    p.exists().then_some(p)
-}
 
 fn main() {
     let secs: f64 = std::env::var("FISKAL_BENCH_SECONDS")
@@ -35,7 +21,7 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(50);
     let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).expect("valid date");
-    let script = official_script();
+    let script = Some(fiskal_testkit::official_validator_path()).filter(|p| p.exists());
     let tmp = tempfile::tempdir().expect("temporary directory");
     println!("fiskal-ubl throughput (one thread = one core; {secs} s per measurement)");
     println!(

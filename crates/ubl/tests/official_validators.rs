@@ -6,12 +6,11 @@
 //! documents broken in ways only fiskal checks (rules that the Serbian Schematron never fires,
 //! README §4, and SEF rules), where the official validators are expected to stay silent.
 //!
-//! The script is found at `../../../shared/validators/validate-ubl` from this crate (CI clones the
-//! repository beside `shared/`) or at `$FISKAL_UBL_VALIDATOR`. If it is missing the test fails,
+//! The script is found by `fiskal_testkit::official_validator` (`shared/validators/validate-ubl`
+//! beside the repository, or `$FISKAL_UBL_VALIDATOR`). If it is missing the test fails,
 //! unless `FISKAL_SKIP_OFFICIAL_VALIDATOR=1`.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use fiskal_ubl::samples::*;
@@ -20,30 +19,6 @@ use rust_decimal::Decimal;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
-
-fn script() -> Option<PathBuf> {
-    let p = std::env::var_os("FISKAL_UBL_VALIDATOR").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/validators/validate-ubl"
-            ))
-        },
-        PathBuf::from,
-    );
-    if p.exists() {
-        return Some(p);
-    }
-    if std::env::var("FISKAL_SKIP_OFFICIAL_VALIDATOR").as_deref() == Ok("1") {
-        eprintln!("skipped: official validator not found and FISKAL_SKIP_OFFICIAL_VALIDATOR=1");
-        return None;
-    }
-    panic!(
-        "the official UBL validator script is missing at {} (clone shared/ beside the repository, \
-         set FISKAL_UBL_VALIDATOR, or set FISKAL_SKIP_OFFICIAL_VALIDATOR=1 to skip this test)",
-        p.display()
-    );
 }
 
 struct Case {
@@ -388,7 +363,9 @@ fn cases() -> Vec<Case> {
 
 #[test]
 fn fiskal_and_the_official_validators_agree() {
-    let Some(script) = script() else { return };
+    let Some(script) = fiskal_testkit::official_validator() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let cases = cases();
     let mut files = Vec::new();
