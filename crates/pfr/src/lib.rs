@@ -16,6 +16,8 @@
 pub mod api;
 pub mod audit;
 pub mod commands;
+#[cfg(feature = "fault-injection")]
+pub mod fault;
 pub mod service;
 pub mod store;
 

@@ -246,6 +246,11 @@ pub async fn start(a: &ServeArgs) -> anyhow::Result<(Lpfr, tokio::net::TcpListen
         Ok(se)
     })
     .await??;
+    // Test-only crash switch (feature `fault-injection`), asked for by the kill tests.
+    #[cfg(feature = "fault-injection")]
+    fiskal_pfr::fault::crash_after_sign(
+        std::env::var_os("FISKAL_FAULT_CRASH_AFTER_SIGN").is_some(),
+    );
     let jpath = journal_path(&a.data);
     std::fs::create_dir_all(jpath.parent().unwrap_or(&a.data))?;
     let journal = SqliteJournal::open(&jpath)

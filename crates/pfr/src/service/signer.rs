@@ -313,7 +313,7 @@ impl Lpfr {
         .unwrap_or_else(|_| vec![Err(SeError::NotAvailable("signing task failed".into()))]);
         // Test-only crash (feature `fault-injection`): after the SE persisted, before the journal.
         #[cfg(feature = "fault-injection")]
-        if std::env::var_os("FISKAL_FAULT_CRASH_AFTER_SIGN").is_some() {
+        if crate::fault::crashes_after_sign() {
             std::process::abort();
         }
         let t_signed = t0.elapsed();
