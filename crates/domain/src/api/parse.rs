@@ -132,6 +132,14 @@ impl Parser {
             .parse::<Decimal>()
             .or_else(|_| Decimal::from_scientific(&text));
         match parsed {
+            // More digits than a Decimal holds are rounded by the parser; such a value is not
+            // the one sent, so it is refused as too precise (2806, as any excess decimals).
+            Ok(d)
+                if significant_digits(&text) != significant_digits(&d.normalize().to_string()) =>
+            {
+                self.err(path, Gsc::InvalidFormat);
+                None
+            }
             Ok(d) => Some(d),
             Err(_) => {
                 // Too large or too precise to represent at all.
@@ -473,4 +481,16 @@ impl Parser {
             total_amount: total_amount?,
         })
     }
+}
+
+/// The significant digits of a number's text (plain or exponent notation): its mantissa's digits
+/// without the point, the sign and leading and trailing zeros. Two texts of one value have the
+/// same significant digits; a value the parser rounded has other ones.
+fn significant_digits(text: &str) -> String {
+    let mantissa = text.split(['e', 'E']).next().unwrap_or("");
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    digits
+        .trim_start_matches('0')
+        .trim_end_matches('0')
+        .to_string()
 }

@@ -39,6 +39,33 @@ fn decimals_are_exact() {
 }
 
 #[test]
+fn numbers_more_precise_than_a_decimal_holds_are_refused_not_rounded() {
+    let with_price = |price: &str| {
+        format!(
+            r#"{{"invoiceType":0,"transactionType":0,"payment":[{{"amount":164.00,"paymentType":2}}],
+            "items":[{{"name":"x","quantity":2,"unitPrice":{price},"labels":["Ђ"],"totalAmount":164.00}}]}}"#
+        )
+    };
+    for rounded in [
+        "82.00000000000000000000000000001",
+        "81.99999999999999999999999999999",
+        "8.200000000000000000000000000001e1",
+    ] {
+        let e = InvoiceRequest::from_json(with_price(rounded).as_bytes()).unwrap_err();
+        let got: Vec<_> = e
+            .iter()
+            .map(|x| (x.property.as_str(), x.code.code()))
+            .collect();
+        assert_eq!(got, vec![("items[0].unitPrice", "2806")], "{rounded}");
+    }
+    // Trailing zeros and exponents that a Decimal holds exactly are the same value.
+    for exact in ["82.000000000000000000000000000000", "8.2e1", "8200e-2"] {
+        let r = InvoiceRequest::from_json(with_price(exact).as_bytes()).unwrap();
+        assert_eq!(r.items[0].unit_price, dec("82"), "{exact}");
+    }
+}
+
+#[test]
 fn every_error_is_collected_with_its_path() {
     let mut v = base();
     v["items"][0]["labels"] = serde_json::json!([1]);
