@@ -9,8 +9,10 @@
 //! as received) and the literal `Артикли`. Every other line is exactly 40 characters wide.
 //!
 //! Choices of fiskal where the public material shows nothing (receipt.md §4, §5):
-//! - control characters (CR, LF, tab, …) in received text are printed as spaces, so a line break
-//!   is always CR LF and always the end of a 40-column line;
+//! - control characters (CR, LF, tab, …) and the Unicode bidirectional controls (U+061C, U+200E,
+//!   U+200F, U+202A–U+202E, U+2066–U+2069) in received text are printed as spaces, so a line
+//!   break is always CR LF and always the end of a 40-column line, and no item name can reorder
+//!   what a reader sees after it (a right-to-left override that makes `1.000,00` read `00,000.1`);
 //! - seller fields longer than 40 characters are word-wrapped, empty seller fields are left out;
 //! - `lr(label, value)` whose value does not fit next to the label puts the label on its own line
 //!   (padded to 40) and the value right-aligned on the next line(s), word-wrapped when longer
@@ -356,11 +358,26 @@ fn centre_in(text: &str, fill: char) -> String {
     s
 }
 
-/// Replaces control characters (CR, LF, tab, …) by spaces.
+/// Replaces control characters (CR, LF, tab, …) and bidirectional controls by spaces.
 fn clean(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || is_bidi_control(c) {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect()
+}
+
+/// The Unicode characters that change the display order of the text around them (UAX #9):
+/// marks, embeddings, overrides and isolates.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
 }
 
 /// Word-wraps at `w` characters: each line breaks at the last space that keeps it within `w`

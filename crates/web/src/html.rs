@@ -3,7 +3,9 @@
 use std::fmt::Write as _;
 
 /// Escapes `text` for HTML element content and quoted attribute values: `&`, `<`, `>`, `"` and
-/// `'` become character references; everything else passes unchanged.
+/// `'` become character references, and the Unicode bidirectional controls
+/// ([`fiskal_domain::journal::is_bidi_control`]) become spaces, as on the receipt, so text from
+/// outside cannot reorder what is shown after it; everything else passes unchanged.
 ///
 /// ```
 /// assert_eq!(fiskal_web::escape("<a href=\"x\">Tom & 'Jerry'</a>"),
@@ -24,6 +26,7 @@ pub fn escape_into(out: &mut String, text: &str) {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            c if fiskal_domain::journal::is_bidi_control(c) => out.push(' '),
             c => out.push(c),
         }
     }
@@ -47,5 +50,13 @@ mod tests {
         assert_eq!(escape("Рачун & <b>\"'"), "Рачун &amp; &lt;b&gt;&quot;&#39;");
         assert_eq!(escape(""), "");
         assert_eq!(attr("value", "a\"b"), "value=\"a&quot;b\"");
+    }
+
+    #[test]
+    fn bidirectional_controls_become_spaces() {
+        assert_eq!(escape("Pivo\u{202E}00,000.1"), "Pivo 00,000.1");
+        assert_eq!(escape("a\u{2066}b\u{2069}c\u{200F}"), "a b c ");
+        // Right-to-left letters themselves are text, not controls.
+        assert_eq!(escape("שלום"), "שלום");
     }
 }
