@@ -491,3 +491,54 @@ async fn the_limit_stops_signing_after_the_crossing_invoice() {
         Some("2")
     );
 }
+
+/// What `fiskal pfr serve` printed on stderr by the time it announced its address on `listen`.
+fn stderr_until_listening(data: &DataDir, listen: &str) -> String {
+    use std::io::{BufRead, Read};
+    let mut child = std::process::Command::new(bin())
+        .args([
+            "pfr",
+            "serve",
+            "--data",
+            &data.path_str(),
+            "--listen",
+            listen,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    loop {
+        let mut line = String::new();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "ended before listening"
+        );
+        if line.contains("http://") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    err
+}
+
+#[test]
+fn listening_beyond_this_machine_is_said_out_loud() {
+    let data = DataDir::new(&[]);
+    let open = stderr_until_listening(&data, "0.0.0.0:0");
+    assert!(
+        open.contains("can be reached from other machines and has no authentication"),
+        "{open}"
+    );
+    let local = stderr_until_listening(&data, "127.0.0.1:0");
+    assert!(!local.contains("warning"), "{local}");
+}

@@ -262,5 +262,19 @@ pub async fn start(a: &ServeArgs) -> anyhow::Result<(Lpfr, tokio::net::TcpListen
     let listener = tokio::net::TcpListener::bind(a.listen)
         .await
         .with_context(|| format!("listening on {}", a.listen))?;
+    if !a.listen.ip().is_loopback() {
+        eprintln!("{}", open_listener_warning(a.listen));
+    }
     Ok((lpfr, listener))
+}
+
+/// What `fiskal pfr serve` says when it listens beyond this machine: the PFR API has no
+/// authentication (TaxCore's design), so anyone who reaches the port can issue receipts.
+fn open_listener_warning(listen: std::net::SocketAddr) -> String {
+    format!(
+        "warning: the PFR API on {listen} can be reached from other machines and has no \
+         authentication (TaxCore's design): anyone who reaches this port can issue receipts \
+         in the shop's name. Listen on 127.0.0.1 unless the ESIR runs elsewhere, and then keep \
+         the port on the shop's own network behind a firewall."
+    )
 }
