@@ -183,3 +183,30 @@ async fn sandbox_on_loopback(
         .expect("the SEF sandbox starts on 127.0.0.1:0");
     (h.addr(), h)
 }
+
+/// A form upload without a valid ApiKey is answered 401 before the sandbox reads the form: the
+/// caller announces a 2 MB body, sends a few bytes and waits; the answer comes without the rest
+/// (before the key was checked first, the sandbox waited for the whole body).
+#[tokio::test]
+async fn a_form_upload_without_a_valid_key_is_refused_before_the_form_is_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (addr, _h) = sandbox_on_loopback(SandboxConfig::default()).await;
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /api/publicApi/sales-invoice/ubl/upload?requestId=r1 HTTP/1.1\r\n\
+         Host: {addr}\r\nApiKey: 00000000-0000-0000-0000-000000000000\r\n\
+         Content-Type: multipart/form-data; boundary=xyz\r\n\
+         Content-Length: 2000000\r\n\r\n--xyz\r\n"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    // The answer is read as it comes: an event, not a fixed wait.
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = s.read(&mut buf).await.unwrap();
+        assert!(n > 0, "closed without an answer");
+        answer.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 401"), "{text}");
+}

@@ -83,7 +83,10 @@ pub(super) async fn upload_multipart(
     Query(m): Q,
     form: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    // Without a multipart content type and boundary: 415, after authentication as on SEF.
+    // Authentication first, as on SEF: a caller without a valid key gets 401 before the
+    // sandbox spends any work on the form. The state is not held while the form is read.
+    drop(sb.auth(&h).await?);
+    // Without a multipart content type and boundary: 415.
     let read = match form {
         Ok(mut form) => ubl_file(&mut form).await,
         Err(_) => Err(FormProblem::NotMultipart),
