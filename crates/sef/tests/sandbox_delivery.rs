@@ -74,6 +74,25 @@ async fn sandbox_answers_429_above_three_calls_per_second() {
     assert_eq!(retry_after.as_deref(), Some("1"));
 }
 
+/// The limiter keeps windows for issued keys only: a made-up key is refused by authentication
+/// (401) however often it comes, and a flood of made-up keys leaves no state behind.
+#[tokio::test]
+async fn made_up_keys_get_401_and_no_rate_window() {
+    let (h, _, _) = setup().await;
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let r = http
+            .get(format!("{}/api/publicApi/getEfakturaVersion", h.base_url()))
+            .header("ApiKey", "11111111-2222-3333-4444-555555555555")
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, vec![401; 5]);
+}
+
 #[tokio::test]
 async fn rate_limited_upload_is_retried_with_the_same_request_id_and_no_duplicate() {
     let (h, sk, _) = setup().await;

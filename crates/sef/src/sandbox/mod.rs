@@ -350,9 +350,17 @@ impl Sandbox {
         Ok((l, pib))
     }
 
-    /// Sliding one-second window per key; `true` when the call may proceed.
+    /// Sliding one-second window per key; `true` when the call may proceed. Only keys the
+    /// sandbox issued get a window: any other value is answered 401 by authentication anyway,
+    /// and a window per made-up key would let a caller grow the map without bound.
     async fn admit(&self, key: &str) -> bool {
-        let limit = self.state.lock().await.settings.rate_limit_per_second as usize;
+        let limit = {
+            let st = self.state.lock().await;
+            if !st.keys.contains_key(key) {
+                return true;
+            }
+            st.settings.rate_limit_per_second as usize
+        };
         if limit == 0 {
             return true;
         }
