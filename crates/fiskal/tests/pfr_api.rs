@@ -123,6 +123,16 @@ async fn seed_receipt_signs_with_the_spec_numbers_and_everything_round_trips() {
         .unwrap();
     assert_eq!(none.status(), 200);
     assert_eq!(none.text().await.unwrap(), "null");
+    // A RequestId longer than 32 characters is refused as on POST, not looked up.
+    let long = c
+        .get(pfr.url(&format!("api/v3/invoices/{}", "a".repeat(33))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(long.status(), 400);
+    let body: Value = long.json().await.unwrap();
+    assert_eq!(body["modelState"][0]["property"], "RequestId", "{body}");
+    assert_eq!(body["modelState"][0]["errors"][0], "2801", "{body}");
     // English messages on request, PascalCase names and enum names accepted.
     let pascal = json!({
         "InvoiceType": "Normal", "TransactionType": "sale",

@@ -171,6 +171,7 @@ impl Lpfr {
         &self,
         request_id: &str,
     ) -> Result<Option<(InvoiceResult, InvoiceRequest)>, PfrError> {
+        check_request_id(request_id)?;
         let Some(stored) = self
             .inner
             .journal
@@ -204,12 +205,7 @@ impl Lpfr {
         }
         let req = InvoiceRequest::from_json(body).map_err(PfrError::Fields)?;
         if let Some(id) = &request_id {
-            if id.chars().count() > 32 {
-                return Err(PfrError::Fields(vec![FieldError {
-                    property: "RequestId".into(),
-                    code: Gsc::FieldTooLong,
-                }]));
-            }
+            check_request_id(id)?;
             if let Some(found) = self.existing(id, &req).await? {
                 return Ok(found);
             }
@@ -267,4 +263,19 @@ impl Lpfr {
             .map_err(|e| PfrError::Internal(e.to_string()))?;
         Ok(Some((result, req.clone())))
     }
+}
+
+/// The longest `RequestId` the PFR takes (characters).
+pub const MAX_REQUEST_ID_CHARS: usize = 32;
+
+/// A `RequestId` over [`MAX_REQUEST_ID_CHARS`] is refused with 2801 (field too long) on property `RequestId`,
+/// when a receipt is asked for as when one is created.
+fn check_request_id(id: &str) -> Result<(), PfrError> {
+    if id.chars().count() > MAX_REQUEST_ID_CHARS {
+        return Err(PfrError::Fields(vec![FieldError {
+            property: "RequestId".into(),
+            code: Gsc::FieldTooLong,
+        }]));
+    }
+    Ok(())
 }
