@@ -59,7 +59,9 @@ pub use extract::{
 pub use html::escape;
 pub use language_cookie::{LanguageCookie, remember_language};
 pub use page::{Layout, NavLink, assets, language_links};
-pub use server::{MAX_CONNECTIONS, ServeConfig, Server, serve, shutdown_signal};
+pub use server::{
+    MAX_CONNECTIONS, MAX_HEAD_BYTES, MAX_HEADERS, ServeConfig, Server, serve, shutdown_signal,
+};
 pub use stack::{
     DEFAULT_BODY_LIMIT, DEFAULT_CSP, NoStore, Policy, PolicyError, layers, no_store, pages,
 };

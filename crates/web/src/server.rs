@@ -38,6 +38,15 @@ pub struct ServeConfig {
 /// Connections served at once by default; more wait in the listen queue.
 pub const MAX_CONNECTIONS: usize = 4096;
 
+/// Header fields a request may carry; more is answered 431.
+pub const MAX_HEADERS: usize = 100;
+
+/// Bytes of a request's head (request line and headers) the server buffers while the head is
+/// incomplete; a head that is still incomplete past it is answered 431 (hyper checks between
+/// reads, so a head that arrives whole may be up to one read larger). Named here rather than
+/// left to hyper's default (about 400 KiB), so an upgrade cannot change it unnoticed.
+pub const MAX_HEAD_BYTES: usize = 64 * 1024;
+
 impl Default for ServeConfig {
     fn default() -> ServeConfig {
         ServeConfig {
@@ -282,6 +291,8 @@ impl Conn {
         builder
             .timer(TokioTimer::new())
             .header_read_timeout(header_read_timeout)
+            .max_headers(MAX_HEADERS)
+            .max_buf_size(MAX_HEAD_BYTES)
             .keep_alive(true);
         let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(svc));
         if let Err(e) = watcher.watch(conn).await {

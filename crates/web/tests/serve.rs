@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::ConnectInfo;
 use axum::routing::get;
 use fiskal_web::tls::{self, ClientAuth};
-use fiskal_web::{PeerCertificates, ServeConfig, Server};
+use fiskal_web::{MAX_HEAD_BYTES, MAX_HEADERS, PeerCertificates, ServeConfig, Server};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair,
@@ -321,5 +321,48 @@ async fn connections_beyond_the_limit_wait_for_a_free_one() {
         answer.starts_with(b"HTTP/1.1 200"),
         "{}",
         String::from_utf8_lossy(&answer)
+    );
+}
+
+/// Sends `head` on a fresh connection and returns the status line of the answer.
+async fn status_line_for(addr: SocketAddr, head: String) -> String {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(head.as_bytes()).await.unwrap();
+    let got = tokio::time::timeout(EVENT_DEADLINE, read_to_close(&mut s))
+        .await
+        .expect("an answer");
+    String::from_utf8_lossy(&got)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_head_past_the_limits_gets_431() {
+    let (addr, _stop, _task) = start(peer_app(), ServeConfig::new()).await;
+    let fine = format!(
+        "GET /peer HTTP/1.1\r\nHost: x\r\nX-Pad: {}\r\nConnection: close\r\n\r\n",
+        "a".repeat(MAX_HEAD_BYTES / 2)
+    );
+    assert!(
+        status_line_for(addr, fine)
+            .await
+            .starts_with("HTTP/1.1 200")
+    );
+    let long = format!(
+        "GET /peer HTTP/1.1\r\nHost: x\r\nX-Pad: {}\r\n\r\n",
+        "a".repeat(2 * MAX_HEAD_BYTES)
+    );
+    let got = status_line_for(addr, long).await;
+    assert!(got.starts_with("HTTP/1.1 431"), "{got:?}");
+    let many: String = (0..=MAX_HEADERS)
+        .map(|i| format!("X-H{i}: 1\r\n"))
+        .collect();
+    let many = format!("GET /peer HTTP/1.1\r\nHost: x\r\n{many}\r\n");
+    assert!(
+        status_line_for(addr, many)
+            .await
+            .starts_with("HTTP/1.1 431")
     );
 }
