@@ -196,6 +196,23 @@ pub struct UnknownLabel {
     pub label: char,
 }
 
+/// Largest rate fiskal computes with: 100 % for a tax on net or on total, 1 000 000 per unit for
+/// an amount per quantity.
+const MAX_PERCENT_RATE: Decimal = Decimal::ONE_HUNDRED;
+const MAX_AMOUNT_PER_QUANTITY: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+
+/// Whether a label's rate is one fiskal can compute with: within `0..=`[`MAX_PERCENT_RATE`]
+/// (or [`MAX_AMOUNT_PER_QUANTITY`] for an amount per quantity). A label of a broken or hostile
+/// group (a `SetTaxRates` command with a rate of 10^28 or -100) is treated as unknown instead of
+/// overflowing or dividing by zero.
+fn usable_rate(info: &LabelInfo) -> bool {
+    let max = match info.category_type {
+        CategoryType::AmountPerQuantity => MAX_AMOUNT_PER_QUANTITY,
+        _ => MAX_PERCENT_RATE,
+    };
+    !info.rate.is_sign_negative() && info.rate <= max
+}
+
 /// Computes the tax items of a document from `(gross total, quantity, labels)` per item, in order
 /// of first appearance of each label (receipt.md §2.2, per item, half away from zero at 4 dp).
 pub fn compute_taxes(
@@ -208,8 +225,8 @@ pub fn compute_taxes(
         let mut infos = Vec::new();
         for (j, &l) in labels.iter().enumerate() {
             match group.label(l) {
-                Some(info) => infos.push(info),
-                None => unknown.push(UnknownLabel {
+                Some(info) if usable_rate(&info) => infos.push(info),
+                _ => unknown.push(UnknownLabel {
                     item: i,
                     label_index: j,
                     label: l,
@@ -307,6 +324,35 @@ mod tests {
             &[(dec(gross), dec("1"), vec![label])],
         )
         .unwrap()
+    }
+
+    /// Found by the `local_medium` fuzz target: a `SetTaxRates` group with a rate of 7.9 × 10^28
+    /// made every invoice computation panic (multiplication overflow), one of -100 divided by
+    /// zero. Such labels are now unknown (2310) instead.
+    #[test]
+    fn absurd_rates_make_the_label_unknown_instead_of_panicking() {
+        for (category_type, rate) in [
+            (CategoryType::TaxOnNet, "79228162514264337593543950335"),
+            (CategoryType::TaxOnTotal, "-100"),
+            (CategoryType::TaxOnNet, "100.0001"),
+            (CategoryType::AmountPerQuantity, "99999999999999.9999"),
+        ] {
+            let mut g = TaxRateGroup::serbian_default();
+            g.tax_categories[2].category_type = category_type;
+            g.tax_categories[2].tax_rates[0].rate = dec(rate);
+            let r = compute_taxes(
+                &g,
+                &[(
+                    dec("99999999999999.99"),
+                    dec("99999999999999.999"),
+                    vec!['Ђ'],
+                )],
+            );
+            assert_eq!(r.unwrap_err().len(), 1, "{rate}");
+        }
+        let mut g = TaxRateGroup::serbian_default();
+        g.tax_categories[2].tax_rates[0].rate = dec("100");
+        assert!(compute_taxes(&g, &[(dec("200"), dec("1"), vec!['Ђ'])]).is_ok());
     }
 
     #[test]
