@@ -552,3 +552,32 @@ fn listening_beyond_this_machine_is_said_out_loud() {
     let local = stderr_until_listening(&data, "127.0.0.1:0");
     assert!(!local.contains("warning"), "{local}");
 }
+
+/// Hostile numbers and text through the running L-PFR: a price more precise than a Decimal
+/// holds is refused (2806) and uses no counter; a right-to-left override in an item name is
+/// signed, but the journal prints it as a space, so it cannot reorder the receipt.
+#[tokio::test]
+async fn hostile_numbers_and_bidi_text_through_the_pfr() {
+    let data = DataDir::new(&[]);
+    let pfr = Pfr::start(data.path(), &["--pin", "1234"]);
+    let c = client();
+    let mut precise = pivo_lav();
+    let body = precise.to_string().replace(
+        "\"unitPrice\":82.0",
+        "\"unitPrice\":82.00000000000000000000000000001",
+    );
+    assert!(body.contains("82.00000000000000000000000000001"), "{body}");
+    let (st, e) = post_invoice(&c, &pfr, &body, None).await;
+    assert_eq!(st, 400, "{e}");
+    assert_eq!(
+        codes(&e),
+        vec![("items[0].unitPrice".to_string(), vec!["2806".to_string()])]
+    );
+    precise["items"][0]["name"] = json!("Pivo Lav\u{202E}00,000.1/л");
+    let (st, r) = post_invoice(&c, &pfr, &precise.to_string(), None).await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["totalCounter"], 1, "the refused request used no counter");
+    let journal = r["journal"].as_str().unwrap();
+    assert!(!journal.contains('\u{202E}'), "{journal}");
+    assert!(journal.contains("Pivo Lav 00,000.1/л"), "{journal}");
+}
