@@ -278,3 +278,15 @@ proptest! {
         prop_assert_eq!(refused, depth + 1 > XmlLimits::DEFAULT.max_depth);
     }
 }
+
+/// Found by the `ubl` fuzz target: a VAT identifier whose second character is not ASCII
+/// (`Rš…`) made the validator slice inside a character and panic. It is now a format finding.
+#[test]
+fn a_vat_identifier_with_a_multibyte_second_character_is_a_finding() {
+    assert!(SPEC_380.contains("<cbc:CompanyID>RS"));
+    for bad in ["Rš", "Ж", "Rš123456789", "žS123456789"] {
+        let xml = SPEC_380.replace("<cbc:CompanyID>RS", &format!("<cbc:CompanyID>{bad}"));
+        let findings = validate_xml(&xml).expect("the document still reads");
+        assert!(has_fatal(&findings), "{bad}: {findings:?}");
+    }
+}

@@ -111,7 +111,7 @@ impl<'a> V<'a> {
             ),
             Some(v) => {
                 let digits = v.get(2..).unwrap_or("");
-                let prefix_ok = v.len() > 2 && v[..2].eq_ignore_ascii_case("RS");
+                let prefix_ok = v.len() > 2 && v.as_bytes()[..2].eq_ignore_ascii_case(b"RS");
                 if !prefix_ok || !(ids::is_digits(digits, 9) || ids::is_digits(digits, 13)) {
                     let sef = if v.bytes().all(|b| b.is_ascii_digit()) {
                         "UBLPartyTaxSchemeCompanyIdWithoutPrefix"
@@ -187,7 +187,9 @@ impl<'a> V<'a> {
                 }
                 if let Some(v) = vat
                     && !v.is_empty()
-                    && !(v.len() > 2 && v[..2].eq_ignore_ascii_case("RS") && v[2..] == *ep)
+                    && !(v.len() > 2
+                        && v.as_bytes()[..2].eq_ignore_ascii_case(b"RS")
+                        && v[2..] == *ep)
                 {
                     self.fatal(
                         r_ep_eq,
@@ -487,7 +489,7 @@ impl<'a> V<'a> {
                 Some(v) => {
                     let v = v.trim();
                     let ok = v.len() > 2
-                        && v[..2].eq_ignore_ascii_case("RS")
+                        && v.as_bytes()[..2].eq_ignore_ascii_case(b"RS")
                         && (ids::is_digits(&v[2..], 9) || ids::is_digits(&v[2..], 13));
                     if !ok {
                         self.fatal(
