@@ -25,6 +25,20 @@ pub(super) fn q<'a>(m: &'a HashMap<String, String>, name: &str) -> Option<&'a st
         .map(|(_, v)| v.as_str())
 }
 
+/// A comment SEF requires (cancel, storno, rejection): the given text trimmed, or the refusal
+/// `code` with `message` on `field` when it is missing or blank.
+pub(super) fn required_comment<'a>(
+    given: Option<&'a str>,
+    code: &'static str,
+    message: &'static str,
+    field: &'static str,
+) -> Result<&'a str, ApiError> {
+    match given.map(str::trim) {
+        Some(c) if !c.is_empty() => Ok(c),
+        _ => Err(refuse(code, message, Some(field)).into()),
+    }
+}
+
 pub(super) fn ok_json(v: Value) -> Response {
     json_response(200, v.to_string())
 }

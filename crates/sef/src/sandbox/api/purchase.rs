@@ -14,6 +14,7 @@ use crate::sandbox::{ApiError, Sandbox};
 
 use super::common::{
     Q, Sb, changes, date_range, id_param, ok_json, parse_body, purchase_of, purchase_record, q,
+    required_comment,
 };
 
 pub(super) async fn get_purchase(
@@ -223,14 +224,12 @@ pub(super) async fn accept_reject_by_cir(
         sb.finish(l, false).await;
     }
     let req: ByCir = parse_body(&body)?;
-    if req.comment.as_deref().is_none_or(|c| c.trim().is_empty()) {
-        return Err(refuse(
-            "CannotRejectInvoiceWithoutComment",
-            "A comment is required.",
-            Some("comment"),
-        )
-        .into());
-    }
+    required_comment(
+        req.comment.as_deref(),
+        "CannotRejectInvoiceWithoutComment",
+        "A comment is required.",
+        "comment",
+    )?;
     let cir = req.cir_invoice_id.clone();
     accept_reject_common(
         &sb,

@@ -16,7 +16,8 @@ use crate::sandbox::check::refuse;
 use crate::sandbox::state::{Side, local_date};
 
 use super::common::{
-    Q, Sb, action_result, changes, date_range, id_param, ok_json, parse_body, q, sales_record,
+    Q, Sb, action_result, changes, date_range, id_param, ok_json, parse_body, q, required_comment,
+    sales_record,
 };
 
 pub(super) async fn get_sales(
@@ -63,15 +64,12 @@ pub(super) async fn cancel(
         )
         .into());
     };
-    let comment = req.cancel_comments.as_deref().map(str::trim).unwrap_or("");
-    if comment.is_empty() {
-        return Err(refuse(
-            "CancelCommentNotDefined",
-            "A cancellation comment is required.",
-            Some("cancelComments"),
-        )
-        .into());
-    }
+    let comment = required_comment(
+        req.cancel_comments.as_deref(),
+        "CancelCommentNotDefined",
+        "A cancellation comment is required.",
+        "cancelComments",
+    )?;
     match d.status {
         SS::Draft | SS::New | SS::Mistake => {}
         SS::Sent if s.allow_cancel_from_sent => {}
@@ -135,15 +133,12 @@ pub(super) async fn storno(
         )
         .into());
     };
-    let comment = req.storno_comment.as_deref().map(str::trim).unwrap_or("");
-    if comment.is_empty() {
-        return Err(refuse(
-            "StornoCommentNotDefined",
-            "A storno comment is required.",
-            Some("stornoComment"),
-        )
-        .into());
-    }
+    let comment = required_comment(
+        req.storno_comment.as_deref(),
+        "StornoCommentNotDefined",
+        "A storno comment is required.",
+        "stornoComment",
+    )?;
     if !matches!(d.status, SS::Sent | SS::Approved | SS::Rejected) {
         return Err(refuse(
             "InvoiceCannotBeStornoCancelled",
